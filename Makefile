@@ -1,0 +1,47 @@
+# The one list of commands people (and CI) run. `make help` lists them.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INFRA := deploy/local/infra.sh
+
+.PHONY: help install run stop status test lint typecheck unit integration e2e infra-up infra-down schemas clean
+
+help: ## list the commands
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(BIN)/.installed ## create .venv and install the project with its dev tools
+
+run: install ## start Kafka, Postgres and the four services with a demo organisation
+	BIN=$(BIN) deploy/local/run.sh start
+
+stop: ## stop the services, Kafka and Postgres started by `make run`
+	BIN=$(BIN) deploy/local/run.sh stop
+
+status: ## show what `make run` has running
+	BIN=$(BIN) deploy/local/run.sh status
+
+test: install ## everything: lint, types, unit, integration, end-to-end (real Kafka and Postgres)
+	BIN=$(BIN) deploy/local/test.sh
+
+lint: install ## ruff
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: install ## mypy --strict
+	$(BIN)/mypy libs services tests
+
+unit: install ## fast tests, no infrastructure
+	$(BIN)/pytest tests/unit -q
+
+schemas: install ## regenerate the checked-in JSON Schemas of the event contracts
+	$(BIN)/python -m bridgework.common.schemas write
+
+clean: stop ## stop everything and remove local state (keeps the Kafka jar cache)
+	rm -rf .local $(VENV)

@@ -1,0 +1,1 @@
+"""What every Bridgework service needs: event contracts, topics, settings, Kafka and Postgres plumbing."""

@@ -1,0 +1,137 @@
+"""The transactional outbox: events are stored with the state change, then relayed to Kafka.
+
+`enqueue` runs inside the caller's transaction (no dual writes). `OutboxRelay`
+publishes stored events in order and deletes them once Kafka acknowledged them
+(acks=all, idempotent producer). One relay per schema holds an advisory lock,
+so several replicas never reorder one aggregate's events. A crash between the
+publish and the delete republishes: consumers' inboxes make that harmless.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Sequence
+
+from faststream.kafka import KafkaBroker
+
+from bridgework.common.contracts import Contract
+from bridgework.common.events import Event, to_kafka
+from bridgework.common.postgres import Connection, Pool, connect
+
+logger = logging.getLogger(__name__)
+
+
+def notify_channel(schema: str) -> str:
+    return f"outbox_{schema}"
+
+
+async def enqueue(
+    connection: Connection, *, schema: str, topic: str, events: Sequence[Event[Contract]]
+) -> None:
+    """Store `events` for `topic` in the caller's transaction and wake the relay at commit."""
+    if not events:
+        return
+    records = []
+    for event in events:
+        record = to_kafka(event)
+        records.append((event.id, topic, record.key, record.value, record.headers))
+    await connection.executemany(
+        "INSERT INTO outbox (event_id, topic, key, value, headers) VALUES ($1, $2, $3, $4, $5)",
+        records,
+    )
+    # Delivered only when the transaction commits, so the relay never sees a rolled-back row.
+    await connection.execute("SELECT pg_notify($1, '')", notify_channel(schema))
+
+
+class OutboxRelay:
+    """Publishes a schema's outbox to Kafka; run one per service process."""
+
+    def __init__(
+        self,
+        *,
+        pool: Pool,
+        dsn: str,
+        schema: str,
+        broker: KafkaBroker,
+        batch_size: int = 500,
+        poll_seconds: float = 1.0,
+    ) -> None:
+        self._pool = pool
+        self._dsn = dsn
+        self._schema = schema
+        self._broker = broker
+        self._batch_size = batch_size
+        self._poll_seconds = poll_seconds
+        self._wake = asyncio.Event()
+        self.published = 0
+
+    async def run(self) -> None:
+        """Lead when the lock is free, follow (and wait) otherwise; survive database restarts."""
+        while True:
+            try:
+                await self._lead()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.exception("outbox relay for %s failed; retrying", self._schema)
+                await asyncio.sleep(self._poll_seconds)
+
+    async def _lead(self) -> None:
+        leader = await connect(self._dsn, schema=self._schema, purpose="outbox-relay")
+        try:
+            # Polling is the only way to wait for a Postgres advisory lock without blocking.
+            while not await leader.fetchval(  # noqa: ASYNC110
+                "SELECT pg_try_advisory_lock(hashtext($1))", f"outbox:{self._schema}"
+            ):
+                await asyncio.sleep(self._poll_seconds)
+            await leader.add_listener(notify_channel(self._schema), self._on_notify)
+            logger.info("outbox relay for %s is leading", self._schema)
+            while not leader.is_closed():
+                sent = await self.publish_pending()
+                if sent < self._batch_size:
+                    self._wake.clear()
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._wake.wait(), self._poll_seconds)
+        finally:
+            with contextlib.suppress(Exception):
+                await leader.close(timeout=2)
+
+    def _on_notify(self, *_: object) -> None:
+        self._wake.set()
+
+    async def publish_pending(self) -> int:
+        """Publish one batch of stored events in id order; return how many went out."""
+        async with self._pool.acquire() as connection:
+            rows = await connection.fetch(
+                "SELECT id, topic, key, value, headers FROM outbox ORDER BY id LIMIT $1",
+                self._batch_size,
+            )
+            if not rows:
+                return 0
+            # Pipelined sends: the idempotent producer keeps per-partition order.
+            pending = [
+                await self._broker.publish(
+                    row["value"],
+                    topic=row["topic"],
+                    key=row["key"],
+                    headers=row["headers"],
+                    correlation_id=row["headers"].get("ce_id"),
+                    no_confirm=True,
+                )
+                for row in rows
+            ]
+            await asyncio.gather(*pending)
+            await connection.execute(
+                "DELETE FROM outbox WHERE id = ANY($1::bigint[])", [row["id"] for row in rows]
+            )
+        self.published += len(rows)
+        return len(rows)
+
+
+async def pending_count(pool: Pool) -> int:
+    """How many events wait in the outbox (for health and tests)."""
+    async with pool.acquire() as connection:
+        count: int = await connection.fetchval("SELECT count(*) FROM outbox")
+    return count

@@ -1,0 +1,122 @@
+"""Postgres plumbing: a pool confined to the service's own schema, and SQL migrations."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from importlib import resources
+from typing import TYPE_CHECKING, Any, TypeAlias
+
+import asyncpg
+
+logger = logging.getLogger(__name__)
+
+if TYPE_CHECKING:
+    from asyncpg.pool import PoolConnectionProxy
+
+    Pool: TypeAlias = asyncpg.Pool[asyncpg.Record]
+    # What a use case gets: a pooled connection or a dedicated one; both speak the same SQL.
+    Connection: TypeAlias = asyncpg.Connection[asyncpg.Record] | PoolConnectionProxy[asyncpg.Record]
+    DedicatedConnection: TypeAlias = asyncpg.Connection[asyncpg.Record]
+else:
+    Pool = asyncpg.Pool
+    Connection = asyncpg.Connection
+    DedicatedConnection = asyncpg.Connection
+
+_SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+_COMMON_MIGRATIONS = "bridgework.common"
+
+
+async def _init_connection(connection: DedicatedConnection) -> None:
+    # asyncpg returns jsonb as str unless told otherwise.
+    for type_name in ("json", "jsonb"):
+        await connection.set_type_codec(
+            type_name, encoder=json.dumps, decoder=json.loads, schema="pg_catalog"
+        )
+
+
+def connect_kwargs(schema: str, application_name: str) -> dict[str, Any]:
+    """Connection options that put every query in the service's own schema."""
+    if not _SCHEMA_NAME.match(schema):
+        raise ValueError(f"invalid schema name {schema!r}")
+    return {
+        "server_settings": {"search_path": schema, "application_name": application_name},
+        "init": _init_connection,
+    }
+
+
+async def create_pool(dsn: str, *, schema: str, max_size: int = 10) -> Pool:
+    """A pool whose connections see only `schema` (the service owns one schema, touches no other)."""
+    options = connect_kwargs(schema, f"bridgework-{schema}")
+    pool = await asyncpg.create_pool(
+        dsn,
+        min_size=1,
+        max_size=max_size,
+        server_settings=options["server_settings"],
+        init=options["init"],
+    )
+    assert pool is not None
+    return pool
+
+
+async def connect(dsn: str, *, schema: str, purpose: str) -> DedicatedConnection:
+    """A dedicated connection (LISTEN and advisory locks need one outside the pool)."""
+    options = connect_kwargs(schema, f"bridgework-{schema}-{purpose}")
+    connection: DedicatedConnection = await asyncpg.connect(
+        dsn, server_settings=options["server_settings"]
+    )
+    await _init_connection(connection)
+    return connection
+
+
+def _migration_files(package: str) -> list[tuple[str, str]]:
+    folder = resources.files(package) / "migrations"
+    return sorted(
+        (entry.name, entry.read_text(encoding="utf-8"))
+        for entry in folder.iterdir()
+        if entry.name.endswith(".sql")
+    )
+
+
+async def migrate(pool: Pool, *, schema: str, package: str) -> list[str]:
+    """Create the schema and apply the common and the service's pending migrations, once each.
+
+    An advisory lock serialises replicas starting together; each file runs in its
+    own transaction with its version row, so a failed file leaves nothing half-done.
+    """
+    if not _SCHEMA_NAME.match(schema):
+        raise ValueError(f"invalid schema name {schema!r}")
+    applied: list[str] = []
+    async with pool.acquire() as connection:
+        await connection.execute("SELECT pg_advisory_lock(hashtext($1))", f"migrate:{schema}")
+        try:
+            await connection.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+            await connection.execute(
+                f'CREATE TABLE IF NOT EXISTS "{schema}".schema_migrations ('
+                " version text PRIMARY KEY,"
+                " applied_at timestamptz NOT NULL DEFAULT now())"
+            )
+            done = {
+                row["version"]
+                for row in await connection.fetch(
+                    f'SELECT version FROM "{schema}".schema_migrations'
+                )
+            }
+            for owner in (_COMMON_MIGRATIONS, package):
+                prefix = "common" if owner == _COMMON_MIGRATIONS else "service"
+                for name, sql in _migration_files(owner):
+                    version = f"{prefix}:{name}"
+                    if version in done:
+                        continue
+                    async with connection.transaction():
+                        await connection.execute(sql)
+                        await connection.execute(
+                            f'INSERT INTO "{schema}".schema_migrations (version) VALUES ($1)',
+                            version,
+                        )
+                    applied.append(version)
+                    logger.info("applied migration %s to schema %s", version, schema)
+        finally:
+            await connection.execute("SELECT pg_advisory_unlock(hashtext($1))", f"migrate:{schema}")
+    return applied

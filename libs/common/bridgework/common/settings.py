@@ -1,0 +1,49 @@
+"""Settings every service shares, read from the environment (pydantic-settings)."""
+
+from __future__ import annotations
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bridgework.common.topics import Topics
+
+
+class ServiceSettings(BaseSettings):
+    """Connection and tuning settings; each service subclasses it to set its own defaults.
+
+    `KAFKA_BOOTSTRAP_SERVERS` and `DATABASE_URL` are read without a prefix, as
+    DESIGN.md names them; everything else is `BRIDGEWORK_<NAME>`.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="BRIDGEWORK_", extra="ignore")
+
+    service_name: str = "bridgework"
+    kafka_bootstrap_servers: str = Field(
+        default="127.0.0.1:19092",
+        validation_alias=AliasChoices(
+            "KAFKA_BOOTSTRAP_SERVERS", "BRIDGEWORK_KAFKA_BOOTSTRAP_SERVERS"
+        ),
+    )
+    database_url: str = Field(
+        default="postgresql://bridgework:bridgework@127.0.0.1:54320/bridgework",
+        validation_alias=AliasChoices("DATABASE_URL", "BRIDGEWORK_DATABASE_URL"),
+    )
+    topic_namespace: str = "bridgework"
+    topic_partitions: int = Field(default=4, ge=1)
+    http_host: str = "127.0.0.1"
+    http_port: int = 8000
+    db_pool_max_size: int = Field(default=10, ge=2)
+    consumer_batch_size: int = Field(default=500, ge=1)
+    consumer_max_attempts: int = Field(default=3, ge=1)
+    outbox_batch_size: int = Field(default=500, ge=1)
+    outbox_poll_seconds: float = Field(default=1.0, gt=0)
+    log_level: str = "INFO"
+
+    @property
+    def topics(self) -> Topics:
+        return Topics(self.topic_namespace)
+
+    @property
+    def db_schema(self) -> str:
+        """Each service owns exactly one Postgres schema, named after it."""
+        return self.service_name

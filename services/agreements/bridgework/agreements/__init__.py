@@ -1,0 +1,1 @@
+"""Agreements: repairs, the restorative conversation, consented agreements and their commitments."""

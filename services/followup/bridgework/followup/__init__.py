@@ -1,0 +1,1 @@
+"""Follow-up: keeps agreements alive with supportive nudges and check-ins."""

@@ -1,0 +1,1 @@
+"""Intake: the front door where departments' tools report incidents."""

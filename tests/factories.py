@@ -1,0 +1,56 @@
+"""Small builders of valid contracts and submissions; tests override only what they are about."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID, uuid4
+
+from bridgework.common.contracts import (
+    IncidentCategory,
+    IncidentReportedV1,
+    PersonRef,
+    Severity,
+    SourceRef,
+)
+
+T0 = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
+
+
+def incident_reported(**overrides: Any) -> IncidentReportedV1:
+    fields: dict[str, Any] = {
+        "incident_id": uuid4(),
+        "department": "it",
+        "category": IncidentCategory.ACCESS_RESTRICTION,
+        "severity": Severity.HIGH,
+        "summary": "USB ports were locked on every laptop without notice.",
+        "occurred_at": T0,
+        "reported_at": T0,
+        "responsible": [PersonRef(person_id="p-it-7", department="it")],
+        "affected_people": [PersonRef(person_id="p-fin-2", department="finance")],
+        "affected_departments": ["finance"],
+        "source": SourceRef(tool="native", reference=str(uuid4())),
+    }
+    fields.update(overrides)
+    return IncidentReportedV1(**fields)
+
+
+def submission_json(**overrides: Any) -> dict[str, Any]:
+    """A native-JSON incident submission as a department's tool would POST it."""
+    body: dict[str, Any] = {
+        "department": "it",
+        "category": "access_restriction",
+        "severity": "high",
+        "summary": "USB ports were locked on every laptop without notice.",
+        "occurred_at": "2026-11-02T09:30:00+00:00",
+        "responsible": [{"person_id": "p-it-7", "department": "it"}],
+        "affected_people": [{"person_id": "p-fin-2", "department": "finance"}],
+        "affected_departments": ["finance"],
+        "source": {"tool": "native", "reference": str(uuid4())},
+    }
+    body.update(overrides)
+    return body
+
+
+def uuid(text: str) -> UUID:
+    return UUID(text)
