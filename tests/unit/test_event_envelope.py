@@ -48,7 +48,9 @@ def test_a_body_that_breaks_the_contract_names_the_failing_field() -> None:
 def test_a_body_that_is_not_json_is_rejected_with_the_reason() -> None:
     record = to_kafka(Event.new(incident_reported(), source="/t", time=T0))
 
-    with pytest.raises(InvalidEventError, match="does not match bridgework.incident.reported.v1"):
+    with pytest.raises(
+        InvalidEventError, match=r"does not match bridgework\.incident\.reported\.v1"
+    ):
         from_kafka(record.headers, b"{not json")
 
 

@@ -25,6 +25,8 @@ def make_broker(settings: ServiceSettings) -> KafkaBroker:
         enable_idempotence=True,
         acks="all",
         logger=logging.getLogger(f"bridgework.{settings.service_name}.kafka"),
+        # FastStream logs every batch received and processed; that belongs at DEBUG.
+        log_level=logging.DEBUG,
     )
 
 

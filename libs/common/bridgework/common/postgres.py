@@ -79,8 +79,10 @@ def _migration_files(package: str) -> list[tuple[str, str]]:
     )
 
 
-async def migrate(pool: Pool, *, schema: str, package: str) -> list[str]:
+async def migrate(pool: Pool, *, schema: str, package: str | None) -> list[str]:
     """Create the schema and apply the common and the service's pending migrations, once each.
+
+    `package` is the service package holding `migrations/*.sql` (None: the common ones only).
 
     An advisory lock serialises replicas starting together; each file runs in its
     own transaction with its version row, so a failed file leaves nothing half-done.
@@ -103,7 +105,8 @@ async def migrate(pool: Pool, *, schema: str, package: str) -> list[str]:
                     f'SELECT version FROM "{schema}".schema_migrations'
                 )
             }
-            for owner in (_COMMON_MIGRATIONS, package):
+            owners = [_COMMON_MIGRATIONS] + ([package] if package else [])
+            for owner in owners:
                 prefix = "common" if owner == _COMMON_MIGRATIONS else "service"
                 for name, sql in _migration_files(owner):
                     version = f"{prefix}:{name}"

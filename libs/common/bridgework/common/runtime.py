@@ -43,7 +43,7 @@ class Runtime:
 async def service_runtime(
     settings: ServiceSettings,
     *,
-    migrations_package: str,
+    migrations_package: str | None,
     subscriptions: Subscriptions | None = None,
 ) -> AsyncIterator[Runtime]:
     """Migrate the schema, make the topics, subscribe, start the broker and the outbox relay."""

@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# Run the whole system on one machine: Kafka, Postgres, the four services, a demo organisation.
+#   run.sh start    start (or restart) everything and seed the demo; prints the endpoints
+#   run.sh stop     stop the services, then Kafka and Postgres
+#   run.sh status   what is running
+# Services log to .local/dev/logs/<service>.log; pids live in .local/dev/run/.
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+cd "$ROOT"
+BIN=${BIN:-.venv/bin}
+export BRIDGEWORK_INFRA_INSTANCE=${BRIDGEWORK_INFRA_INSTANCE:-dev}
+STATE=${BRIDGEWORK_STATE_DIR:-$ROOT/.local}/$BRIDGEWORK_INFRA_INSTANCE
+RUN_DIR=$STATE/run
+LOG_DIR=$STATE/logs
+
+# service name, module, port: the gateway is the one people open, on 8000.
+SERVICES=(
+  "intake bridgework.intake 8001"
+  "agreements bridgework.agreements 8002"
+  "followup bridgework.followup 8003"
+  "gateway bridgework.graphql_gateway 8000"
+)
+
+say() { echo "run: $*" >&2; }
+
+stop_services() {
+  local entry name pid
+  for entry in "${SERVICES[@]}"; do
+    read -r name _ _ <<<"$entry"
+    [ -f "$RUN_DIR/$name.pid" ] || continue
+    pid=$(cat "$RUN_DIR/$name.pid")
+    if kill -0 "$pid" 2>/dev/null; then
+      say "stopping $name (pid $pid)"
+      kill -TERM "$pid"
+      for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+      kill -0 "$pid" 2>/dev/null && kill -KILL "$pid"
+    fi
+    rm -f "$RUN_DIR/$name.pid"
+  done
+}
+
+wait_ready() {
+  local name=$1 port=$2 pid=$3
+  for _ in $(seq 1 300); do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      say "$name exited during start-up; last lines of $LOG_DIR/$name.log:"
+      tail -n 40 "$LOG_DIR/$name.log" >&2
+      return 1
+    fi
+    if "$BIN/python" -c "import sys, urllib.request as u; u.urlopen(sys.argv[1], timeout=2)" \
+      "http://127.0.0.1:$port/health/ready" >/dev/null 2>&1; then
+      say "$name ready on http://127.0.0.1:$port"
+      return 0
+    fi
+    sleep 0.2
+  done
+  say "$name not ready after 60 s; see $LOG_DIR/$name.log"
+  return 1
+}
+
+start() {
+  eval "$(deploy/local/infra.sh up)"
+  export KAFKA_BOOTSTRAP_SERVERS DATABASE_URL
+  stop_services
+  mkdir -p "$RUN_DIR" "$LOG_DIR"
+  local entry name module port pids=()
+  for entry in "${SERVICES[@]}"; do
+    read -r name module port <<<"$entry"
+    BRIDGEWORK_HTTP_PORT=$port setsid nohup "$BIN/python" -m "$module" \
+      >>"$LOG_DIR/$name.log" 2>&1 </dev/null &
+    echo $! >"$RUN_DIR/$name.pid"
+    pids+=("$!")
+    say "started $name (pid $!)"
+  done
+  local i=0
+  for entry in "${SERVICES[@]}"; do
+    read -r name _ port <<<"$entry"
+    wait_ready "$name" "$port" "${pids[$i]}"
+    i=$((i + 1))
+  done
+  "$BIN/python" deploy/local/seed_demo.py --intake-url http://127.0.0.1:8001
+  cat <<TXT
+
+Bridgework is running.
+  intake API      http://127.0.0.1:8001  (OpenAPI: http://127.0.0.1:8001/docs)
+  GraphQL         http://127.0.0.1:8000/graphql  (GraphiQL in a browser)
+  agreements API  http://127.0.0.1:8002/docs
+  follow-up API   http://127.0.0.1:8003/docs
+  logs            $LOG_DIR
+
+Try:
+  curl -s http://127.0.0.1:8000/graphql -H 'content-type: application/json' \\
+    -d '{"query":"{ repairs(first: 10) { edges { node { id departments incidents { category summary } } } } }"}'
+Stop with: make stop
+TXT
+}
+
+status() {
+  local entry name port up=0
+  deploy/local/infra.sh status || up=1
+  for entry in "${SERVICES[@]}"; do
+    read -r name _ port <<<"$entry"
+    if [ -f "$RUN_DIR/$name.pid" ] && kill -0 "$(cat "$RUN_DIR/$name.pid")" 2>/dev/null; then
+      echo "$name: running on http://127.0.0.1:$port"
+    else
+      echo "$name: stopped"; up=1
+    fi
+  done
+  return $up
+}
+
+case "${1:-}" in
+  start) start ;;
+  stop) stop_services; deploy/local/infra.sh down ;;
+  status) status ;;
+  *) echo "usage: $0 start|stop|status" >&2; exit 2 ;;
+esac

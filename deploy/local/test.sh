@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# The whole test suite, as `make test` and CI run it: lint, types, unit tests, then
+# integration and end-to-end tests against a real Kafka broker and PostgreSQL server.
+# Exits non-zero on the first failing stage.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+BIN=${BIN:-.venv/bin}
+
+stage() { printf '\n== %s\n' "$*"; }
+
+stage "lint (ruff)"
+"$BIN/ruff" check .
+"$BIN/ruff" format --check .
+
+stage "types (mypy --strict)"
+"$BIN/mypy" libs services tests deploy/local/seed_demo.py
+
+stage "unit tests"
+"$BIN/pytest" tests/unit -q
+
+stage "infrastructure: Kafka and Postgres (instance 'test')"
+export BRIDGEWORK_INFRA_INSTANCE=${BRIDGEWORK_INFRA_INSTANCE:-test}
+exports=$(deploy/local/infra.sh up)
+eval "$exports"
+echo "$exports"
+if [ -n "${CI:-}" ]; then
+  # CI starts from nothing and must leave nothing running; locally the test
+  # broker and database stay up so the next run starts in seconds.
+  trap 'deploy/local/infra.sh down || true' EXIT
+fi
+
+stage "integration and end-to-end tests"
+"$BIN/pytest" tests/integration tests/e2e -q

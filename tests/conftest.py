@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from uuid import uuid4
+
+import pytest
+
+from tests.infra import Infrastructure, create_database, drop_database, infrastructure_from_env
+
+
+@pytest.fixture(scope="session")
+def infra() -> Infrastructure:
+    """The real broker and database; raises (never skips) when they are not there."""
+    return infrastructure_from_env()
+
+
+@pytest.fixture
+async def database_url(infra: Infrastructure) -> AsyncIterator[str]:
+    """A fresh database for one test, dropped afterwards."""
+    dsn = await create_database(infra)
+    yield dsn
+    await drop_database(infra, dsn)
+
+
+@pytest.fixture
+def namespace() -> str:
+    """A topic namespace of this test's own, so tests never read each other's events."""
+    return f"t{uuid4().hex[:10]}"

@@ -1,0 +1,116 @@
+"""All four services as real processes (`python -m bridgework.<service>`), for end-to-end tests."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+import httpx
+
+SERVICES = ("intake", "agreements", "followup", "graphql_gateway")
+LOG_DIR = Path(__file__).resolve().parents[2] / ".local" / "e2e-logs"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@dataclass
+class ServiceProcess:
+    name: str
+    port: int
+    env: dict[str, str]
+    process: subprocess.Popen[bytes] | None = None
+    log: IO[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        LOG_DIR.mkdir(parents=True, exist_ok=True)
+        self.log = (LOG_DIR / f"{self.name}.log").open("ab")
+        self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+            [sys.executable, "-m", f"bridgework.{self.name}"],
+            env=self.env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+
+    def stop(self, sig: signal.Signals = signal.SIGTERM, timeout: float = 25.0) -> int | None:
+        if self.process is None:
+            return None
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        if self.log is not None:
+            self.log.close()
+        return self.process.returncode
+
+    async def wait_ready(self, timeout: float = 90.0) -> None:
+        deadline = time.monotonic() + timeout
+        async with httpx.AsyncClient() as client:
+            while True:
+                if self.process is not None and self.process.poll() is not None:
+                    raise RuntimeError(
+                        f"{self.name} exited with {self.process.returncode}; see {LOG_DIR}"
+                    )
+                try:
+                    response = await client.get(f"{self.url}/health/ready", timeout=2)
+                    if response.status_code == 200:
+                        return
+                except httpx.TransportError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"{self.name} not ready in {timeout}s; see {LOG_DIR}")
+                await asyncio.sleep(0.2)
+
+
+@dataclass
+class System:
+    services: dict[str, ServiceProcess] = field(default_factory=dict)
+
+    @classmethod
+    def configure(cls, *, kafka: str, database_url: str, namespace: str) -> System:
+        system = cls()
+        for name in SERVICES:
+            env = dict(os.environ)
+            env.update(
+                {
+                    "KAFKA_BOOTSTRAP_SERVERS": kafka,
+                    "DATABASE_URL": database_url,
+                    "BRIDGEWORK_TOPIC_NAMESPACE": namespace,
+                    "BRIDGEWORK_OUTBOX_POLL_SECONDS": "0.2",
+                    "BRIDGEWORK_HTTP_PORT": str(free_port()),
+                }
+            )
+            system.services[name] = ServiceProcess(
+                name=name, port=int(env["BRIDGEWORK_HTTP_PORT"]), env=env
+            )
+        return system
+
+    def url(self, name: str) -> str:
+        return self.services[name].url
+
+    async def start(self) -> None:
+        for service in self.services.values():
+            service.start()
+        await asyncio.gather(*(service.wait_ready() for service in self.services.values()))
+
+    def stop(self) -> dict[str, int | None]:
+        return {name: service.stop() for name, service in self.services.items()}

@@ -1,0 +1,158 @@
+"""Test access to the real Kafka broker and PostgreSQL server that deploy/local/infra.sh started.
+
+Tests that need them FAIL when they are missing; they never skip. `make test`
+(deploy/local/test.sh) starts both and exports their addresses.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+from uuid import uuid4
+
+import asyncpg
+import httpx
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from fastapi import FastAPI
+
+from bridgework.common.contracts import Contract
+from bridgework.common.events import Event, to_kafka
+
+
+@dataclass(frozen=True)
+class Infrastructure:
+    kafka: str
+    database_url: str
+
+    def database_url_for(self, name: str) -> str:
+        parts = urlsplit(self.database_url)
+        return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+def infrastructure_from_env() -> Infrastructure:
+    missing = [
+        name for name in ("KAFKA_BOOTSTRAP_SERVERS", "DATABASE_URL") if not os.environ.get(name)
+    ]
+    if missing:
+        raise RuntimeError(
+            f"{', '.join(missing)} not set: integration tests need the real Kafka and Postgres. "
+            'Run them with `make test`, or `eval "$(deploy/local/infra.sh up)"` first.'
+        )
+    return Infrastructure(
+        kafka=os.environ["KAFKA_BOOTSTRAP_SERVERS"], database_url=os.environ["DATABASE_URL"]
+    )
+
+
+async def create_database(infra: Infrastructure) -> str:
+    """A fresh, empty database for one test; returns its DSN."""
+    name = f"bwtest_{uuid4().hex[:12]}"
+    connection = await asyncpg.connect(infra.database_url)
+    try:
+        await connection.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await connection.close()
+    return infra.database_url_for(name)
+
+
+async def drop_database(infra: Infrastructure, dsn: str) -> None:
+    name = urlsplit(dsn).path.lstrip("/")
+    connection = await asyncpg.connect(infra.database_url)
+    try:
+        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await connection.close()
+
+
+async def produce(
+    kafka: str, topic: str, events: Sequence[Event[Contract]], *, extra: Sequence[Any] = ()
+) -> None:
+    """Put events (and any raw (key, value, headers) tuples in `extra`) on a topic, acks=all."""
+    producer = AIOKafkaProducer(bootstrap_servers=kafka, enable_idempotence=True)
+    await producer.start()
+    try:
+        for event in events:
+            record = to_kafka(event)
+            headers = [(k, v.encode()) for k, v in record.headers.items()]
+            await producer.send_and_wait(topic, record.value, key=record.key, headers=headers)
+        for key, value, headers in extra:
+            await producer.send_and_wait(topic, value, key=key, headers=headers)
+    finally:
+        await producer.stop()
+
+
+async def read_topic(
+    kafka: str,
+    topic: str,
+    *,
+    until: Callable[[list[Any]], bool],
+    timeout: float = 30.0,
+    settle: float = 0.0,
+) -> list[Any]:
+    """Read a topic from the start until `until(records)` holds, then `settle` seconds more.
+
+    The settling read catches records that should not be there (a second copy),
+    so exactly-once assertions look past the first moment they could hold.
+    """
+    consumer = AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=kafka,
+        group_id=None,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+    )
+    await consumer.start()
+    records: list[Any] = []
+    deadline = time.monotonic() + timeout
+    try:
+        while not until(records):
+            if time.monotonic() > deadline:
+                raise AssertionError(
+                    f"{topic}: condition not met in {timeout}s; read {len(records)}"
+                )
+            batch = await consumer.getmany(timeout_ms=200)
+            for partition_records in batch.values():
+                records.extend(partition_records)
+        settled = time.monotonic() + settle
+        while time.monotonic() < settled:
+            batch = await consumer.getmany(timeout_ms=100)
+            for partition_records in batch.values():
+                records.extend(partition_records)
+    finally:
+        await consumer.stop()
+    return records
+
+
+async def eventually(
+    check: Callable[[], Any], *, timeout: float = 30.0, interval: float = 0.1
+) -> Any:
+    """Await `check()` until it returns something truthy; fail with its last answer after `timeout`."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = await check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not true within {timeout}s; last answer: {result!r}")
+        await asyncio.sleep(interval)
+
+
+def header(record: Any, name: str) -> str | None:
+    for key, value in record.headers or ():
+        if key == name:
+            return str(value.decode())
+    return None
+
+
+@asynccontextmanager
+async def running(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """Run a service app in-process (lifespan and all) and talk to it over ASGI."""
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://service") as client:
+            yield client
