@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -10,6 +10,8 @@ from bridgework.common.contracts import (
     IncidentCategory,
     IncidentReportedV1,
     PersonRef,
+    RelationshipPair,
+    RepairOpenedV1,
     Severity,
     SourceRef,
 )
@@ -54,3 +56,17 @@ def submission_json(**overrides: Any) -> dict[str, Any]:
 
 def uuid(text: str) -> UUID:
     return UUID(text)
+
+
+def repair_opened(**overrides: Any) -> RepairOpenedV1:
+    fields: dict[str, Any] = {
+        "repair_id": uuid4(),
+        "incident_ids": [uuid4()],
+        "category": IncidentCategory.ACCESS_RESTRICTION,
+        "opened_at": T0,
+        "agreement_due_by": T0 + timedelta(days=14),
+        "departments": ["finance", "it"],
+        "relationships": [RelationshipPair(department_a="finance", department_b="it")],
+    }
+    fields.update(overrides)
+    return RepairOpenedV1(**fields)

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from uuid import uuid4
-
 import httpx
 import pytest
 
-from bridgework.common.contracts import RelationshipPair, RepairOpenedV1
 from bridgework.common.events import Event
 from bridgework.followup.app import create_app
 from bridgework.followup.settings import FollowupSettings
-from tests.factories import T0
+from tests.factories import T0, repair_opened
 from tests.infra import Infrastructure, eventually, produce, running
 
 pytestmark = pytest.mark.integration
@@ -23,13 +20,7 @@ async def test_an_opened_repair_is_followed(
     settings = FollowupSettings(
         kafka_bootstrap_servers=infra.kafka, database_url=database_url, topic_namespace=namespace
     )
-    opened = RepairOpenedV1(
-        repair_id=uuid4(),
-        incident_ids=[uuid4()],
-        opened_at=T0,
-        departments=["finance", "it"],
-        relationships=[RelationshipPair(department_a="finance", department_b="it")],
-    )
+    opened = repair_opened()
 
     async with running(create_app(settings)) as followup:
         event = Event.new(opened, source="/bridgework/agreements", time=T0)

@@ -5,16 +5,15 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
-from uuid import uuid4
 
 import httpx
 import pytest
 
-from bridgework.common.contracts import Contract, RelationshipPair, RepairOpenedV1
+from bridgework.common.contracts import Contract, RepairOpenedV1
 from bridgework.common.events import Event
 from bridgework.graphql_gateway.app import create_app
 from bridgework.graphql_gateway.settings import GatewaySettings
-from tests.factories import T0, incident_reported
+from tests.factories import T0, incident_reported, repair_opened
 from tests.infra import Infrastructure, eventually, produce, running
 
 pytestmark = pytest.mark.integration
@@ -59,13 +58,7 @@ async def publish_repairs(settings: GatewaySettings, count: int) -> list[RepairO
         incident = incident_reported(summary=f"incident {n}")
         incidents.append(Event.new(incident, source="/bridgework/intake", time=T0))
         repairs.append(
-            RepairOpenedV1(
-                repair_id=uuid4(),
-                incident_ids=[incident.incident_id],
-                opened_at=T0 + timedelta(minutes=n),
-                departments=["finance", "it"],
-                relationships=[RelationshipPair(department_a="finance", department_b="it")],
-            )
+            repair_opened(incident_ids=[incident.incident_id], opened_at=T0 + timedelta(minutes=n))
         )
     repair_events: list[Event[Contract]] = [
         Event.new(r, source="/bridgework/agreements", time=T0) for r in repairs

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
 import pytest
@@ -57,12 +57,16 @@ def test_a_repair_opens_for_the_incident_and_names_every_department_concerned() 
     incident = incident_reported()
     repair_id = uuid4()
 
-    repair = open_repair(incident, repair_id=repair_id, now=NOW)
+    repair = open_repair(
+        incident, repair_id=repair_id, now=NOW, agreement_window=timedelta(days=14)
+    )
     event = repair.opened_event()
 
     assert event.repair_id == repair_id
     assert event.incident_ids == [incident.incident_id]
     assert event.opened_at == NOW
+    assert event.agreement_due_by == NOW + timedelta(days=14)
+    assert event.category == incident.category
     assert event.departments == ["finance", "it"]
     assert event.relationships == [pair("finance", "it")]
 

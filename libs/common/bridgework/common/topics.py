@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bridgework.common.contracts import Contract
+
 DEAD_LETTER_SUFFIX = ".dlq"
 
 
@@ -28,6 +30,10 @@ class Topics:
     @property
     def followups(self) -> str:
         return f"{self.namespace}.followups"
+
+    def of(self, contract: Contract | type[Contract]) -> str:
+        """The topic a contract travels on."""
+        return f"{self.namespace}.{contract.stream}"
 
     def all(self) -> tuple[str, ...]:
         """Every topic with its dead-letter topic beside it."""

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from uuid import UUID
 
-from bridgework.common.contracts import IncidentReportedV1, RelationshipPair, RepairOpenedV1
+from bridgework.common.contracts import (
+    IncidentCategory,
+    IncidentReportedV1,
+    RelationshipPair,
+    RepairOpenedV1,
+)
 
 
 class RepairStatus(StrEnum):
@@ -20,7 +25,9 @@ class Repair:
 
     repair_id: UUID
     incident_ids: tuple[UUID, ...]
+    category: IncidentCategory
     opened_at: datetime
+    agreement_due_by: datetime
     departments: tuple[str, ...]
     relationships: tuple[RelationshipPair, ...]
     status: RepairStatus = RepairStatus.OPEN
@@ -29,7 +36,9 @@ class Repair:
         return RepairOpenedV1(
             repair_id=self.repair_id,
             incident_ids=list(self.incident_ids),
+            category=self.category,
             opened_at=self.opened_at,
+            agreement_due_by=self.agreement_due_by,
             departments=list(self.departments),
             relationships=list(self.relationships),
         )
@@ -56,15 +65,19 @@ def strained_relationships(incident: IncidentReportedV1) -> list[RelationshipPai
     return [RelationshipPair(department_a=a, department_b=b) for a, b in sorted(pairs)]
 
 
-def open_repair(incident: IncidentReportedV1, *, repair_id: UUID, now: datetime) -> Repair:
-    """Open a repair for a newly reported incident."""
+def open_repair(
+    incident: IncidentReportedV1, *, repair_id: UUID, now: datetime, agreement_window: timedelta
+) -> Repair:
+    """Open a repair for a newly reported incident; an agreement is due within the window."""
     departments = (
         {incident.department} | responsible_departments(incident) | affected_departments(incident)
     )
     return Repair(
         repair_id=repair_id,
         incident_ids=(incident.incident_id,),
+        category=incident.category,
         opened_at=now,
+        agreement_due_by=now + agreement_window,
         departments=tuple(sorted(departments)),
         relationships=tuple(strained_relationships(incident)),
     )

@@ -7,16 +7,16 @@ from collections.abc import Sequence
 from faststream.kafka import KafkaBroker
 
 from bridgework.agreements.service import open_repairs
+from bridgework.agreements.settings import AgreementsSettings
 from bridgework.common.clock import Clock
 from bridgework.common.consumer import BatchConsumer, subscribe
 from bridgework.common.contracts import Contract, IncidentReportedV1
 from bridgework.common.events import Event
 from bridgework.common.postgres import Connection, Pool
-from bridgework.common.settings import ServiceSettings
 
 
 def subscribe_all(
-    broker: KafkaBroker, pool: Pool, *, settings: ServiceSettings, clock: Clock
+    broker: KafkaBroker, pool: Pool, *, settings: AgreementsSettings, clock: Clock
 ) -> None:
     """Register every subscriber of the agreements service."""
 

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
 from uuid import uuid4
 
 from bridgework.agreements import repository
 from bridgework.agreements.domain import open_repair
+from bridgework.agreements.settings import AgreementsSettings
 from bridgework.common.clock import Clock
 from bridgework.common.contracts import Contract, IncidentReportedV1
 from bridgework.common.events import Event
 from bridgework.common.outbox import enqueue
 from bridgework.common.postgres import Connection
-from bridgework.common.settings import ServiceSettings
 
 
 async def open_repairs(
@@ -20,13 +21,18 @@ async def open_repairs(
     incidents: Sequence[IncidentReportedV1],
     *,
     clock: Clock,
-    settings: ServiceSettings,
+    settings: AgreementsSettings,
 ) -> int:
     """Open one repair per incident not seen before, and announce each with RepairOpened."""
     new_ids = await repository.insert_new_incidents(connection, incidents)
     now = clock.now()
     repairs = [
-        open_repair(incident, repair_id=uuid4(), now=now)
+        open_repair(
+            incident,
+            repair_id=uuid4(),
+            now=now,
+            agreement_window=timedelta(days=settings.agreement_window_days),
+        )
         for incident in incidents
         if incident.incident_id in new_ids
     ]

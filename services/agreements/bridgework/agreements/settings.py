@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from pydantic import Field
+
 from bridgework.common.settings import ServiceSettings
 
 
 class AgreementsSettings(ServiceSettings):
     service_name: str = "agreements"
     http_port: int = 8002
+    agreement_window_days: int = Field(
+        default=14, ge=1, description="Days from opening to agreement before the response is `not`."
+    )
