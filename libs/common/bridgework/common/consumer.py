@@ -140,45 +140,61 @@ class BatchConsumer:
         self.applied += len(fresh)
 
     async def _dead_letter(self, record: Any, reason: str, error: str) -> None:
-        """Keep a bad record where people can see it: the topic's dead-letter topic."""
-        headers = {
-            name: (value or b"").decode(errors="backslashreplace")
-            for name, value in record.headers or ()
-        }
-        headers.update(
-            {
-                "bridgework_dlq_reason": reason,
-                "bridgework_dlq_error": error[:2000],
-                "bridgework_dlq_consumer": self.name,
-                "bridgework_dlq_topic": record.topic,
-                "bridgework_dlq_partition": str(record.partition),
-                "bridgework_dlq_offset": str(record.offset),
-            }
-        )
-        logger.warning(
-            "%s: dead-lettering %s[%s]@%s: %s",
-            self.name,
-            record.topic,
-            record.partition,
-            record.offset,
-            error,
-        )
-        delay = self.retry_base_seconds
-        while True:
-            try:
-                # Awaited (acks=all) before the offset is committed: nothing is lost.
-                await self.broker.publish(
-                    record.value or b"",
-                    topic=dead_letter_topic(record.topic),
-                    key=record.key,
-                    headers=headers,
-                )
-                break
-            except TRANSIENT_ERRORS as failure:
-                logger.warning("%s: dead-letter publish failed (%r); retrying", self.name, failure)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, MAX_BACKOFF_SECONDS)
+        await dead_letter(self.broker, record, consumer=self.name, reason=reason, error=error)
         self.dead_lettered += 1
+
+
+async def dead_letter(
+    broker: KafkaBroker,
+    record: Any,
+    *,
+    consumer: str,
+    reason: str,
+    error: str,
+    retry_base_seconds: float = 0.2,
+) -> None:
+    """Keep a bad record where people can see it: `<topic>.dlq`, original bytes and headers,
+    plus `bridgework_dlq_*` headers saying who gave up on it and why.
+
+    Awaited (acks=all) before the caller commits the offset, and retried while
+    Kafka is away, so a record is never both skipped and lost.
+    """
+    headers = {
+        name: (value or b"").decode(errors="backslashreplace")
+        for name, value in record.headers or ()
+    }
+    headers.update(
+        {
+            "bridgework_dlq_reason": reason,
+            "bridgework_dlq_error": error[:2000],
+            "bridgework_dlq_consumer": consumer,
+            "bridgework_dlq_topic": record.topic,
+            "bridgework_dlq_partition": str(record.partition),
+            "bridgework_dlq_offset": str(record.offset),
+        }
+    )
+    logger.warning(
+        "%s: dead-lettering %s[%s]@%s: %s",
+        consumer,
+        record.topic,
+        record.partition,
+        record.offset,
+        error,
+    )
+    delay = retry_base_seconds
+    while True:
+        try:
+            await broker.publish(
+                record.value or b"",
+                topic=dead_letter_topic(record.topic),
+                key=record.key,
+                headers=headers,
+            )
+            return
+        except TRANSIENT_ERRORS as failure:
+            logger.warning("%s: dead-letter publish failed (%r); retrying", consumer, failure)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, MAX_BACKOFF_SECONDS)
 
 
 async def commit_batch(consumer: Any, records: Sequence[Any]) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from fastapi import Request
@@ -20,6 +20,8 @@ from bridgework.common.settings import ServiceSettings
 logger = logging.getLogger(__name__)
 
 Subscriptions = Callable[[KafkaBroker, Pool], None]
+# A long-running loop of the service (a scheduler, say), started with it and cancelled at stop.
+BackgroundTask = Callable[["Runtime"], Awaitable[None]]
 
 
 @dataclass
@@ -45,13 +47,15 @@ async def service_runtime(
     *,
     migrations_package: str | None,
     subscriptions: Subscriptions | None = None,
+    background: Sequence[BackgroundTask] = (),
 ) -> AsyncIterator[Runtime]:
-    """Migrate the schema, make the topics, subscribe, start the broker and the outbox relay."""
+    """Migrate the schema, make the topics, subscribe, start the broker, the outbox relay
+    and the service's background tasks; stop them in reverse order."""
     schema = settings.db_schema
     pool = await create_pool(
         settings.database_url, schema=schema, max_size=settings.db_pool_max_size
     )
-    relay_task: asyncio.Task[None] | None = None
+    tasks: list[asyncio.Task[None]] = []
     broker = make_broker(settings)
     try:
         await migrate(pool, schema=schema, package=migrations_package)
@@ -71,17 +75,31 @@ async def service_runtime(
             batch_size=settings.outbox_batch_size,
             poll_seconds=settings.outbox_poll_seconds,
         )
-        relay_task = asyncio.create_task(relay.run(), name=f"{schema}-outbox-relay")
+        runtime = Runtime(settings=settings, pool=pool, broker=broker, relay=relay)
+        tasks.append(asyncio.create_task(relay.run(), name=f"{schema}-outbox-relay"))
+        for index, task in enumerate(background):
+            tasks.append(asyncio.create_task(_logged(task(runtime)), name=f"{schema}-task-{index}"))
         logger.info("%s started", settings.service_name)
-        yield Runtime(settings=settings, pool=pool, broker=broker, relay=relay)
+        yield runtime
     finally:
-        if relay_task is not None:
-            relay_task.cancel()
+        for running in reversed(tasks):
+            running.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await relay_task
+                await running
         await broker.stop()
         await pool.close()
         logger.info("%s stopped", settings.service_name)
+
+
+async def _logged(work: Awaitable[None]) -> None:
+    # A background task that dies must say so; otherwise its exception waits unseen until stop.
+    try:
+        await work
+    except asyncio.CancelledError:
+        raise
+    except Exception:
+        logger.exception("background task failed")
+        raise
 
 
 def get_runtime(request: Request) -> Runtime:

@@ -10,7 +10,7 @@ from fastapi import APIRouter, FastAPI
 from bridgework.common.clock import Clock
 from bridgework.common.health import health_router
 from bridgework.common.http_errors import install_error_handlers
-from bridgework.common.runtime import Subscriptions, service_runtime
+from bridgework.common.runtime import BackgroundTask, Subscriptions, service_runtime
 from bridgework.common.settings import ServiceSettings
 
 
@@ -23,13 +23,17 @@ def create_service_app(
     migrations_package: str,
     routers: Sequence[APIRouter] = (),
     subscriptions: Subscriptions | None = None,
+    background: Sequence[BackgroundTask] = (),
 ) -> FastAPI:
     """A FastAPI app whose lifespan starts the service's pool, broker, consumers and relay."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with service_runtime(
-            settings, migrations_package=migrations_package, subscriptions=subscriptions
+            settings,
+            migrations_package=migrations_package,
+            subscriptions=subscriptions,
+            background=background,
         ) as runtime:
             app.state.runtime = runtime
             yield
