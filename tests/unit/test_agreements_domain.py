@@ -1,13 +1,18 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import pytest
 from pydantic import ValidationError
 
-from bridgework.agreements.domain import open_repair, strained_relationships
-from bridgework.common.contracts import PersonRef, RelationshipPair
+from bridgework.agreements.domain import (
+    PriorRepair,
+    SameMatterIndex,
+    open_repair,
+    strained_relationships,
+)
+from bridgework.common.contracts import IncidentCategory, PersonRef, RelationshipPair
 from tests.factories import incident_reported
 
 NOW = datetime(2026, 11, 3, 8, 0, tzinfo=UTC)
@@ -74,3 +79,100 @@ def test_a_repair_opens_for_the_incident_and_names_every_department_concerned() 
 def test_a_relationship_has_one_spelling() -> None:
     with pytest.raises(ValidationError, match="sort strictly before"):
         RelationshipPair(department_a="it", department_b="finance")
+
+
+# --- recurrence: a new incident about the same matter links back to earlier repairs ----------
+
+
+def prior(
+    *,
+    days_ago: float,
+    category: IncidentCategory = IncidentCategory.ACCESS_RESTRICTION,
+    pairs: tuple[RelationshipPair, ...] = (
+        RelationshipPair(department_a="finance", department_b="it"),
+    ),
+) -> PriorRepair:
+    return PriorRepair(
+        repair_id=uuid4(),
+        category=category,
+        relationships=pairs,
+        opened_at=NOW - timedelta(days=days_ago),
+    )
+
+
+def reopened(*earlier: PriorRepair, limit: int = 10) -> tuple[UUID, ...]:
+    repair = open_repair(
+        incident_reported(),
+        repair_id=uuid4(),
+        now=NOW,
+        agreement_window=timedelta(days=14),
+        earlier=SameMatterIndex(earlier, limit=limit),
+        recurrence_window=timedelta(days=180),
+    )
+    return repair.recurrence_of
+
+
+def test_the_same_matter_between_the_same_departments_recurs() -> None:
+    earlier = prior(days_ago=30)
+
+    assert reopened(earlier) == (earlier.repair_id,)
+    assert open_repair(
+        incident_reported(),
+        repair_id=uuid4(),
+        now=NOW,
+        agreement_window=timedelta(days=14),
+        earlier=SameMatterIndex([earlier], limit=10),
+    ).opened_event().recurrence_of == [earlier.repair_id]
+
+
+def test_another_matter_between_the_same_departments_does_not_recur() -> None:
+    assert reopened(prior(days_ago=30, category=IncidentCategory.OUTAGE)) == ()
+
+
+def test_the_same_matter_between_other_departments_does_not_recur() -> None:
+    elsewhere = (RelationshipPair(department_a="estates", department_b="it"),)
+
+    assert reopened(prior(days_ago=30, pairs=elsewhere)) == ()
+
+
+def test_the_same_matter_long_ago_does_not_recur() -> None:
+    assert reopened(prior(days_ago=181)) == ()
+
+
+def test_recurrence_links_the_newest_earlier_repairs_first() -> None:
+    oldest, middle, newest = prior(days_ago=90), prior(days_ago=60), prior(days_ago=3)
+
+    assert reopened(oldest, newest, middle, limit=2) == (newest.repair_id, middle.repair_id)
+
+
+def test_harm_within_one_department_never_recurs_across_departments() -> None:
+    incident = incident_reported(
+        affected_departments=["it"],
+        affected_people=[PersonRef(person_id="p-it-9", department="it")],
+    )
+    repair = open_repair(
+        incident,
+        repair_id=uuid4(),
+        now=NOW,
+        agreement_window=timedelta(days=14),
+        earlier=SameMatterIndex([prior(days_ago=1, pairs=())], limit=10),
+    )
+
+    assert repair.recurrence_of == ()
+
+
+def test_repairs_opened_together_recur_the_latest_added_first() -> None:
+    index = SameMatterIndex((), limit=2)
+    first, second, third = (prior(days_ago=0) for _ in range(3))
+    for each in (first, second, third):
+        index.add(each)
+
+    repair = open_repair(
+        incident_reported(),
+        repair_id=uuid4(),
+        now=NOW,
+        agreement_window=timedelta(days=14),
+        earlier=index,
+    )
+
+    assert repair.recurrence_of == (third.repair_id, second.repair_id)

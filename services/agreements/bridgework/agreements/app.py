@@ -16,12 +16,18 @@ def create_app(settings: AgreementsSettings | None = None, clock: Clock | None =
     """The agreements service as an ASGI app; its consumers start with its lifespan."""
     settings = settings or AgreementsSettings()
     clock = clock or SystemClock()
-    return create_service_app(
+    app = create_service_app(
         settings,
         clock=clock,
         title="Bridgework agreements",
-        description="Repairs made WITH people: conversation, consented agreement, commitments.",
+        description=(
+            "Repairs made WITH people: participants, the restorative conversation, agreements"
+            " reached by consent, and their commitments. Trusts its callers on the internal"
+            " network (the GraphQL gateway authenticates people); every change names its actor."
+        ),
         migrations_package="bridgework.agreements",
         routers=[api.router],
         subscriptions=partial(handlers.subscribe_all, settings=settings, clock=clock),
     )
+    api.install_domain_errors(app)
+    return app

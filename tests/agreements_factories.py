@@ -1,0 +1,251 @@
+"""Builders for agreements' tests: people in their roles, repairs at each stage, API bodies.
+
+Tests override only what they are about; everything else is valid and unremarkable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from itertools import count
+from typing import Any
+from uuid import UUID, uuid4
+
+import httpx
+
+from bridgework.agreements import agreement, domain
+from bridgework.agreements.domain import CommitmentDraft, Decision, Repair
+from bridgework.agreements.settings import AgreementsSettings
+from bridgework.common.contracts import (
+    CheckInOutcome,
+    CheckInRecordedV1,
+    CommitmentLapsedV1,
+    Contract,
+    ParticipantRole,
+    PersonRef,
+)
+from bridgework.common.events import Event
+from tests.factories import incident_reported
+from tests.infra import eventually, produce
+
+NOW = datetime(2026, 11, 3, 8, 0, tzinfo=UTC)
+
+# The people of a typical repair: IT locked Finance out; HR facilitates.
+RESPONSIBLE = PersonRef(person_id="p-it-7", department="it")
+AFFECTED = PersonRef(person_id="p-fin-2", department="finance")
+FACILITATOR = PersonRef(person_id="p-hr-1", department="hr")
+SUPPORTER = PersonRef(person_id="p-fin-9", department="finance")
+AUTHORITY = PersonRef(person_id="p-exec-1", department="executive")
+
+ROLES: dict[str, ParticipantRole] = {
+    RESPONSIBLE.person_id: ParticipantRole.RESPONSIBLE,
+    AFFECTED.person_id: ParticipantRole.AFFECTED,
+    FACILITATOR.person_id: ParticipantRole.FACILITATOR,
+    SUPPORTER.person_id: ParticipantRole.SUPPORTER,
+}
+
+
+def sequential_ids() -> Iterator[UUID]:
+    """Predictable ids, so tests can name the commitments a proposal will create."""
+    return (UUID(int=n) for n in count(1))
+
+
+def new_ids() -> domain.NewId:
+    ids = sequential_ids()
+    return lambda: next(ids)
+
+
+def opened(**incident_overrides: Any) -> Repair:
+    """A repair just opened for an IT-locks-out-Finance incident."""
+    return domain.open_repair(
+        incident_reported(**incident_overrides),
+        repair_id=uuid4(),
+        now=NOW,
+        agreement_window=timedelta(days=14),
+    )
+
+
+def with_people(repair: Repair | None = None, *people: PersonRef) -> Repair:
+    """The repair with people joined in their usual roles (default: responsible, affected,
+    facilitator)."""
+    repair = repair or opened()
+    for person in people or (RESPONSIBLE, AFFECTED, FACILITATOR):
+        repair = domain.join(repair, person, ROLES[person.person_id], now=NOW).repair
+    return repair
+
+
+def draft(**overrides: Any) -> CommitmentDraft:
+    fields: dict[str, Any] = {
+        "owner": RESPONSIBLE,
+        "action": "Give Finance a week's notice before any change to device access.",
+        "due_at": NOW + timedelta(days=30),
+        "owed_to": (AFFECTED,),
+        "owed_to_departments": ("finance",),
+    }
+    fields.update(overrides)
+    return CommitmentDraft(**fields)
+
+
+def proposed(repair: Repair | None = None, *drafts: CommitmentDraft) -> Repair:
+    """Terms proposed (by the facilitator) and waiting for consent."""
+    repair = repair or with_people()
+    return agreement.propose_agreement(
+        repair, actor=FACILITATOR, drafts=drafts or (draft(),), now=NOW, new_id=new_ids()
+    ).repair
+
+
+def current_version(repair: Repair) -> int:
+    assert repair.agreement is not None
+    assert repair.agreement.pending is not None
+    return repair.agreement.pending.version
+
+
+def consented(repair: Repair, *people: PersonRef) -> Decision:
+    """Everyone named (default: responsible and affected) consents to the current version."""
+    decision = Decision(repair)
+    for person in people or (RESPONSIBLE, AFFECTED):
+        step = agreement.give_consent(
+            decision.repair, participant=person, version=current_version(decision.repair), now=NOW
+        )
+        decision = Decision(step.repair, decision.events + step.events)
+    return decision
+
+
+def reached(*drafts: CommitmentDraft) -> Repair:
+    """An agreement in force by everyone's consent."""
+    return consented(proposed(None, *drafts)).repair
+
+
+def only_commitment(repair: Repair) -> domain.Commitment:
+    assert repair.agreement is not None
+    (commitment,) = repair.agreement.commitments
+    return commitment
+
+
+def lapse(repair: Repair, commitment: domain.Commitment, **overrides: Any) -> CommitmentLapsedV1:
+    """What follow-up publishes when the commitment's date passed."""
+    assert repair.agreement is not None
+    fields: dict[str, Any] = {
+        "repair_id": repair.repair_id,
+        "agreement_id": repair.agreement.agreement_id,
+        "commitment_id": commitment.commitment_id,
+        "terms_version": commitment.terms.terms_version,
+        "owner": commitment.terms.owner,
+        "due_at": commitment.terms.due_at,
+        "lapsed_at": commitment.terms.due_at + timedelta(hours=1),
+        "lapse_count": 1,
+    }
+    fields.update(overrides)
+    return CommitmentLapsedV1(**fields)
+
+
+def check_in(repair_id: UUID, **overrides: Any) -> CheckInRecordedV1:
+    """The affected answered follow-up's check-in (default: yes, things were made right)."""
+    fields: dict[str, Any] = {
+        "repair_id": repair_id,
+        "check_in_id": uuid4(),
+        "participant": AFFECTED,
+        "outcome": CheckInOutcome.YES,
+        "recorded_at": NOW + timedelta(days=40),
+    }
+    fields.update(overrides)
+    return CheckInRecordedV1(**fields)
+
+
+# --- API bodies ---------------------------------------------------------------------------------
+
+
+def person_json(person: PersonRef) -> dict[str, str]:
+    return {"person_id": person.person_id, "department": person.department}
+
+
+def commitment_json(due_at: datetime, **overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "owner": person_json(RESPONSIBLE),
+        "owed_to": [person_json(AFFECTED)],
+        "owed_to_departments": ["finance"],
+        "action": "Give Finance a week's notice before any change to device access.",
+        "due_at": due_at.isoformat(),
+    }
+    body.update(overrides)
+    return body
+
+
+# --- driving a running agreements service (integration tests) ------------------------------
+
+
+async def publish(settings: AgreementsSettings, topic: str, *facts: Contract) -> None:
+    """Put facts on a topic as the service that owns them would."""
+    events: list[Event[Contract]] = [
+        Event.new(fact, source="/bridgework/test", time=NOW) for fact in facts
+    ]
+    await produce(settings.kafka_bootstrap_servers, topic, events)
+
+
+async def repair_opened_for(
+    client: httpx.AsyncClient, settings: AgreementsSettings, **incident_overrides: Any
+) -> dict[str, Any]:
+    """Report an incident on Kafka, as intake does, and wait for agreements to open its repair."""
+    incident = incident_reported(**incident_overrides)
+    await publish(settings, settings.topics.incidents, incident)
+
+    async def opened() -> dict[str, Any] | None:
+        response = await client.get(f"/v1/incidents/{incident.incident_id}/repair")
+        return dict(response.json()) if response.status_code == 200 else None
+
+    repair: dict[str, Any] = await eventually(opened)
+    return repair
+
+
+async def post_ok(client: httpx.AsyncClient, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    """POST and insist on a 2xx; the answer's JSON."""
+    response = await client.post(path, json=body)
+    assert response.is_success, f"{path}: {response.status_code} {response.text}"
+    answer: dict[str, Any] = response.json()
+    return answer
+
+
+async def join_all(client: httpx.AsyncClient, repair_id: str, *people: PersonRef) -> dict[str, Any]:
+    """People (default: facilitator, responsible, affected) join in their usual roles."""
+    view: dict[str, Any] = {}
+    for person in people or (FACILITATOR, RESPONSIBLE, AFFECTED):
+        view = await post_ok(
+            client,
+            f"/v1/repairs/{repair_id}/participants",
+            {
+                "actor": person_json(FACILITATOR),
+                "participant": person_json(person),
+                "role": ROLES[person.person_id].value,
+            },
+        )
+    return view
+
+
+async def consent_all(
+    client: httpx.AsyncClient, repair_id: str, version: int, *people: PersonRef
+) -> dict[str, Any]:
+    """Everyone named (default: responsible and affected) consents to `version`."""
+    view: dict[str, Any] = {}
+    for person in people or (RESPONSIBLE, AFFECTED):
+        view = await post_ok(
+            client,
+            f"/v1/repairs/{repair_id}/agreement/consents",
+            {"actor": person_json(person), "version": version, "decision": "give"},
+        )
+    return view
+
+
+async def agreed_via_api(
+    client: httpx.AsyncClient, repair_id: str, *commitments: dict[str, Any]
+) -> dict[str, Any]:
+    """People joined, terms proposed by the facilitator, everyone consented: the repair view."""
+    await join_all(client, repair_id)
+    proposed = await post_ok(
+        client,
+        f"/v1/repairs/{repair_id}/agreement",
+        {
+            "actor": person_json(FACILITATOR),
+            "commitments": list(commitments) or [commitment_json(NOW + timedelta(days=30))],
+        },
+    )
+    return await consent_all(client, repair_id, proposed["agreement"]["pending"]["version"])
