@@ -58,6 +58,23 @@ wait_ready() {
   return 1
 }
 
+# The demo's incidents are reported with each department's own intake token, made for the
+# seeding and revoked right after, so no demo credential outlives it.
+DEMO_DEPARTMENTS=(it marketing hr finance)
+
+seed_demo() {
+  local department args=()
+  for department in "${DEMO_DEPARTMENTS[@]}"; do
+    args+=(--token "$department=$("$BIN/python" -m bridgework.intake.admin tokens create \
+      --department "$department" --label demo-seed 2>>"$LOG_DIR/intake-admin.log")")
+  done
+  local status=0
+  "$BIN/python" deploy/local/seed_demo.py --intake-url http://127.0.0.1:8001 "${args[@]}" || status=$?
+  "$BIN/python" -m bridgework.intake.admin tokens revoke --label demo-seed \
+    2>>"$LOG_DIR/intake-admin.log"
+  return $status
+}
+
 start() {
   eval "$(deploy/local/infra.sh up)"
   export KAFKA_BOOTSTRAP_SERVERS DATABASE_URL
@@ -78,12 +95,13 @@ start() {
     wait_ready "$name" "$port" "${pids[$i]}"
     i=$((i + 1))
   done
-  "$BIN/python" deploy/local/seed_demo.py --intake-url http://127.0.0.1:8001
+  seed_demo
   cat <<TXT
 
 Bridgework is running.
   intake API      http://127.0.0.1:8001  (OpenAPI: http://127.0.0.1:8001/docs)
   GraphQL         http://127.0.0.1:8000/graphql  (GraphiQL in a browser)
+  intake tokens   $BIN/python -m bridgework.intake.admin tokens create --department it
   agreements API  http://127.0.0.1:8002/docs
   follow-up API   http://127.0.0.1:8003/docs
   logs            $LOG_DIR

@@ -1,7 +1,9 @@
 """Seed a small demo organisation by reporting its incidents through intake's public API.
 
 Run by `make run`. Every incident has a fixed source reference, so seeding
-again reports nothing twice (intake answers `duplicate`).
+again reports nothing twice (intake answers `duplicate`). Intake takes reports
+only with the reporting department's API token: pass one per department as
+`--token it=<token>` (run.sh makes them with intake's admin command).
 """
 
 from __future__ import annotations
@@ -101,13 +103,19 @@ def demo_incidents(today: datetime) -> list[dict[str, Any]]:
     ]
 
 
-def seed(intake_url: str, today: datetime) -> int:
-    """Report every demo incident; return how many were new."""
+def seed(intake_url: str, today: datetime, tokens: dict[str, str]) -> int:
+    """Report every demo incident with its department's token; return how many were new."""
     new = 0
     with httpx.Client(base_url=intake_url, timeout=10) as client:
         for incident in demo_incidents(today):
             body = {**incident, "occurred_at": incident["occurred_at"].isoformat()}
-            response = client.post("/v1/incidents", json=body)
+            token = tokens.get(incident["department"])
+            if token is None:
+                print(f"no --token for department {incident['department']!r}")
+                return -1
+            response = client.post(
+                "/v1/incidents", json=body, headers={"authorization": f"Bearer {token}"}
+            )
             if response.status_code not in (200, 202):
                 print(f"intake refused a demo incident: {response.status_code} {response.text}")
                 return -1
@@ -118,8 +126,16 @@ def seed(intake_url: str, today: datetime) -> int:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--intake-url", default="http://127.0.0.1:8001")
+    parser.add_argument(
+        "--token",
+        action="append",
+        default=[],
+        metavar="DEPARTMENT=TOKEN",
+        help="a department's intake API token; once per reporting department",
+    )
     args = parser.parse_args()
-    new = seed(args.intake_url, datetime.now(UTC).replace(microsecond=0))
+    tokens = {dept: token for dept, _, token in (entry.partition("=") for entry in args.token)}
+    new = seed(args.intake_url, datetime.now(UTC).replace(microsecond=0), tokens)
     if new < 0:
         return 1
     print(f"demo organisation seeded: {new} new incidents")

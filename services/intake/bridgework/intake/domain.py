@@ -1,41 +1,128 @@
-"""Intake's rules: what a valid incident submission is, and how it becomes IncidentReported."""
+"""Intake's rules: what a valid submission is, and whether it is a new incident, a change or a repeat.
+
+Pure: no I/O, no clock (the caller passes `now`), no framework.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated
+from enum import StrEnum
+from typing import Annotated, Any
 from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
 from bridgework.common.contracts import (
     DepartmentSlug,
+    FreeText,
     IncidentCategory,
+    IncidentFacts,
     IncidentReportedV1,
+    IncidentUpdatedV1,
     PersonRef,
+    PseudonymousId,
+    ReportedAnswers,
     ResponseMode,
     Severity,
     SourceRef,
 )
 
+# The fields whose change makes an IncidentUpdated. The dedup key (department, source tool and
+# reference) never changes, the id is intake's own, and reported_at is when intake first heard.
+COMPARED_FIELDS = frozenset(IncidentFacts.model_fields) - {
+    "incident_id",
+    "department",
+    "reported_at",
+}
 
-class IncidentSubmission(BaseModel):
+
+class _Strict(BaseModel):
+    # Unknown fields are refused rather than silently dropped: a typo must not lose data.
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class PersonInput(_Strict):
+    """A person as a tool submits them: pseudonymous id plus department."""
+
+    person_id: PseudonymousId
+    department: DepartmentSlug
+
+
+class SourceInput(_Strict):
+    """The tool and its own reference: with the department, the de-duplication key."""
+
+    tool: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)] = (
+        Field(description="`native`, `github`, `jira`, `servicenow`, `pagerduty`, your tool's name")
+    )
+    reference: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)
+    ] = Field(
+        description="The tool's own id of the item; the same reference twice is one incident."
+    )
+    url: Annotated[str, StringConstraints(max_length=2000)] | None = Field(
+        default=None, description="Where people can see the item in the tool."
+    )
+
+
+class AnswersInput(_Strict):
+    """Answers to the restorative questions, when the tool carries them (all optional)."""
+
+    what_happened: FreeText | None = None
+    thinking_at_the_time: FreeText | None = None
+    who_was_affected: FreeText | None = None
+    make_things_right: FreeText | None = None
+
+
+class IncidentSubmission(_Strict):
     """An incident as a department's tool submits it in Bridgework's native JSON."""
-
-    model_config = ConfigDict(extra="forbid")
 
     department: DepartmentSlug = Field(description="The reporting department.")
     category: IncidentCategory
     severity: Severity
     summary: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
     occurred_at: AwareDatetime
-    responsible: list[PersonRef] = Field(default_factory=list, max_length=100)
-    affected_people: list[PersonRef] = Field(default_factory=list, max_length=1000)
+    responsible: list[PersonInput] = Field(default_factory=list, max_length=100)
+    affected_people: list[PersonInput] = Field(default_factory=list, max_length=1000)
     affected_departments: list[DepartmentSlug] = Field(default_factory=list, max_length=100)
     response_mode: ResponseMode | None = None
-    source: SourceRef = Field(
+    answers: AnswersInput | None = None
+    source: SourceInput = Field(
         description="The tool and its own reference; the same reference twice is one incident."
     )
+    source_updated_at: AwareDatetime | None = Field(
+        default=None,
+        description="When the tool last changed the item. A submission older than the one "
+        "already recorded is stale and changes nothing (out-of-order retries).",
+    )
+
+
+class Verdict(StrEnum):
+    """What became of one submission."""
+
+    ACCEPTED = "accepted"  # a new incident: IncidentReported
+    UPDATED = "updated"  # a change to a known incident: IncidentUpdated
+    DUPLICATE = "duplicate"  # nothing new: the same item again, or a delivery seen before
+    STALE = "stale"  # older than what is recorded: ignored
+
+
+@dataclass(frozen=True)
+class StoredIncident:
+    """What intake holds about one source item: its latest facts and revision."""
+
+    facts: IncidentFacts
+    revision: int
+    source_updated_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The verdict on one submission, the item's state after it, and the event to publish."""
+
+    verdict: Verdict
+    state: StoredIncident
+    event: IncidentFacts | None
+    state_changed: bool
 
 
 def report(
@@ -47,21 +134,94 @@ def report(
     always produces the same event body whatever order the tool listed them in.
     """
     return IncidentReportedV1(
-        incident_id=incident_id,
-        department=submission.department,
-        category=submission.category,
-        severity=submission.severity,
-        summary=submission.summary,
-        occurred_at=submission.occurred_at,
-        reported_at=now,
-        responsible=_unique_people(submission.responsible),
-        affected_people=_unique_people(submission.affected_people),
-        affected_departments=sorted(set(submission.affected_departments)),
-        response_mode=submission.response_mode,
-        source=submission.source,
+        incident_id=incident_id, reported_at=now, **_normalised_facts(submission)
     )
 
 
-def _unique_people(people: list[PersonRef]) -> list[PersonRef]:
-    unique = {(person.person_id, person.department): person for person in people}
-    return [unique[key] for key in sorted(unique)]
+def decide(
+    stored: StoredIncident | None,
+    submission: IncidentSubmission,
+    *,
+    new_incident_id: UUID,
+    now: datetime,
+) -> Decision:
+    """Whether `submission` is a new incident, a change to `stored`, a repeat, or stale."""
+    if stored is None:
+        reported = report(submission, incident_id=new_incident_id, now=now)
+        state = StoredIncident(reported, revision=1, source_updated_at=submission.source_updated_at)
+        return Decision(Verdict.ACCEPTED, state, reported, state_changed=True)
+    if _is_stale(submission.source_updated_at, stored.source_updated_at):
+        return Decision(Verdict.STALE, stored, None, state_changed=False)
+    latest_source_time = _latest(stored.source_updated_at, submission.source_updated_at)
+    facts = _normalised_facts(submission)
+    changed = changed_fields(stored.facts, facts)
+    if not changed:
+        state = StoredIncident(stored.facts, stored.revision, latest_source_time)
+        return Decision(
+            Verdict.DUPLICATE,
+            state,
+            None,
+            state_changed=latest_source_time != stored.source_updated_at,
+        )
+    updated = IncidentUpdatedV1(
+        incident_id=stored.facts.incident_id,
+        reported_at=stored.facts.reported_at,
+        revision=stored.revision + 1,
+        updated_at=now,
+        changed_fields=changed,
+        **facts,
+    )
+    state = StoredIncident(updated, stored.revision + 1, latest_source_time)
+    return Decision(Verdict.UPDATED, state, updated, state_changed=True)
+
+
+def changed_fields(before: IncidentFacts, after: dict[str, Any]) -> list[str]:
+    """Top-level fields of `after` (normalised facts) that differ from `before`, sorted."""
+    old = before.model_dump(include=set(COMPARED_FIELDS))
+    new = IncidentFacts.model_validate(
+        {**after, "incident_id": before.incident_id, "reported_at": before.reported_at}
+    ).model_dump(include=set(COMPARED_FIELDS))
+    return sorted(name for name in COMPARED_FIELDS if old.get(name) != new.get(name))
+
+
+def _normalised_facts(submission: IncidentSubmission) -> dict[str, Any]:
+    return {
+        "department": submission.department,
+        "category": submission.category,
+        "severity": submission.severity,
+        "summary": submission.summary,
+        "occurred_at": submission.occurred_at,
+        "responsible": _unique_people(submission.responsible),
+        "affected_people": _unique_people(submission.affected_people),
+        "affected_departments": sorted(set(submission.affected_departments)),
+        "response_mode": submission.response_mode,
+        "answers": _answers(submission.answers),
+        "source": SourceRef(
+            tool=submission.source.tool,
+            reference=submission.source.reference,
+            url=submission.source.url,
+        ),
+    }
+
+
+def _unique_people(people: list[PersonInput]) -> list[PersonRef]:
+    unique = {(person.person_id, person.department) for person in people}
+    return [PersonRef(person_id=pid, department=dept) for pid, dept in sorted(unique)]
+
+
+def _answers(answers: AnswersInput | None) -> ReportedAnswers | None:
+    if answers is None or not answers.model_dump(exclude_none=True):
+        return None
+    return ReportedAnswers(**answers.model_dump())
+
+
+def _is_stale(incoming: datetime | None, recorded: datetime | None) -> bool:
+    return incoming is not None and recorded is not None and incoming < recorded
+
+
+def _latest(recorded: datetime | None, incoming: datetime | None) -> datetime | None:
+    if recorded is None:
+        return incoming
+    if incoming is None:
+        return recorded
+    return max(recorded, incoming)

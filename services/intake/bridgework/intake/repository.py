@@ -1,41 +1,311 @@
-"""Intake's SQL."""
+"""Intake's SQL: incidents by source, deliveries seen, tokens, webhook secrets, tool mappings."""
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
-from bridgework.common.contracts import IncidentReportedV1
+from bridgework.common.contracts import IncidentFacts
 from bridgework.common.postgres import Connection
+from bridgework.intake.domain import StoredIncident
+
+# (department, source tool, source reference): the de-duplication key of an incident.
+SourceKey = tuple[str, str, str]
+# (department, channel, delivery id): one delivery of a webhook or CloudEvent.
+DeliveryKey = tuple[str, str, str]
+# Advisory locks of intake's source keys live in their own class of the two-key lock space.
+_SOURCE_LOCK_CLASS = 0x1_27A4E
 
 
-async def insert_incident(
-    connection: Connection, *, incident: IncidentReportedV1, received_at: datetime
-) -> UUID | None:
-    """Store a new incident; return None when its source reference was seen before."""
-    inserted: UUID | None = await connection.fetchval(
-        "INSERT INTO incidents (incident_id, department, source_tool, source_ref, body, received_at)"
-        " VALUES ($1, $2, $3, $4, $5, $6)"
-        " ON CONFLICT (department, source_tool, source_ref) DO NOTHING RETURNING incident_id",
-        incident.incident_id,
-        incident.department,
-        incident.source.tool,
-        incident.source.reference,
-        incident.model_dump(mode="json"),
-        received_at,
+@dataclass(frozen=True)
+class TokenRow:
+    token_id: UUID
+    department: str
+    label: str
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+@dataclass(frozen=True)
+class SecretRow:
+    secret_id: UUID
+    department: str
+    tool: str
+    label: str
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+def _lock_key(key: SourceKey) -> int:
+    digest = hashlib.blake2b("\x1f".join(key).encode(), digest_size=4).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+async def lock_sources(connection: Connection, keys: Sequence[SourceKey]) -> None:
+    """Serialise writers of the same source items until the transaction ends.
+
+    Locks are taken in ascending key order, so two transactions never wait on each other
+    in a cycle; a hash collision only makes two unrelated items wait in turn.
+    """
+    lock_keys = sorted({_lock_key(key) for key in keys})
+    if lock_keys:
+        await connection.execute(
+            "SELECT count(pg_advisory_xact_lock($1::int, k)) FROM unnest($2::int[]) AS k",
+            _SOURCE_LOCK_CLASS,
+            lock_keys,
+        )
+
+
+async def find_incidents(
+    connection: Connection, keys: Sequence[SourceKey]
+) -> dict[SourceKey, StoredIncident]:
+    """The incidents already recorded for these source items."""
+    if not keys:
+        return {}
+    rows = await connection.fetch(
+        "SELECT i.department, i.source_tool, i.source_ref, i.body, i.revision, i.source_updated_at"
+        " FROM incidents i"
+        " JOIN unnest($1::text[], $2::text[], $3::text[]) AS k(department, tool, ref)"
+        "   ON i.department = k.department AND i.source_tool = k.tool AND i.source_ref = k.ref",
+        [key[0] for key in keys],
+        [key[1] for key in keys],
+        [key[2] for key in keys],
     )
-    return inserted
+    return {
+        (row["department"], row["source_tool"], row["source_ref"]): StoredIncident(
+            facts=IncidentFacts.model_validate(row["body"]),
+            revision=row["revision"],
+            source_updated_at=row["source_updated_at"],
+        )
+        for row in rows
+    }
 
 
-async def find_by_source(
-    connection: Connection, *, department: str, tool: str, reference: str
-) -> UUID | None:
-    """The incident already recorded for this source reference, if any."""
-    found: UUID | None = await connection.fetchval(
-        "SELECT incident_id FROM incidents"
-        " WHERE department = $1 AND source_tool = $2 AND source_ref = $3",
+async def insert_incidents(
+    connection: Connection, incidents: Sequence[StoredIncident], *, received_at: datetime
+) -> None:
+    """Record new incidents (their source keys are locked and known to be free)."""
+    await connection.executemany(
+        "INSERT INTO incidents (incident_id, department, source_tool, source_ref, body,"
+        " received_at, revision, source_updated_at, updated_at)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL)",
+        [
+            (
+                incident.facts.incident_id,
+                incident.facts.department,
+                incident.facts.source.tool,
+                incident.facts.source.reference,
+                incident.facts.model_dump(mode="json"),
+                received_at,
+                incident.revision,
+                incident.source_updated_at,
+            )
+            for incident in incidents
+        ],
+    )
+
+
+async def update_incidents(
+    connection: Connection, incidents: Sequence[StoredIncident], *, updated_at: datetime
+) -> None:
+    """Record the latest state of known incidents."""
+    await connection.executemany(
+        "UPDATE incidents SET body = $2, revision = $3, source_updated_at = $4, updated_at = $5"
+        " WHERE incident_id = $1",
+        [
+            (
+                incident.facts.incident_id,
+                incident.facts.model_dump(mode="json"),
+                incident.revision,
+                incident.source_updated_at,
+                updated_at,
+            )
+            for incident in incidents
+        ],
+    )
+
+
+async def find_deliveries(
+    connection: Connection, keys: Sequence[DeliveryKey]
+) -> dict[DeliveryKey, UUID | None]:
+    """Deliveries already handled, with the incident each one became."""
+    if not keys:
+        return {}
+    rows = await connection.fetch(
+        "SELECT d.department, d.channel, d.delivery_id, d.incident_id FROM deliveries d"
+        " JOIN unnest($1::text[], $2::text[], $3::text[]) AS k(department, channel, id)"
+        "   ON d.department = k.department AND d.channel = k.channel AND d.delivery_id = k.id",
+        [key[0] for key in keys],
+        [key[1] for key in keys],
+        [key[2] for key in keys],
+    )
+    return {(r["department"], r["channel"], r["delivery_id"]): r["incident_id"] for r in rows}
+
+
+async def record_deliveries(
+    connection: Connection,
+    deliveries: Sequence[tuple[DeliveryKey, UUID | None]],
+    *,
+    received_at: datetime,
+) -> None:
+    """Remember handled deliveries (a concurrent retry that got here first wins)."""
+    if not deliveries:
+        return
+    await connection.executemany(
+        "INSERT INTO deliveries (department, channel, delivery_id, incident_id, received_at)"
+        " VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+        [(*key, incident_id, received_at) for key, incident_id in deliveries],
+    )
+
+
+async def forget_deliveries(connection: Connection, *, before: datetime) -> int:
+    """Drop delivery ids older than `before`; return how many."""
+    status: str = await connection.execute("DELETE FROM deliveries WHERE received_at < $1", before)
+    return int(status.split()[-1])
+
+
+async def insert_token(
+    connection: Connection,
+    *,
+    token_id: UUID,
+    department: str,
+    token_hash: bytes,
+    label: str,
+    created_at: datetime,
+) -> None:
+    await connection.execute(
+        "INSERT INTO api_tokens (token_id, department, token_hash, label, created_at)"
+        " VALUES ($1, $2, $3, $4, $5)",
+        token_id,
+        department,
+        token_hash,
+        label,
+        created_at,
+    )
+
+
+async def find_active_tokens(
+    connection: Connection, token_hashes: Sequence[bytes]
+) -> dict[bytes, tuple[UUID, str]]:
+    """Active tokens by hash: their id and department."""
+    if not token_hashes:
+        return {}
+    rows = await connection.fetch(
+        "SELECT token_hash, token_id, department FROM api_tokens"
+        " WHERE token_hash = ANY($1::bytea[]) AND revoked_at IS NULL",
+        list(token_hashes),
+    )
+    return {bytes(row["token_hash"]): (row["token_id"], row["department"]) for row in rows}
+
+
+async def list_tokens(connection: Connection, *, department: str | None) -> list[TokenRow]:
+    rows = await connection.fetch(
+        "SELECT token_id, department, label, created_at, revoked_at FROM api_tokens"
+        " WHERE $1::text IS NULL OR department = $1 ORDER BY department, created_at",
+        department,
+    )
+    return [TokenRow(**dict(row)) for row in rows]
+
+
+async def revoke_tokens(
+    connection: Connection,
+    *,
+    at: datetime,
+    token_id: UUID | None = None,
+    department: str | None = None,
+    label: str | None = None,
+) -> int:
+    """Revoke one token by id, or a department's tokens with a label; return how many."""
+    status: str = await connection.execute(
+        "UPDATE api_tokens SET revoked_at = $1 WHERE revoked_at IS NULL"
+        " AND ($2::uuid IS NULL OR token_id = $2)"
+        " AND ($3::text IS NULL OR department = $3)"
+        " AND ($4::text IS NULL OR label = $4)",
+        at,
+        token_id,
+        department,
+        label,
+    )
+    return int(status.split()[-1])
+
+
+async def insert_secret(
+    connection: Connection,
+    *,
+    secret_id: UUID,
+    department: str,
+    tool: str,
+    secret: str,
+    label: str,
+    created_at: datetime,
+) -> None:
+    await connection.execute(
+        "INSERT INTO webhook_secrets (secret_id, department, tool, secret, label, created_at)"
+        " VALUES ($1, $2, $3, $4, $5, $6)",
+        secret_id,
         department,
         tool,
-        reference,
+        secret,
+        label,
+        created_at,
     )
-    return found
+
+
+async def active_secrets(connection: Connection, *, department: str, tool: str) -> list[str]:
+    rows = await connection.fetch(
+        "SELECT secret FROM webhook_secrets"
+        " WHERE department = $1 AND tool = $2 AND revoked_at IS NULL",
+        department,
+        tool,
+    )
+    return [row["secret"] for row in rows]
+
+
+async def list_secrets(connection: Connection, *, department: str | None) -> list[SecretRow]:
+    rows = await connection.fetch(
+        "SELECT secret_id, department, tool, label, created_at, revoked_at FROM webhook_secrets"
+        " WHERE $1::text IS NULL OR department = $1 ORDER BY department, tool, created_at",
+        department,
+    )
+    return [SecretRow(**dict(row)) for row in rows]
+
+
+async def revoke_secret(connection: Connection, *, secret_id: UUID, at: datetime) -> bool:
+    status: str = await connection.execute(
+        "UPDATE webhook_secrets SET revoked_at = $2 WHERE secret_id = $1 AND revoked_at IS NULL",
+        secret_id,
+        at,
+    )
+    return status.endswith(" 1")
+
+
+async def get_mapping(connection: Connection, *, department: str, tool: str) -> Any:
+    """The department's stored mapping of `tool` as JSON, or None."""
+    return await connection.fetchval(
+        "SELECT mapping FROM tool_mappings WHERE department = $1 AND tool = $2", department, tool
+    )
+
+
+async def put_mapping(
+    connection: Connection, *, department: str, tool: str, mapping: Any, at: datetime
+) -> None:
+    await connection.execute(
+        "INSERT INTO tool_mappings (department, tool, mapping, updated_at)"
+        " VALUES ($1, $2, $3, $4)"
+        " ON CONFLICT (department, tool) DO UPDATE SET mapping = $3, updated_at = $4",
+        department,
+        tool,
+        mapping,
+        at,
+    )
+
+
+async def delete_mapping(connection: Connection, *, department: str, tool: str) -> bool:
+    status: str = await connection.execute(
+        "DELETE FROM tool_mappings WHERE department = $1 AND tool = $2", department, tool
+    )
+    return status.endswith(" 1")

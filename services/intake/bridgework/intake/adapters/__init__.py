@@ -1,0 +1,42 @@
+"""Webhook adapters: each turns one tool's payload, in the tool's own format, into a ToolItem.
+
+Pure functions of the parsed JSON and the request headers; signatures are checked
+before an adapter runs, mapping to an incident happens after.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class PayloadError(ValueError):
+    """The payload is not what the tool sends; `errors` name each field and why."""
+
+    def __init__(self, errors: list[dict[str, Any]]) -> None:
+        super().__init__("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in errors))
+        self.errors = errors
+
+
+def parse_as(model: type[M], payload: Any, *, at: tuple[str | int, ...] = ()) -> M:
+    """`payload` validated as `model`; PayloadError (fields prefixed with `at`) otherwise."""
+    try:
+        return model.model_validate(payload)
+    except ValidationError as invalid:
+        raise PayloadError(
+            [{"loc": (*at, *error["loc"]), "msg": error["msg"]} for error in invalid.errors()]
+        ) from invalid
+
+
+def delivery_key(value: str | None) -> str | None:
+    """A tool's delivery id as intake keeps it: long ids are kept as their digest."""
+    if value is None or not value.strip():
+        return None
+    value = value.strip()
+    if len(value) <= 200:
+        return value
+    return "sha256:" + hashlib.sha256(value.encode()).hexdigest()

@@ -1,0 +1,272 @@
+"""Webhook endpoints for the tools departments already use: `/v1/webhooks/<tool>/<department>`.
+
+Each delivery is checked in this order: content type (415), authentication
+(401/403), JSON (422), a delivery id seen before (200 `duplicate`, nothing parsed
+again), the tool's payload (422), the department's mapping to an incident (422).
+GitHub and PagerDuty sign with the department's secret; Jira signs with a secret
+or sends the department's API token; ServiceNow sends the department's API token.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
+from urllib.parse import parse_qs
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
+
+from bridgework.common.clock import Clock
+from bridgework.common.runtime import Runtime, get_runtime
+from bridgework.intake import receipts, service
+from bridgework.intake.adapters import (
+    PayloadError,
+    delivery_key,
+    github,
+    jira,
+    pagerduty,
+    servicenow,
+)
+from bridgework.intake.cloudevents import is_json, media_type
+from bridgework.intake.credentials import verify_hub_signature, verify_pagerduty_signature
+from bridgework.intake.http_input import (
+    DepartmentInPath,
+    ensure_department,
+    get_clock,
+    invalid,
+    parse_json,
+    principal_of,
+    unauthenticated,
+    unsupported_media_type,
+)
+from bridgework.intake.mapping import (
+    Ignored,
+    MappingError,
+    Tool,
+    ToolItem,
+    carries_required_tag,
+    to_submission,
+)
+from bridgework.intake.receipts import IncidentReceipt
+from bridgework.intake.service import Delivery, Item
+from bridgework.intake.settings import IntakeSettings
+
+F = TypeVar("F", bound=Callable[..., Any])
+Verifier = Callable[[str | None, bytes, list[str]], bool]
+_FORM = "application/x-www-form-urlencoded"
+_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"model": IncidentReceipt, "description": "Updated, duplicate, stale or ignored."},
+    401: {"description": "Missing or wrong signature or token: `{error, detail}`."},
+    403: {"description": "The token reports for another department."},
+    413: {"description": "The body is over the documented limit."},
+    415: {"description": "Not the content type the tool sends."},
+    422: {"description": "Not the tool's payload, or not mappable: every failing field and why."},
+}
+
+
+def build_router(settings: IntakeSettings) -> APIRouter:
+    """The four webhook adapters."""
+    router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
+    post = _webhook_route(router)
+
+    @post("/github/{department}")
+    async def github_webhook(
+        department: DepartmentInPath,
+        request: Request,
+        runtime: Annotated[Runtime, Depends(get_runtime)],
+        clock: Annotated[Clock, Depends(get_clock)],
+    ) -> JSONResponse:
+        """GitHub `issues` events; set the webhook's secret with `admin secrets add --tool github`."""
+        content_type = request.headers.get("content-type")
+        if not is_json(content_type) and media_type(content_type) != _FORM:
+            raise unsupported_media_type(content_type, "application/json", _FORM)
+        body = await request.body()
+        await _require_signature(
+            runtime, department, Tool.GITHUB, request, "x-hub-signature-256", verify_hub_signature
+        )
+        payload = _github_payload(body, content_type)
+        event = request.headers.get("x-github-event")
+        return await _deliver(
+            runtime,
+            clock,
+            settings,
+            department=department,
+            tool=Tool.GITHUB,
+            delivery_id=delivery_key(request.headers.get("x-github-delivery")),
+            parse=lambda: github.parse(payload, event=event),
+        )
+
+    @post("/jira/{department}")
+    async def jira_webhook(
+        department: DepartmentInPath,
+        request: Request,
+        runtime: Annotated[Runtime, Depends(get_runtime)],
+        clock: Annotated[Clock, Depends(get_clock)],
+    ) -> JSONResponse:
+        """Jira Cloud issue events, signed with a secret (X-Hub-Signature) or sent with a token."""
+        _require_json(request)
+        body = await request.body()
+        if "x-hub-signature" not in request.headers and "authorization" not in request.headers:
+            raise unauthenticated(
+                "sign the webhook with the department's Jira secret (X-Hub-Signature)"
+                " or send `Authorization: Bearer <your department's API token>`"
+            )
+        if "x-hub-signature" in request.headers:
+            await _require_signature(
+                runtime, department, Tool.JIRA, request, "x-hub-signature", verify_hub_signature
+            )
+        else:
+            principal = await principal_of(runtime, request.headers.get("authorization"))
+            ensure_department(principal, department, where="the webhook URL")
+        payload = parse_json(body)
+        return await _deliver(
+            runtime,
+            clock,
+            settings,
+            department=department,
+            tool=Tool.JIRA,
+            delivery_id=delivery_key(request.headers.get("x-atlassian-webhook-identifier")),
+            parse=lambda: jira.parse(payload),
+        )
+
+    @post("/servicenow/{department}")
+    async def servicenow_webhook(
+        department: DepartmentInPath,
+        request: Request,
+        runtime: Annotated[Runtime, Depends(get_runtime)],
+        clock: Annotated[Clock, Depends(get_clock)],
+    ) -> JSONResponse:
+        """ServiceNow incidents from an outbound REST message carrying the department's token."""
+        _require_json(request)
+        principal = await principal_of(runtime, request.headers.get("authorization"))
+        ensure_department(principal, department, where="the webhook URL")
+        payload = parse_json(await request.body())
+        return await _deliver(
+            runtime,
+            clock,
+            settings,
+            department=department,
+            tool=Tool.SERVICENOW,
+            delivery_id=None,
+            parse=lambda: servicenow.parse(payload),
+        )
+
+    @post("/pagerduty/{department}")
+    async def pagerduty_webhook(
+        department: DepartmentInPath,
+        request: Request,
+        runtime: Annotated[Runtime, Depends(get_runtime)],
+        clock: Annotated[Clock, Depends(get_clock)],
+    ) -> JSONResponse:
+        """PagerDuty v3 incident events; set PagerDuty's signing secret with `admin secrets add`."""
+        _require_json(request)
+        body = await request.body()
+        await _require_signature(
+            runtime,
+            department,
+            Tool.PAGERDUTY,
+            request,
+            "x-pagerduty-signature",
+            verify_pagerduty_signature,
+        )
+        payload = parse_json(body)
+        try:
+            event_id = pagerduty.delivery_id(payload)
+        except PayloadError as error:
+            raise invalid(error.errors) from error
+        return await _deliver(
+            runtime,
+            clock,
+            settings,
+            department=department,
+            tool=Tool.PAGERDUTY,
+            delivery_id=delivery_key(event_id),
+            parse=lambda: pagerduty.parse(payload),
+        )
+
+    return router
+
+
+def _webhook_route(router: APIRouter) -> Callable[[str], Callable[[F], F]]:
+    def post(path: str) -> Callable[[F], F]:
+        return router.post(
+            path,
+            status_code=202,
+            response_model=IncidentReceipt,
+            response_model_exclude_none=True,
+            responses=_RESPONSES,
+        )
+
+    return post
+
+
+async def _deliver(
+    runtime: Runtime,
+    clock: Clock,
+    settings: IntakeSettings,
+    *,
+    department: str,
+    tool: Tool,
+    delivery_id: str | None,
+    parse: Callable[[], ToolItem | Ignored],
+) -> JSONResponse:
+    delivery = Delivery(tool.value, delivery_id) if delivery_id else None
+    if delivery is not None:
+        seen = await service.delivery_outcome(
+            runtime.pool, department=department, delivery=delivery
+        )
+        if seen is not None:
+            return receipts.single(seen)
+    try:
+        item = parse()
+    except PayloadError as error:
+        raise invalid(error.errors) from error
+    if isinstance(item, Ignored):
+        return receipts.ignored(item.reason)
+    mapping = await service.mapping_in_force(runtime.pool, department=department, tool=tool)
+    if not carries_required_tag(item, mapping):
+        return receipts.ignored(f"the item does not carry the tag {mapping.require_tag!r}")
+    try:
+        submission = to_submission(item, mapping, department=department)
+    except MappingError as error:
+        raise invalid(error.errors) from error
+    [outcome] = await service.accept(
+        pool=runtime.pool, clock=clock, settings=settings, items=[Item(submission, delivery)]
+    )
+    return receipts.single(outcome)
+
+
+async def _require_signature(
+    runtime: Runtime,
+    department: str,
+    tool: Tool,
+    request: Request,
+    header: str,
+    verify: Verifier,
+) -> None:
+    secrets = await service.webhook_secrets(runtime.pool, department=department, tool=tool)
+    if not secrets:
+        raise unauthenticated(
+            f"no {tool.value} webhook secret is set for department {department!r}"
+        )
+    signature = request.headers.get(header)
+    if not signature:
+        raise unauthenticated(f"the {header} header is missing")
+    if not verify(signature, await request.body(), secrets):
+        raise unauthenticated(f"{header} does not match the body and the department's secret")
+
+
+def _require_json(request: Request) -> None:
+    content_type = request.headers.get("content-type")
+    if not is_json(content_type):
+        raise unsupported_media_type(content_type, "application/json")
+
+
+def _github_payload(body: bytes, content_type: str | None) -> Any:
+    """GitHub sends JSON, or (when so configured) a form whose `payload` field is the JSON."""
+    if media_type(content_type) != _FORM:
+        return parse_json(body)
+    payloads = parse_qs(body.decode(errors="replace")).get("payload")
+    if not payloads:
+        raise invalid([{"loc": ("payload",), "msg": "the form has no `payload` field"}])
+    return parse_json(payloads[0].encode())
