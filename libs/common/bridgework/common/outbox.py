@@ -65,30 +65,44 @@ class OutboxRelay:
         self._batch_size = batch_size
         self._poll_seconds = poll_seconds
         self._wake = asyncio.Event()
+        self._stopping = asyncio.Event()
         self.published = 0
+
+    def stop(self) -> None:
+        """Ask the relay to stop after the batch in flight (sent AND deleted, so a graceful
+        stop never republishes); `run` then returns."""
+        self._stopping.set()
+        self._wake.set()
 
     async def run(self) -> None:
         """Lead when the lock is free, follow (and wait) otherwise; survive database restarts."""
-        while True:
+        while not self._stopping.is_set():
             try:
                 await self._lead()
             except asyncio.CancelledError:
                 raise
             except Exception:
                 logger.exception("outbox relay for %s failed; retrying", self._schema)
-                await asyncio.sleep(self._poll_seconds)
+                await self._pause()
+
+    async def _pause(self) -> None:
+        """Wait one poll interval, or less if stopping."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stopping.wait(), self._poll_seconds)
 
     async def _lead(self) -> None:
         leader = await connect(self._dsn, schema=self._schema, purpose="outbox-relay")
         try:
             # Polling is the only way to wait for a Postgres advisory lock without blocking.
-            while not await leader.fetchval(  # noqa: ASYNC110
+            while not await leader.fetchval(
                 "SELECT pg_try_advisory_lock(hashtext($1))", f"outbox:{self._schema}"
             ):
-                await asyncio.sleep(self._poll_seconds)
+                if self._stopping.is_set():
+                    return
+                await self._pause()
             await leader.add_listener(notify_channel(self._schema), self._on_notify)
             logger.info("outbox relay for %s is leading", self._schema)
-            while not leader.is_closed():
+            while not leader.is_closed() and not self._stopping.is_set():
                 sent = await self.publish_pending()
                 if sent < self._batch_size:
                     self._wake.clear()

@@ -19,6 +19,8 @@ from bridgework.common.settings import ServiceSettings
 
 logger = logging.getLogger(__name__)
 
+RELAY_DRAIN_SECONDS = 10.0
+
 Subscriptions = Callable[[KafkaBroker, Pool], None]
 # A long-running loop of the service (a scheduler, say), started with it and cancelled at stop.
 BackgroundTask = Callable[["Runtime"], Awaitable[None]]
@@ -55,7 +57,9 @@ async def service_runtime(
     pool = await create_pool(
         settings.database_url, schema=schema, max_size=settings.db_pool_max_size
     )
-    tasks: list[asyncio.Task[None]] = []
+    relay: OutboxRelay | None = None
+    relay_task: asyncio.Task[None] | None = None
+    background_tasks: list[asyncio.Task[None]] = []
     broker = make_broker(settings)
     try:
         await migrate(pool, schema=schema, package=migrations_package)
@@ -76,16 +80,27 @@ async def service_runtime(
             poll_seconds=settings.outbox_poll_seconds,
         )
         runtime = Runtime(settings=settings, pool=pool, broker=broker, relay=relay)
-        tasks.append(asyncio.create_task(relay.run(), name=f"{schema}-outbox-relay"))
-        for index, task in enumerate(background):
-            tasks.append(asyncio.create_task(_logged(task(runtime)), name=f"{schema}-task-{index}"))
+        relay_task = asyncio.create_task(relay.run(), name=f"{schema}-outbox-relay")
+        background_tasks = [
+            asyncio.create_task(_logged(task(runtime)), name=f"{schema}-task-{index}")
+            for index, task in enumerate(background)
+        ]
         logger.info("%s started", settings.service_name)
         yield runtime
     finally:
-        for running in reversed(tasks):
+        for running in reversed(background_tasks):
             running.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await running
+        if relay is not None and relay_task is not None:
+            # Let the relay finish the batch in flight rather than republish it next start.
+            relay.stop()
+            try:
+                await asyncio.wait_for(relay_task, RELAY_DRAIN_SECONDS)
+            except TimeoutError:
+                logger.warning("outbox relay did not drain in %ss; cancelled", RELAY_DRAIN_SECONDS)
+            except Exception:
+                logger.exception("outbox relay failed while draining")
         await broker.stop()
         await pool.close()
         logger.info("%s stopped", settings.service_name)
