@@ -36,4 +36,7 @@ async def test_an_opened_repair_is_followed(
         "repair_id": str(opened.repair_id),
         "opened_at": T0.isoformat().replace("+00:00", "Z"),
         "departments": ["finance", "it"],
+        "closed_at": None,
+        "commitments": [],
+        "schedule": [],
     }

@@ -82,7 +82,7 @@ async def service_runtime(
         runtime = Runtime(settings=settings, pool=pool, broker=broker, relay=relay)
         relay_task = asyncio.create_task(relay.run(), name=f"{schema}-outbox-relay")
         background_tasks = [
-            asyncio.create_task(_logged(task(runtime)), name=f"{schema}-task-{index}")
+            asyncio.create_task(_logged(task, runtime), name=f"{schema}-task-{index}")
             for index, task in enumerate(background)
         ]
         logger.info("%s started", settings.service_name)
@@ -106,10 +106,12 @@ async def service_runtime(
         logger.info("%s stopped", settings.service_name)
 
 
-async def _logged(work: Awaitable[None]) -> None:
+async def _logged(task: BackgroundTask, runtime: Runtime) -> None:
     # A background task that dies must say so; otherwise its exception waits unseen until stop.
+    # The coroutine is made here, inside the task, so a stop before its first step leaves
+    # no never-awaited coroutine behind.
     try:
-        await work
+        await task(runtime)
     except asyncio.CancelledError:
         raise
     except Exception:

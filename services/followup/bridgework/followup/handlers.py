@@ -1,4 +1,4 @@
-"""Follow-up's event subscribers."""
+"""Follow-up's event subscribers: the repairs stream builds and moves the schedule."""
 
 from __future__ import annotations
 
@@ -8,21 +8,22 @@ from faststream.kafka import KafkaBroker
 
 from bridgework.common.clock import Clock
 from bridgework.common.consumer import BatchConsumer, subscribe
-from bridgework.common.contracts import Contract, RepairOpenedV1
+from bridgework.common.contracts import Contract, RepairEvent
 from bridgework.common.events import Event
 from bridgework.common.postgres import Connection, Pool
-from bridgework.common.settings import ServiceSettings
-from bridgework.followup.service import track_repairs
+from bridgework.followup.service import apply_repair_events
+from bridgework.followup.settings import FollowupSettings
 
 
 def subscribe_all(
-    broker: KafkaBroker, pool: Pool, *, settings: ServiceSettings, clock: Clock
+    broker: KafkaBroker, pool: Pool, *, settings: FollowupSettings, clock: Clock
 ) -> None:
     """Register every subscriber of the follow-up service."""
+    defaults = settings.default_policy()
 
     async def on_repair_events(connection: Connection, events: Sequence[Event[Contract]]) -> None:
-        opened = [e.data for e in events if isinstance(e.data, RepairOpenedV1)]
-        await track_repairs(connection, opened, clock=clock)
+        repair_events = [e.data for e in events if isinstance(e.data, RepairEvent)]
+        await apply_repair_events(connection, repair_events, clock=clock, defaults=defaults)
 
     subscribe(
         broker,
@@ -36,5 +37,10 @@ def subscribe_all(
             max_attempts=settings.consumer_max_attempts,
         ),
         batch_size=settings.consumer_batch_size,
-        description="Starts following each opened repair (RepairOpened).",
+        description=(
+            "Builds the follow-up schedule from the repairs stream: RepairOpened and"
+            " ParticipantJoined (who to nudge), AgreementReached and OutcomeImposed (the"
+            " commitments and their timers), CommitmentKept/Released/Renegotiated (cancel or"
+            " move a commitment's timers), RepairClosed (cancel everything)."
+        ),
     )

@@ -1,10 +1,97 @@
-"""Follow-up's settings."""
+"""Follow-up's settings (environment variables `BRIDGEWORK_<NAME>`)."""
 
 from __future__ import annotations
 
+from datetime import time, timedelta
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+
 from bridgework.common.settings import ServiceSettings
+from bridgework.followup.policy import NudgePolicy, Weekday, valid_time_zone
+
+# Only good enough for a laptop: production MUST set BRIDGEWORK_CHECK_IN_SECRET.
+DEVELOPMENT_CHECK_IN_SECRET = "development-only-check-in-secret-change-me"  # noqa: S105 - public on purpose
 
 
 class FollowupSettings(ServiceSettings):
     service_name: str = "followup"
     http_port: int = 8003
+
+    # Check-in links.
+    check_in_secret: SecretStr = Field(
+        default=SecretStr(DEVELOPMENT_CHECK_IN_SECRET),
+        description="HMAC key of check-in links; production must set a long random value.",
+    )
+    check_in_link_ttl: timedelta = Field(default=timedelta(days=14), gt=timedelta(0))
+    public_base_url: str = Field(
+        default="http://127.0.0.1:8003",
+        description="Where people reach follow-up's check-in page: the start of every link.",
+    )
+
+    # Admin endpoints (policies, webhooks, contacts, demo clock).
+    admin_token: SecretStr | None = Field(
+        default=None,
+        description="Bearer token the admin endpoints require; unset means open (local use only).",
+    )
+    time_travel: bool = Field(
+        default=False,
+        description="Demo only: run on a clock that POST /v1/admin/clock/advance moves forward.",
+    )
+
+    # The scheduler of timers.
+    scheduler_poll_seconds: float = Field(default=1.0, gt=0)
+    scheduler_batch_size: int = Field(default=200, ge=1)
+
+    # Deliveries (retries run on the wall clock: they wait for a real server to recover).
+    delivery_poll_seconds: float = Field(default=1.0, gt=0)
+    delivery_batch_size: int = Field(default=50, ge=1)
+    delivery_max_attempts: int = Field(default=6, ge=1)
+    delivery_retry_base_seconds: float = Field(default=5.0, gt=0)
+    delivery_retry_max_seconds: float = Field(default=900.0, gt=0)
+    delivery_timeout_seconds: float = Field(default=10.0, gt=0)
+
+    # E-mail over SMTP; no host means no e-mail channel.
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_security: Literal["none", "starttls", "tls"] = "starttls"
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    mail_from: str = "Bridgework follow-up <followup@example.org>"
+    templates_dir: Path | None = None
+
+    # The default nudge policy; departments override any of it (PUT /v1/departments/{d}/policy).
+    nudge_lead_time: timedelta = timedelta(days=2)
+    nudge_repeat_interval: timedelta = timedelta(days=3)
+    nudge_quiet_hours_start: time | None = time(18, 0)
+    nudge_quiet_hours_end: time | None = time(8, 0)
+    nudge_working_days: list[Weekday] = Field(
+        default_factory=lambda: [Weekday.MON, Weekday.TUE, Weekday.WED, Weekday.THU, Weekday.FRI],
+        min_length=1,
+    )
+    nudge_time_zone: str = "UTC"
+    nudge_check_in_delay: timedelta = timedelta(days=1)
+    nudge_lapse_offer_repeats: int = Field(default=1, ge=0, le=10)
+
+    @field_validator("nudge_time_zone")
+    @classmethod
+    def _known_time_zone(cls, value: str) -> str:
+        return valid_time_zone(value)
+
+    @field_validator("public_base_url")
+    @classmethod
+    def _no_trailing_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    def default_policy(self) -> NudgePolicy:
+        return NudgePolicy(
+            lead_time=self.nudge_lead_time,
+            repeat_interval=self.nudge_repeat_interval,
+            quiet_hours_start=self.nudge_quiet_hours_start,
+            quiet_hours_end=self.nudge_quiet_hours_end,
+            working_days=frozenset(self.nudge_working_days),
+            time_zone=self.nudge_time_zone,
+            check_in_delay=self.nudge_check_in_delay,
+            lapse_offer_repeats=self.nudge_lapse_offer_repeats,
+        )

@@ -1,0 +1,71 @@
+"""The check-in page an affected person opens from their link: small, plain, no scripts,
+nothing loaded from elsewhere."""
+
+from __future__ import annotations
+
+from html import escape
+
+from fastapi.responses import HTMLResponse
+
+# The token in the address is the person's key: keep it out of caches, referrers and frames.
+PAGE_HEADERS = {
+    "Cache-Control": "no-store",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'"
+    ),
+}
+
+_STYLE = """
+body { font-family: system-ui, sans-serif; max-width: 36rem; margin: 3rem auto; padding: 0 1rem;
+       line-height: 1.5; color: #1d2733; }
+fieldset { border: 1px solid #c9d1db; border-radius: .5rem; padding: 1rem; }
+label { display: block; margin: .4rem 0; }
+textarea { width: 100%; min-height: 6rem; }
+button { margin-top: 1rem; padding: .5rem 1.2rem; font-size: 1rem; }
+.note { color: #4a5868; }
+"""
+
+
+def _page(title: str, body: str, status_code: int = 200) -> HTMLResponse:
+    html = (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{escape(title)}</title><style>{_STYLE}</style></head>"
+        f"<body><main><h1>{escape(title)}</h1>{body}</main></body></html>"
+    )
+    return HTMLResponse(html, status_code=status_code, headers=PAGE_HEADERS)
+
+
+def form_page(*, error: str | None = None, status_code: int = 200) -> HTMLResponse:
+    """The question, yes / partly / no, and room for a comment."""
+    problem = f'<p role="alert"><strong>{escape(error)}</strong></p>' if error else ""
+    choices = "".join(
+        f'<label><input type="radio" name="outcome" value="{value}" required> {text}</label>'
+        for value, text in (("yes", "Yes"), ("partly", "Partly"), ("no", "No"))
+    )
+    body = (
+        "<p>Everything agreed to put things right has been done or settled. "
+        "Were things made right for you?</p>"
+        f"{problem}"
+        '<form method="post">'
+        f"<fieldset><legend>Were things made right?</legend>{choices}</fieldset>"
+        '<p><label for="comment">Anything you would like to add (optional)</label>'
+        '<textarea id="comment" name="comment" maxlength="8000"></textarea></p>'
+        '<button type="submit">Send my answer</button></form>'
+        '<p class="note">Your answer goes to the people looking after this repair.</p>'
+    )
+    return _page("Were things made right?", body, status_code)
+
+
+def thanks_page() -> HTMLResponse:
+    return _page(
+        "Thank you",
+        "<p>Your answer has been recorded. Thank you for taking the time to tell us.</p>",
+    )
+
+
+def notice_page(title: str, text: str, status_code: int) -> HTMLResponse:
+    return _page(title, f"<p>{escape(text)}</p>", status_code)

@@ -1,0 +1,69 @@
+"""Signed, expiring check-in tokens: the link an affected person answers through, no login.
+
+A token is `<payload>.<signature>`, both base64url without padding; the payload is the
+check-in id and the expiry (Unix seconds), the signature HMAC-SHA256 over the payload with
+the service's secret. Nothing else is needed to trust it, and it reveals no person.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from uuid import UUID
+
+
+class InvalidTokenError(ValueError):
+    """Not a token this service signed (or it was tampered with)."""
+
+
+class ExpiredTokenError(ValueError):
+    """A genuine token whose time has passed."""
+
+
+@dataclass(frozen=True)
+class CheckInClaim:
+    check_in_id: UUID
+    expires_at: datetime
+
+
+def _b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def _signature(secret: bytes, payload: str) -> str:
+    return _b64(hmac.new(secret, payload.encode(), hashlib.sha256).digest())
+
+
+def sign(claim: CheckInClaim, secret: bytes) -> str:
+    """The token for `claim`."""
+    body = {"c": str(claim.check_in_id), "e": int(claim.expires_at.timestamp())}
+    payload = _b64(json.dumps(body, separators=(",", ":")).encode())
+    return f"{payload}.{_signature(secret, payload)}"
+
+
+def verify(token: str, secret: bytes, *, now: datetime) -> CheckInClaim:
+    """The claim of a genuine, unexpired token; raise InvalidTokenError or ExpiredTokenError."""
+    payload, _, signature = token.partition(".")
+    if not payload or not signature:
+        raise InvalidTokenError("malformed token")
+    if not hmac.compare_digest(_signature(secret, payload), signature):
+        raise InvalidTokenError("bad signature")
+    try:
+        body = json.loads(_unb64(payload))
+        claim = CheckInClaim(
+            check_in_id=UUID(body["c"]), expires_at=datetime.fromtimestamp(int(body["e"]), UTC)
+        )
+    except (binascii.Error, ValueError, KeyError, TypeError) as error:
+        raise InvalidTokenError("malformed payload") from error
+    if now >= claim.expires_at:
+        raise ExpiredTokenError("the link has expired")
+    return claim
