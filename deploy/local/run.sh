@@ -75,11 +75,38 @@ seed_demo() {
   return $status
 }
 
+# The demo's mail goes to a local SMTP sink (aiosmtpd, a dev dependency) that files every
+# message into a Maildir, so a person can read the nudges follow-up sends.
+MAIL_PORT=8025
+MAIL_DIR=$STATE/mail
+
+start_mail_sink() {
+  mkdir -p "$MAIL_DIR/tmp" "$MAIL_DIR/new" "$MAIL_DIR/cur"
+  setsid nohup "$BIN/python" -m aiosmtpd -n -l "127.0.0.1:$MAIL_PORT" \
+    -c aiosmtpd.handlers.Mailbox "$MAIL_DIR" >>"$LOG_DIR/mail-sink.log" 2>&1 </dev/null &
+  echo $! >"$RUN_DIR/mail-sink.pid"
+  say "mail sink on 127.0.0.1:$MAIL_PORT files messages in $MAIL_DIR"
+}
+
+stop_mail_sink() {
+  local pid
+  [ -f "$RUN_DIR/mail-sink.pid" ] || return 0
+  pid=$(cat "$RUN_DIR/mail-sink.pid")
+  kill -0 "$pid" 2>/dev/null && kill -TERM "$pid"
+  rm -f "$RUN_DIR/mail-sink.pid"
+}
+
 start() {
   eval "$(deploy/local/infra.sh up)"
   export KAFKA_BOOTSTRAP_SERVERS DATABASE_URL
+  # Demo only: follow-up's clock can be moved forward (POST /v1/admin/clock/advance) and
+  # its mail goes to the local sink.
+  export BRIDGEWORK_TIME_TRAVEL=true BRIDGEWORK_SMTP_HOST=127.0.0.1 \
+    BRIDGEWORK_SMTP_PORT=$MAIL_PORT BRIDGEWORK_SMTP_SECURITY=none
   stop_services
+  stop_mail_sink
   mkdir -p "$RUN_DIR" "$LOG_DIR"
+  start_mail_sink
   local entry name module port pids=()
   for entry in "${SERVICES[@]}"; do
     read -r name module port <<<"$entry"
@@ -104,7 +131,12 @@ Bridgework is running.
   intake tokens   $BIN/python -m bridgework.intake.admin tokens create --department it
   agreements API  http://127.0.0.1:8002/docs
   follow-up API   http://127.0.0.1:8003/docs
+  mail (Maildir)  $MAIL_DIR/new
   logs            $LOG_DIR
+
+Move follow-up's time forward to see reminders, lapse nudges and check-ins arrive:
+  curl -s -X POST http://127.0.0.1:8003/v1/admin/clock/advance \\
+    -H 'content-type: application/json' -d '{"by": "P4D"}'
 
 Try:
   curl -s http://127.0.0.1:8000/graphql -H 'content-type: application/json' \\
@@ -129,7 +161,7 @@ status() {
 
 case "${1:-}" in
   start) start ;;
-  stop) stop_services; deploy/local/infra.sh down ;;
+  stop) stop_services; stop_mail_sink; deploy/local/infra.sh down ;;
   status) status ;;
   *) echo "usage: $0 start|stop|status" >&2; exit 2 ;;
 esac

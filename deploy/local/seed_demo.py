@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+from demo_journeys import walk_all
 
 DAY = timedelta(days=1)
 
@@ -103,8 +104,13 @@ def demo_incidents(today: datetime) -> list[dict[str, Any]]:
     ]
 
 
-def seed(intake_url: str, today: datetime, tokens: dict[str, str]) -> int:
-    """Report every demo incident with its department's token; return how many were new."""
+def seed(
+    intake_url: str, today: datetime, tokens: dict[str, str], incident_ids: dict[str, str]
+) -> int:
+    """Report every demo incident with its department's token; return how many were new.
+
+    `incident_ids` collects each incident's id by its source reference, new or not.
+    """
     new = 0
     with httpx.Client(base_url=intake_url, timeout=10) as client:
         for incident in demo_incidents(today):
@@ -120,6 +126,7 @@ def seed(intake_url: str, today: datetime, tokens: dict[str, str]) -> int:
                 print(f"intake refused a demo incident: {response.status_code} {response.text}")
                 return -1
             new += response.status_code == 202
+            incident_ids[incident["source"]["reference"]] = response.json()["incident_id"]
     return new
 
 
@@ -133,12 +140,17 @@ def main() -> int:
         metavar="DEPARTMENT=TOKEN",
         help="a department's intake API token; once per reporting department",
     )
+    parser.add_argument("--agreements-url", default="http://127.0.0.1:8002")
+    parser.add_argument("--followup-url", default="http://127.0.0.1:8003")
     args = parser.parse_args()
     tokens = {dept: token for dept, _, token in (entry.partition("=") for entry in args.token)}
-    new = seed(args.intake_url, datetime.now(UTC).replace(microsecond=0), tokens)
+    incident_ids: dict[str, str] = {}
+    new = seed(args.intake_url, datetime.now(UTC).replace(microsecond=0), tokens, incident_ids)
     if new < 0:
         return 1
     print(f"demo organisation seeded: {new} new incidents")
+    walked = walk_all(args.agreements_url, args.followup_url, incident_ids)
+    print(f"demo repairs walked through the agreements API: {walked}")
     return 0
 
 

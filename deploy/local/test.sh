@@ -13,7 +13,7 @@ stage "lint (ruff)"
 "$BIN/ruff" format --check .
 
 stage "types (mypy --strict)"
-"$BIN/mypy" libs services tests deploy/local/seed_demo.py
+"$BIN/mypy" libs services tests bench deploy/local/seed_demo.py deploy/local/demo_journeys.py
 
 stage "unit tests"
 "$BIN/pytest" tests/unit -q

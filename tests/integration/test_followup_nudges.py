@@ -150,7 +150,7 @@ async def test_a_reminder_then_a_lapse_reach_the_owner_by_email_and_webhook_once
     subjects = [m["Subject"] for m in inbox.messages]
     assert subjects == [
         f"A friendly reminder: {promise.action}",
-        f"Can we help with: {promise.action}?",
+        f"Can we help? {promise.action}",
     ]
     assert [p["text"].split("\n")[0] for p in webhook.posts] == [f"*{s}*" for s in subjects]
     assert webhook.posts[1]["blocks"][0]["type"] == "header"

@@ -43,7 +43,7 @@ agree a new date with the people involved.</p>
 """,
     ),
     "lapse_offer": (
-        """Subject: Can we help with: $action?
+        """Subject: Can we help? $action
 
 Hi $name,
 
