@@ -29,5 +29,8 @@ if [ -n "${CI:-}" ]; then
   trap 'deploy/local/infra.sh down || true' EXIT
 fi
 
+stage "headless browser for the dashboard test (Debian's chromium)"
+deploy/local/browser.sh
+
 stage "integration and end-to-end tests"
 "$BIN/pytest" tests/integration tests/e2e -q

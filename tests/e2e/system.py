@@ -112,5 +112,17 @@ class System:
             service.start()
         await asyncio.gather(*(service.wait_ready() for service in self.services.values()))
 
+    def intake_token(self, department: str) -> str:
+        """A department API token, made with intake's admin command as an operator would."""
+        command = ["tokens", "create", "--department", department, "--label", "e2e"]
+        result = subprocess.run(  # noqa: S603 - our own interpreter and module
+            [sys.executable, "-m", "bridgework.intake.admin", *command],
+            env=self.services["intake"].env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return result.stdout.strip()
+
     def stop(self) -> dict[str, int | None]:
         return {name: service.stop() for name, service in self.services.items()}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -9,9 +10,19 @@ import pytest
 
 from tests.e2e.system import SERVICES, System
 from tests.factories import submission_json
+from tests.gateway_factories import SECRET, bearer, token
 from tests.infra import eventually
 
 pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module", autouse=True)
+def gateway_secret() -> Iterator[None]:
+    """The gateway verifies people's tokens with this secret (set before the system starts)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("BRIDGEWORK_JWT_HS256_SECRET", SECRET)
+        yield
+
 
 REPAIR_OF_INCIDENT = """
 { repairs(first: 50) { edges { node { id status departments incidents { id summary } } } } }
@@ -32,13 +43,16 @@ async def test_an_incident_posted_to_intake_becomes_a_queryable_repair(system: S
         posted = await client.post(
             f"{system.url('intake')}/v1/incidents",
             json=submission_json(summary="Finance lost access to the shared drive"),
+            headers={"authorization": f"Bearer {system.intake_token('it')}"},
         )
         assert posted.status_code == 202, posted.text
         incident_id = posted.json()["incident_id"]
 
         async def repair_in_graphql() -> dict[str, Any] | None:
             response = await client.post(
-                f"{system.url('graphql_gateway')}/graphql", json={"query": REPAIR_OF_INCIDENT}
+                f"{system.url('graphql_gateway')}/graphql",
+                json={"query": REPAIR_OF_INCIDENT},
+                headers=bearer(token()),
             )
             for edge in response.json()["data"]["repairs"]["edges"]:
                 if any(i["id"] == incident_id for i in edge["node"]["incidents"]):

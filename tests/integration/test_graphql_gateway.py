@@ -14,6 +14,7 @@ from bridgework.common.events import Event
 from bridgework.graphql_gateway.app import create_app
 from bridgework.graphql_gateway.settings import GatewaySettings
 from tests.factories import T0, incident_reported, repair_opened
+from tests.gateway_factories import bearer, gateway_settings, token
 from tests.infra import Infrastructure, eventually, produce, running
 
 pytestmark = pytest.mark.integration
@@ -32,7 +33,7 @@ query Repairs($first: Int!, $after: String, $department: String) {
 
 @pytest.fixture
 def settings(infra: Infrastructure, database_url: str, namespace: str) -> GatewaySettings:
-    return GatewaySettings(
+    return gateway_settings(
         kafka_bootstrap_servers=infra.kafka,
         database_url=database_url,
         topic_namespace=namespace,
@@ -46,7 +47,9 @@ async def gateway(settings: GatewaySettings) -> AsyncIterator[httpx.AsyncClient]
 
 
 async def graphql(client: httpx.AsyncClient, query: str, **variables: Any) -> dict[str, Any]:
-    response = await client.post("/graphql", json={"query": query, "variables": variables})
+    response = await client.post(
+        "/graphql", json={"query": query, "variables": variables}, headers=bearer(token())
+    )
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
     return body
@@ -127,3 +130,29 @@ async def test_a_forged_cursor_is_refused(gateway: httpx.AsyncClient) -> None:
     body = await graphql(gateway, REPAIRS, first=5, after="bm90IGEgY3Vyc29y")
 
     assert "not a cursor this API gave out" in body["errors"][0]["message"]
+
+
+async def test_an_anonymous_request_gets_401_and_no_data(gateway: httpx.AsyncClient) -> None:
+    response = await gateway.post(
+        "/graphql", json={"query": "{ repairs(first: 1) { edges { cursor } } }"}
+    )
+
+    assert response.status_code == 401
+    assert response.json() == {"error": "unauthenticated", "detail": "a bearer token is required"}
+    assert response.headers["www-authenticate"].startswith("Bearer")
+
+
+async def test_a_token_signed_with_another_secret_gets_401(gateway: httpx.AsyncClient) -> None:
+    forged = token(secret="not-the-gateways-secret-but-long-enough-0123")
+
+    response = await gateway.post(
+        "/graphql", json={"query": "{ viewer { personId } }"}, headers=bearer(forged)
+    )
+
+    assert response.status_code == 401
+    assert "not valid" in response.json()["detail"]
+
+
+async def test_health_needs_no_token(gateway: httpx.AsyncClient) -> None:
+    assert (await gateway.get("/health/live")).status_code == 200
+    assert (await gateway.get("/health/ready")).json()["status"] == "ready"

@@ -1,27 +1,15 @@
-"""The gateway's subscribers: every topic feeds the read model, in the transaction that applies it."""
+"""The gateway's subscriber: every topic feeds the read model, in the transaction that applies it."""
 
 from __future__ import annotations
-
-from collections.abc import Sequence
 
 from faststream.kafka import KafkaBroker
 
 from bridgework.common.consumer import BatchConsumer, subscribe
-from bridgework.common.contracts import Contract, IncidentReportedV1, RepairOpenedV1
-from bridgework.common.events import Event
-from bridgework.common.postgres import Connection, Pool
+from bridgework.common.postgres import Pool
 from bridgework.common.settings import ServiceSettings
-from bridgework.graphql_gateway import repository
+from bridgework.graphql_gateway import service
 
-
-async def apply_to_read_model(connection: Connection, events: Sequence[Event[Contract]]) -> None:
-    """Fold a batch of events into the read model (idempotent per event: inbox plus upserts)."""
-    await repository.record_incidents(
-        connection, [e.data for e in events if isinstance(e.data, IncidentReportedV1)]
-    )
-    await repository.record_repairs(
-        connection, [e.data for e in events if isinstance(e.data, RepairOpenedV1)]
-    )
+CONSUMER = "gateway.read_model"
 
 
 def subscribe_all(broker: KafkaBroker, pool: Pool, *, settings: ServiceSettings) -> None:
@@ -30,14 +18,17 @@ def subscribe_all(broker: KafkaBroker, pool: Pool, *, settings: ServiceSettings)
     subscribe(
         broker,
         topics=[topics.incidents, topics.repairs, topics.followups],
-        group_id=f"{settings.topic_namespace}.gateway",
+        # One group per schema: a gateway started with another BRIDGEWORK_SERVICE_NAME builds
+        # a fresh read model from the start of every topic (a rebuild beside the live one).
+        group_id=f"{settings.topic_namespace}.{settings.db_schema}",
         consumer=BatchConsumer(
-            name="gateway.read_model",
+            name=CONSUMER,
             pool=pool,
             broker=broker,
-            apply=apply_to_read_model,
+            apply=service.apply_events,
             max_attempts=settings.consumer_max_attempts,
         ),
         batch_size=settings.consumer_batch_size,
-        description="Builds the dashboards' read model from incidents, repairs and follow-ups.",
+        description="Builds the dashboards' read model and rollups from incidents, repairs "
+        "and follow-ups; announces each applied batch to live subscriptions.",
     )

@@ -2,19 +2,57 @@
 
 from __future__ import annotations
 
-import strawberry
-from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from typing import Any
 
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import (
+    AddValidationRules,
+    DisableIntrospection,
+    MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
+from strawberry.types import ExecutionContext
+
+from bridgework.graphql_gateway.errors import should_mask
+from bridgework.graphql_gateway.mutation import Mutation
 from bridgework.graphql_gateway.query import Query
 from bridgework.graphql_gateway.settings import GatewaySettings
+from bridgework.graphql_gateway.subscription import Subscription
+
+# Bounded: distinct query texts from clients cannot grow memory without limit.
+CACHED_DOCUMENTS = 256
+
+
+class GatewaySchema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        """Log only what went wrong on our side: a client's mistake is its answer, not our log."""
+        super().process_errors([e for e in errors if should_mask(e)], execution_context)
 
 
 def build_schema(settings: GatewaySettings) -> strawberry.Schema:
-    return strawberry.Schema(
-        query=Query,
-        extensions=[
-            lambda: QueryDepthLimiter(max_depth=settings.graphql_max_depth),
-            lambda: MaxAliasesLimiter(max_alias_count=settings.graphql_max_aliases),
-            lambda: MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
-        ],
+    # The limit rules are made once, so the validation cache recognises them: the dashboard
+    # sends the same documents again and again, and parsing and validating them cost more
+    # than executing them.
+    rules = [
+        *QueryDepthLimiter(max_depth=settings.graphql_max_depth).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=settings.graphql_max_aliases).validation_rules,
+    ]
+    extensions: list[Any] = [
+        lambda: AddValidationRules(rules),
+        lambda: MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
+        lambda: ParserCache(maxsize=CACHED_DOCUMENTS),
+        lambda: ValidationCache(maxsize=CACHED_DOCUMENTS),
+        lambda: MaskErrors(should_mask_error=should_mask),
+    ]
+    if not settings.graphql_introspection:
+        extensions.append(DisableIntrospection)
+    return GatewaySchema(
+        query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions
     )

@@ -1,0 +1,66 @@
+"""Who may see what. Pure rules over a Viewer; the SQL scopes in lookups.py follow them.
+
+- change_team: every aggregate, every repair and incident (department-level detail);
+- department_lead: the aggregates of their department, the repairs and incidents that
+  concern it;
+- facilitator, participant: the repairs they take part in;
+- person-level detail (who took part, their answers, consents, check-ins, owners and
+  recipients) only to the repair's own facilitator and participants;
+- anonymous requests see nothing but /health (refused before any resolver runs).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from bridgework.graphql_gateway.auth import Role, Viewer
+from bridgework.graphql_gateway.metrics import ORGANISATION
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which repairs a viewer may list: all, those of a department, and/or their own."""
+
+    everything: bool
+    department: str | None
+    person_id: str
+
+
+def scope_of(viewer: Viewer) -> Scope:
+    return Scope(
+        everything=Role.CHANGE_TEAM in viewer.roles,
+        department=viewer.department if Role.DEPARTMENT_LEAD in viewer.roles else None,
+        person_id=viewer.subject,
+    )
+
+
+def aggregates_department(viewer: Viewer, department: str | None) -> str | None:
+    """The rollup department a dashboard request may read ('*' = the organisation), or None.
+
+    A department lead who names no department gets their own.
+    """
+    if Role.CHANGE_TEAM in viewer.roles:
+        return department or ORGANISATION
+    if Role.DEPARTMENT_LEAD in viewer.roles and department in (None, viewer.department):
+        return viewer.department
+    return None
+
+
+def may_see_repair(
+    viewer: Viewer, departments: Iterable[str], participant_ids: Iterable[str]
+) -> bool:
+    scope = scope_of(viewer)
+    if scope.everything or (scope.department is not None and scope.department in departments):
+        return True
+    return viewer.subject in set(participant_ids)
+
+
+def may_see_people(viewer: Viewer, participant_ids: Iterable[str]) -> bool:
+    """Person-level detail of a repair: only for the people who take part in it."""
+    return viewer.subject in set(participant_ids)
+
+
+def may_facilitate(viewer: Viewer, facilitator_ids: Iterable[str]) -> bool:
+    """Facilitators' actions: a facilitator token, and this repair's facilitator."""
+    return Role.FACILITATOR in viewer.roles and viewer.subject in set(facilitator_ids)

@@ -1,0 +1,286 @@
+"""The read model's SQL for GraphQL: pages of entities (keyset-paginated, scoped to what the
+viewer may see) and the batched lookups behind the DataLoaders."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from bridgework.common.postgres import Connection
+from bridgework.graphql_gateway.access import Scope
+
+Row = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Filters:
+    """The list filters of the schema; a period is a range of UTC days, both ends included."""
+
+    department: str | None = None
+    status: str | None = None
+    category: str | None = None
+    start: date | None = None
+    end: date | None = None
+
+
+@dataclass
+class Where:
+    """A WHERE clause assembled from optional conditions, with numbered bind parameters."""
+
+    params: list[Any] = field(default_factory=list)
+    conditions: list[str] = field(default_factory=list)
+
+    def bind(self, value: Any) -> str:
+        self.params.append(value)
+        return f"${len(self.params)}"
+
+    def add(self, condition: str) -> None:
+        self.conditions.append(condition)
+
+    def sql(self) -> str:
+        return " AND ".join(self.conditions) if self.conditions else "TRUE"
+
+
+def _repair_scope(where: Where, scope: Scope, alias: str = "r") -> None:
+    if scope.everything:
+        return
+    department = where.bind(scope.department)
+    person = where.bind(scope.person_id)
+    where.add(
+        f"(({department}::text IS NOT NULL AND {department} = ANY({alias}.departments))"
+        f" OR EXISTS (SELECT 1 FROM participants p WHERE p.repair_id = {alias}.repair_id"
+        f" AND p.person_id = {person}))"
+    )
+
+
+def _period(where: Where, column: str, filters: Filters) -> None:
+    if filters.start is not None:
+        where.add(f"{column} >= {where.bind(utc_midnight(filters.start))}")
+    if filters.end is not None:
+        where.add(f"{column} < {where.bind(utc_midnight(filters.end + timedelta(days=1)))}")
+
+
+def utc_midnight(day: date) -> datetime:
+    """The start of a UTC day."""
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+def _after(where: Where, columns: tuple[str, str], after: tuple[datetime, UUID] | None) -> None:
+    if after is not None:
+        where.add(
+            f"({columns[0]}, {columns[1]}) < ({where.bind(after[0])}, {where.bind(after[1])})"
+        )
+
+
+async def repairs_page(
+    connection: Connection,
+    *,
+    scope: Scope,
+    filters: Filters,
+    limit: int,
+    after: tuple[datetime, UUID] | None,
+) -> list[Row]:
+    """Opened repairs, newest first, keyset-paginated on (opened_at, repair_id)."""
+    where = Where()
+    where.add("r.opened_at IS NOT NULL")
+    _repair_scope(where, scope)
+    if filters.department is not None:
+        where.add(f"{where.bind(filters.department)} = ANY(r.departments)")
+    if filters.status is not None:
+        where.add(f"r.status = {where.bind(filters.status)}")
+    if filters.category is not None:
+        where.add(f"r.category = {where.bind(filters.category)}")
+    _period(where, "r.opened_at", filters)
+    _after(where, ("r.opened_at", "r.repair_id"), after)
+    rows = await connection.fetch(
+        f"SELECT r.* FROM repairs r WHERE {where.sql()}"
+        f" ORDER BY r.opened_at DESC, r.repair_id DESC LIMIT {where.bind(limit)}",
+        *where.params,
+    )
+    return [dict(row) for row in rows]
+
+
+async def incidents_page(
+    connection: Connection,
+    *,
+    scope: Scope,
+    filters: Filters,
+    limit: int,
+    after: tuple[datetime, UUID] | None,
+) -> list[Row]:
+    """Incidents, newest report first, keyset-paginated on (reported_at, incident_id)."""
+    where = Where()
+    if not scope.everything:
+        department = where.bind(scope.department)
+        person = where.bind(scope.person_id)
+        where.add(
+            f"(({department}::text IS NOT NULL AND ({department} = i.department"
+            f" OR {department} = ANY(i.affected_departments)))"
+            f" OR EXISTS (SELECT 1 FROM repair_incidents ri JOIN participants p USING (repair_id)"
+            f" WHERE ri.incident_id = i.incident_id AND p.person_id = {person}))"
+        )
+    if filters.department is not None:
+        department = where.bind(filters.department)
+        where.add(f"({department} = i.department OR {department} = ANY(i.affected_departments))")
+    if filters.category is not None:
+        where.add(f"i.category = {where.bind(filters.category)}")
+    if filters.status is not None:
+        where.add(f"i.response_mode = {where.bind(filters.status)}")
+    _period(where, "i.reported_at", filters)
+    _after(where, ("i.reported_at", "i.incident_id"), after)
+    rows = await connection.fetch(
+        f"SELECT i.* FROM incidents i WHERE {where.sql()}"
+        f" ORDER BY i.reported_at DESC, i.incident_id DESC LIMIT {where.bind(limit)}",
+        *where.params,
+    )
+    return [dict(row) for row in rows]
+
+
+async def commitments_page(
+    connection: Connection,
+    *,
+    scope: Scope,
+    filters: Filters,
+    limit: int,
+    after: tuple[datetime, UUID] | None,
+) -> list[Row]:
+    """Commitments, latest due date first; a department's are those of its repairs."""
+    where = Where()
+    where.add("c.due_at IS NOT NULL")
+    _repair_scope(where, scope)
+    if filters.department is not None:
+        where.add(f"{where.bind(filters.department)} = ANY(r.departments)")
+    if filters.status is not None:
+        where.add(f"c.status = {where.bind(filters.status)}")
+    if filters.category is not None:
+        where.add(f"r.category = {where.bind(filters.category)}")
+    _period(where, "c.due_at", filters)
+    _after(where, ("c.due_at", "c.commitment_id"), after)
+    rows = await connection.fetch(
+        f"SELECT c.* FROM commitments c JOIN repairs r USING (repair_id) WHERE {where.sql()}"
+        f" ORDER BY c.due_at DESC, c.commitment_id DESC LIMIT {where.bind(limit)}",
+        *where.params,
+    )
+    return [dict(row) for row in rows]
+
+
+async def nudges_page(
+    connection: Connection,
+    *,
+    scope: Scope,
+    filters: Filters,
+    limit: int,
+    after: tuple[datetime, UUID] | None,
+) -> list[Row]:
+    """Nudges sent, latest first; `status` filters by kind."""
+    where = Where()
+    _repair_scope(where, scope)
+    if filters.department is not None:
+        where.add(f"{where.bind(filters.department)} = ANY(r.departments)")
+    if filters.status is not None:
+        where.add(f"n.kind = {where.bind(filters.status)}")
+    if filters.category is not None:
+        where.add(f"r.category = {where.bind(filters.category)}")
+    _period(where, "n.sent_at", filters)
+    _after(where, ("n.sent_at", "n.nudge_id"), after)
+    rows = await connection.fetch(
+        f"SELECT n.* FROM nudges n JOIN repairs r USING (repair_id) WHERE {where.sql()}"
+        f" ORDER BY n.sent_at DESC, n.nudge_id DESC LIMIT {where.bind(limit)}",
+        *where.params,
+    )
+    return [dict(row) for row in rows]
+
+
+async def check_ins_page(
+    connection: Connection,
+    *,
+    scope: Scope,
+    filters: Filters,
+    limit: int,
+    after: tuple[datetime, UUID] | None,
+) -> list[Row]:
+    """Check-ins, latest first; `status` filters by outcome."""
+    where = Where()
+    _repair_scope(where, scope)
+    if filters.department is not None:
+        where.add(f"{where.bind(filters.department)} = ANY(r.departments)")
+    if filters.status is not None:
+        where.add(f"k.outcome = {where.bind(filters.status)}")
+    if filters.category is not None:
+        where.add(f"r.category = {where.bind(filters.category)}")
+    _period(where, "k.recorded_at", filters)
+    _after(where, ("k.recorded_at", "k.check_in_id"), after)
+    rows = await connection.fetch(
+        f"SELECT k.* FROM check_ins k JOIN repairs r USING (repair_id) WHERE {where.sql()}"
+        f" ORDER BY k.recorded_at DESC, k.check_in_id DESC LIMIT {where.bind(limit)}",
+        *where.params,
+    )
+    return [dict(row) for row in rows]
+
+
+async def viewer_repair_ids(connection: Connection, person_id: str) -> set[UUID]:
+    """The repairs a person takes part in (in any role)."""
+    rows = await connection.fetch(
+        "SELECT DISTINCT repair_id FROM participants WHERE person_id = $1", person_id
+    )
+    return {row["repair_id"] for row in rows}
+
+
+async def departments(connection: Connection) -> list[Row]:
+    rows = await connection.fetch("SELECT slug, first_seen_at FROM departments ORDER BY slug")
+    return [dict(row) for row in rows]
+
+
+# --- batched lookups (one query per DataLoader round) ----------------------------------
+
+
+async def rows_by_key(
+    connection: Connection, table: str, column: str, keys: Sequence[Any], order: str
+) -> list[Row]:
+    """Rows of a read-model table whose `column` is any of `keys`."""
+    # Names are never from a request, but an f-string of SQL deserves a guard anyway.
+    if column not in _LOOKUP_TABLES.get(table, set()):
+        raise ValueError(f"no lookup of {table} by {column}")
+    cast = "text" if column == "person_id" else "uuid"
+    rows = await connection.fetch(
+        f"SELECT * FROM {table} WHERE {column} = ANY($1::{cast}[]) ORDER BY {order}", keys
+    )
+    return [dict(row) for row in rows]
+
+
+_LOOKUP_TABLES = {
+    "repairs": {"repair_id"},
+    "incidents": {"incident_id"},
+    "participants": {"repair_id"},
+    "conversations": {"repair_id"},
+    "agreements": {"repair_id"},
+    "proposals": {"repair_id"},
+    "consents": {"repair_id"},
+    "commitments": {"repair_id", "commitment_id"},
+    "nudges": {"repair_id", "commitment_id"},
+    "check_ins": {"repair_id"},
+    "repair_relationships": {"repair_id"},
+}
+
+
+async def incidents_of_repairs(connection: Connection, repair_ids: Sequence[UUID]) -> list[Row]:
+    rows = await connection.fetch(
+        "SELECT ri.repair_id, i.* FROM repair_incidents ri"
+        " JOIN incidents i USING (incident_id)"
+        " WHERE ri.repair_id = ANY($1::uuid[]) ORDER BY i.reported_at, i.incident_id",
+        repair_ids,
+    )
+    return [dict(row) for row in rows]
+
+
+async def repairs_of_incidents(connection: Connection, incident_ids: Sequence[UUID]) -> list[Row]:
+    rows = await connection.fetch(
+        "SELECT ri.incident_id, r.* FROM repair_incidents ri JOIN repairs r USING (repair_id)"
+        " WHERE ri.incident_id = ANY($1::uuid[]) AND r.opened_at IS NOT NULL"
+        " ORDER BY r.opened_at",
+        incident_ids,
+    )
+    return [dict(row) for row in rows]

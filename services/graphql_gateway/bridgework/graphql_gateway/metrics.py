@@ -1,0 +1,339 @@
+"""Dashboard metrics: what each repair and incident adds to the rollups, and how to read them.
+
+Pure. The rollups hold, for every metric, the sum of the contributions of every repair
+and incident in its current state. When an event changes a repair, the batch subtracts
+the repair's old contribution and adds its new one, so the rollups never drift from
+the raw facts and replaying the topics rebuilds the same numbers. docs/metrics.md
+defines every metric in words; the keys here are those definitions in code.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import TypeVar
+from uuid import UUID
+
+from bridgework.graphql_gateway.domain import CommitmentState, IncidentState, RepairState
+
+ORGANISATION = "*"
+K = TypeVar("K")
+
+# (metric, department, day, key): one count in the department rollup.
+DepartmentKey = tuple[str, str, date, str]
+# (department_a, department_b, day, key): one count in the relationship rollup.
+PairKey = tuple[str, str, date, str]
+
+# Upper bounds (hours) of the duration histograms behind the percentiles; a last,
+# open bucket holds anything longer than a year.
+DURATION_BOUNDS_HOURS: tuple[int, ...] = (
+    1, 2, 4, 8, 12, 24, 36, 48, 72, 96, 120, 168, 240, 336, 504, 720, 1080, 1440, 2160, 4320, 8760,
+)  # fmt: skip
+RECURRENCE_WINDOWS_DAYS = (90, 180)
+NUDGE_KINDS = ("reminder", "lapse_offer")
+
+
+@dataclass(frozen=True)
+class IncidentSummary:
+    """What a repair's metrics need of each of its incidents."""
+
+    reported_at: datetime
+    named_people: frozenset[str]
+
+
+def duration_bucket(hours: float) -> str:
+    """The histogram bucket (two digits, so keys sort) a duration falls in."""
+    for index, bound in enumerate(DURATION_BOUNDS_HOURS):
+        if hours <= bound:
+            return f"{index:02d}"
+    return f"{len(DURATION_BOUNDS_HOURS):02d}"
+
+
+def percentile_from_histogram(counts: Mapping[str, int], percent: float) -> float | None:
+    """Nearest-rank percentile, reported as the upper bound (hours) of its bucket.
+
+    None when there is nothing to rank or the rank falls in the open bucket (over a year).
+    """
+    total = sum(counts.values())
+    if total <= 0:
+        return None
+    rank = max(1, math.ceil(percent / 100 * total))
+    seen = 0
+    for key in sorted(counts):
+        seen += counts[key]
+        if seen >= rank:
+            index = int(key)
+            return (
+                float(DURATION_BOUNDS_HOURS[index]) if index < len(DURATION_BOUNDS_HOURS) else None
+            )
+    return None
+
+
+def _hours(start: datetime, end: datetime) -> float:
+    return max((end - start).total_seconds(), 0.0) / 3600
+
+
+def _day(moment: datetime) -> date:
+    """Days are UTC days."""
+    return moment.astimezone(UTC).date()
+
+
+def commitment_outcome(commitment: CommitmentState) -> str:
+    """kept_on_time, kept_late, lapsed, open or released."""
+    status = commitment.status
+    if status == "kept":
+        return "kept_on_time" if commitment.kept_on_time else "kept_late"
+    return status
+
+
+def agreement_completion(commitments: Iterable[CommitmentState]) -> str | None:
+    """How a repair's plan (its commitments, released ones aside) is being kept.
+
+    kept_on_time: every commitment kept, all on time; kept_late: every one kept, some late;
+    partial: some kept and some lapsed; lapsed: some lapsed and none kept; in_progress:
+    none lapsed and some still open; released: every commitment released. None: no plan.
+    """
+    outcomes = [commitment_outcome(c) for c in commitments]
+    if not outcomes:
+        return None
+    standing = [o for o in outcomes if o != "released"]
+    if not standing:
+        return "released"
+    kept = [o for o in standing if o.startswith("kept")]
+    lapsed = [o for o in standing if o == "lapsed"]
+    if len(kept) == len(standing):
+        return "kept_on_time" if all(o == "kept_on_time" for o in kept) else "kept_late"
+    if lapsed:
+        return "partial" if kept else "lapsed"
+    return "in_progress"
+
+
+def repair_contributions(
+    repair: RepairState,
+    incidents: Mapping[UUID, IncidentSummary],
+    earlier_opened_at: Mapping[UUID, datetime],
+) -> tuple[Counter[DepartmentKey], Counter[PairKey]]:
+    """What one repair adds to the department and the relationship rollups.
+
+    Nothing until the repair is opened: without its departments it belongs nowhere.
+    """
+    per_department: Counter[tuple[str, date, str]] = Counter()
+    per_pair: Counter[tuple[date, str]] = Counter()
+    if repair.opened_at is None:
+        return Counter(), Counter()
+    opened = _day(repair.opened_at)
+
+    def add(metric: str, day: date, key: str, value: int = 1) -> None:
+        if value:
+            per_department[(metric, day, key)] += value
+
+    add("repairs", opened, "opened")
+    add("response_mode", opened, repair.response_mode or "pending")
+
+    known = [incidents[i] for i in repair.incidents if i in incidents]
+    named = frozenset().union(*(i.named_people for i in known)) if known else frozenset()
+    participants = repair.participant_ids
+    add("participation", opened, "named", len(named))
+    add("participation", opened, "joined", len(named & participants))
+    for role in sorted({role for _, role in repair.participants}):
+        people = {pid for pid, r in repair.participants if r == role}
+        add("participation", opened, f"role:{role}", len(people))
+
+    for proposal in repair.proposals.values():
+        required = {p.person_id for p in proposal.consent_required_from}
+        answers = [
+            c
+            for c in repair.consents.values()
+            if (c.agreement_id, c.version) == (proposal.agreement_id, proposal.version)
+            and c.person.person_id in required
+        ]
+        day = _day(proposal.proposed_at)
+        add("consent", day, "requested", len(required))
+        add("consent", day, "given", sum(c.decision == "given" for c in answers))
+        add("consent", day, "declined", sum(c.decision == "declined" for c in answers))
+
+    first_reached = repair.first_reached_at
+    if first_reached is not None and known:
+        reported = min(i.reported_at for i in known)
+        add(
+            "time_to_agreement",
+            _day(first_reached),
+            duration_bucket(_hours(reported, first_reached)),
+        )
+    confirmed = repair.confirmed_at
+    if first_reached is not None and confirmed is not None:
+        add("time_to_repair", _day(confirmed), duration_bucket(_hours(first_reached, confirmed)))
+
+    settled_at = _settled_at(repair)
+    completion = agreement_completion(repair.commitments.values())
+    if settled_at is not None and completion is not None:
+        add("agreement_completion", _day(settled_at), completion)
+
+    for commitment in repair.commitments.values():
+        if commitment.due_at is None:
+            continue
+        due = _day(commitment.due_at)
+        outcome = commitment_outcome(commitment)
+        add("commitments", due, outcome)
+        if commitment.terms_version > 1:
+            add("commitments", due, "renegotiated")
+        if outcome != "released":
+            for key in _nudge_keys(commitment, repair):
+                add("nudges", due, key)
+
+    for nudge in repair.nudges.values():
+        add("nudges_sent", _day(nudge.sent_at), nudge.kind)
+
+    if repair.closed is not None:
+        closed = _day(repair.closed.closed_at)
+        add("closures", closed, "closed")
+        add("closures", closed, f"outcome:{repair.closed.outcome}")
+        if repair.closed.outcome == "returned_to_formal_process":
+            add("closures", closed, f"returned_reason:{repair.closed.reason_code or 'unspecified'}")
+
+    for check_in in repair.check_ins.values():
+        add("check_ins", _day(check_in.recorded_at), check_in.outcome)
+
+    for key in _relationship_keys(repair, earlier_opened_at):
+        per_pair[(opened, key)] += 1
+    per_pair.update(_relationship_commitment_counts(repair, opened))
+
+    departments = (ORGANISATION, *repair.departments)
+    department_counts: Counter[DepartmentKey] = Counter(
+        {
+            (metric, department, day, key): value
+            for (metric, day, key), value in per_department.items()
+            for department in departments
+        }
+    )
+    pair_counts: Counter[PairKey] = Counter(
+        {
+            (a, b, day, key): value
+            for (day, key), value in per_pair.items()
+            for a, b in repair.relationships
+            if value
+        }
+    )
+    return department_counts, pair_counts
+
+
+def _settled_at(repair: RepairState) -> datetime | None:
+    """When the repair's plan was settled: its first agreement, or the imposed outcome."""
+    times = [
+        t for t in (repair.first_reached_at, repair.imposed and repair.imposed.imposed_at) if t
+    ]
+    return min(times) if times else None
+
+
+def _nudge_keys(commitment: CommitmentState, repair: RepairState) -> list[str]:
+    """nudged:<kind> and kept_after:<kind> (kept at or after the first such nudge), for each
+    kind and for `any`; a commitment never nudged counts as unnudged (and kept:unnudged)."""
+    firsts: dict[str, datetime] = {}
+    for nudge in repair.nudges.values():
+        if nudge.commitment_id == commitment.commitment_id and nudge.kind in NUDGE_KINDS:
+            known = firsts.get(nudge.kind)
+            firsts[nudge.kind] = nudge.sent_at if known is None else min(known, nudge.sent_at)
+    kept_at = commitment.kept_at
+    if not firsts:
+        return ["unnudged"] + (["kept:unnudged"] if kept_at is not None else [])
+    keys: list[str] = []
+    for kind, first in sorted({**firsts, "any": min(firsts.values())}.items()):
+        keys.append(f"nudged:{kind}")
+        if kept_at is not None and kept_at >= first:
+            keys.append(f"kept_after:{kind}")
+    return keys
+
+
+def _relationship_keys(
+    repair: RepairState, earlier_opened_at: Mapping[UUID, datetime]
+) -> list[str]:
+    assert repair.opened_at is not None
+    keys = ["repairs", "open" if repair.closed is None else f"closed:{repair.closed.outcome}"]
+    if repair.confirmed_at is not None:
+        keys.append("confirmed")
+    gaps = [
+        repair.opened_at - earlier_opened_at[earlier]
+        for earlier in repair.recurrence_of
+        if earlier in earlier_opened_at and earlier_opened_at[earlier] <= repair.opened_at
+    ]
+    for window in RECURRENCE_WINDOWS_DAYS:
+        if any(gap <= timedelta(days=window) for gap in gaps):
+            keys.append(f"recurrence_{window}")
+    for check_in in repair.check_ins.values():
+        keys.append(f"check_in:{check_in.outcome}")
+    return keys
+
+
+def _relationship_commitment_counts(repair: RepairState, opened: date) -> Counter[tuple[date, str]]:
+    standing = [c for c in repair.commitments.values() if c.status != "released"]
+    return Counter(
+        {
+            (opened, "commitments"): len(standing),
+            (opened, "commitments_kept"): sum(c.status == "kept" for c in standing),
+        }
+    )
+
+
+def incident_contributions(incident: IncidentState) -> Counter[DepartmentKey]:
+    """One incident counts under its category on the day it was reported, for the reporting
+    department, every affected department and the organisation."""
+    facts = incident.facts
+    departments = {ORGANISATION, facts.department, *facts.affected_departments}
+    day = _day(facts.reported_at)
+    return Counter(
+        {("incidents", department, day, facts.category.value): 1 for department in departments}
+    )
+
+
+def difference(after: Counter[K], before: Counter[K]) -> dict[K, int]:
+    """after - before, keeping negative changes and dropping zeros."""
+    keys = set(after) | set(before)
+    changes = {key: after.get(key, 0) - before.get(key, 0) for key in keys}
+    return {key: change for key, change in changes.items() if change}
+
+
+# A bucket of a rollup: (grain, first day of the bucket); grains: d(ay), w(eek), m(onth).
+Bucket = tuple[str, date]
+
+
+def week_start(day: date) -> date:
+    """The Monday of the ISO week holding `day`."""
+    return day - timedelta(days=day.weekday())
+
+
+def split_period(start: date, end: date, *, weeks: bool = False) -> list[tuple[str, date, date]]:
+    """Bucket ranges (grain, first bucket start, last bucket start) that cover [start, end]
+    exactly once: whole months, then (with `weeks`) whole weeks inside the edges, then days.
+    """
+    first_whole = start if start.day == 1 else _next_month(start)
+    after_end = (end + timedelta(days=1)).replace(day=1)  # the month holding end + 1 day
+    if first_whole >= after_end:
+        return _edge(start, end, weeks=weeks)
+    last_month = (after_end - timedelta(days=1)).replace(day=1)
+    ranges = [("m", first_whole, last_month)]
+    if start < first_whole:
+        ranges = _edge(start, first_whole - timedelta(days=1), weeks=weeks) + ranges
+    if after_end <= end:
+        ranges += _edge(after_end, end, weeks=weeks)
+    return ranges
+
+
+def _edge(start: date, end: date, *, weeks: bool) -> list[tuple[str, date, date]]:
+    """[start, end] as days, or as whole weeks inside it plus the days around them."""
+    first_monday = start + timedelta(days=(7 - start.weekday()) % 7)
+    last_week = week_start(end + timedelta(days=1)) - timedelta(days=7)  # last whole week
+    if not weeks or last_week < first_monday:
+        return [("d", start, end)]
+    ranges = [("w", first_monday, last_week)]
+    if start < first_monday:
+        ranges.insert(0, ("d", start, first_monday - timedelta(days=1)))
+    if last_week + timedelta(days=6) < end:
+        ranges.append(("d", last_week + timedelta(days=7), end))
+    return ranges
+
+
+def _next_month(day: date) -> date:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)

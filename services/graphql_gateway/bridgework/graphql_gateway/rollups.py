@@ -1,0 +1,142 @@
+"""The dashboards' SQL: sums over the rollups, never GROUP BYs over raw history.
+
+A period is read as whole months from the month grain plus the days at its edges from
+the day grain (metrics.split_period), so a year costs a few dozen rows per key; the
+relationship rollup, with a row per department pair, also keeps weeks for the edges.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from bridgework.common.postgres import Connection
+from bridgework.graphql_gateway.lookups import utc_midnight
+from bridgework.graphql_gateway.metrics import ORGANISATION, split_period
+
+GRANULARITIES = ("day", "week", "month")
+
+
+@dataclass(frozen=True)
+class Period:
+    start: date
+    end: date
+
+
+def _ranges(where_day: str, period: Period, params: list[Any], *, weeks: bool = False) -> str:
+    """A condition on (grain, day) that covers the period exactly once."""
+    parts: list[str] = []
+    for grain, first, last in split_period(period.start, period.end, weeks=weeks):
+        params.extend([grain, first, last])
+        n = len(params)
+        parts.append(f"(grain = ${n - 2} AND {where_day} BETWEEN ${n - 1} AND ${n})")
+    return "(" + " OR ".join(parts) + ")"
+
+
+async def totals(
+    connection: Connection, *, department: str, period: Period, metrics: Sequence[str]
+) -> dict[str, Counter[str]]:
+    """Every key's sum over the period, for each metric."""
+    params: list[Any] = [list(metrics), department]
+    condition = _ranges("day", period, params)
+    rows = await connection.fetch(
+        "SELECT metric, key, sum(value)::bigint AS value FROM dashboard_counts"
+        f" WHERE metric = ANY($1::text[]) AND department = $2 AND {condition}"
+        " GROUP BY metric, key",
+        *params,
+    )
+    result: dict[str, Counter[str]] = {metric: Counter() for metric in metrics}
+    for row in rows:
+        result[row["metric"]][row["key"]] += row["value"]
+    return result
+
+
+def bucket_of(day: date, granularity: str) -> date:
+    """The first day of the day/week (Monday)/month that holds `day`."""
+    if granularity == "day":
+        return day
+    if granularity == "week":
+        return day - timedelta(days=day.weekday())
+    return day.replace(day=1)
+
+
+def buckets(period: Period, granularity: str) -> list[date]:
+    """Every bucket the period touches, in order (so a trend shows its empty stretches)."""
+    found: list[date] = []
+    day = bucket_of(period.start, granularity)
+    while day <= period.end:
+        found.append(day)
+        if granularity == "day":
+            day += timedelta(days=1)
+        elif granularity == "week":
+            day += timedelta(days=7)
+        else:
+            day = (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return found
+
+
+async def trend(
+    connection: Connection, *, department: str, period: Period, metric: str, granularity: str
+) -> dict[date, Counter[str]]:
+    """The metric's keys summed per day, week or month of the period."""
+    params: list[Any] = [metric, department]
+    if granularity == "month":
+        condition = _ranges("day", period, params)
+    else:
+        params.extend([period.start, period.end])
+        condition = "(grain = 'd' AND day BETWEEN $3 AND $4)"
+    params.append(granularity)
+    rows = await connection.fetch(
+        f"SELECT date_trunc(${len(params)}, day)::date AS bucket, key, sum(value)::bigint AS value"
+        f" FROM dashboard_counts WHERE metric = $1 AND department = $2 AND {condition}"
+        " GROUP BY 1, 2",
+        *params,
+    )
+    result: dict[date, Counter[str]] = defaultdict(Counter)
+    for row in rows:
+        result[row["bucket"]][row["key"]] += row["value"]
+    return result
+
+
+async def relationship_totals(
+    connection: Connection, *, department: str, period: Period
+) -> dict[tuple[str, str], Counter[str]]:
+    """Every department pair's counts over the period (pairs with the department, or all)."""
+    params: list[Any] = []
+    condition = _ranges("day", period, params, weeks=True)
+    if department != ORGANISATION:
+        params.append(department)
+        condition += f" AND (department_a = ${len(params)} OR department_b = ${len(params)})"
+    rows = await connection.fetch(
+        "SELECT department_a, department_b, key, sum(value)::bigint AS value"
+        f" FROM relationship_counts WHERE {condition} GROUP BY 1, 2, 3",
+        *params,
+    )
+    result: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
+    for row in rows:
+        result[(row["department_a"], row["department_b"])][row["key"]] += row["value"]
+    return result
+
+
+async def overdue_awaiting_agreement(
+    connection: Connection, *, department: str, period: Period, now: datetime, granularity: str
+) -> dict[date, int]:
+    """Repairs opened in the period, still without an agreement after their window: the `not`
+    of the social discipline window that no event announces (it depends on the clock)."""
+    params: list[Any] = [now, utc_midnight(period.start), utc_midnight(period.end + timedelta(1))]
+    condition = ""
+    if department != ORGANISATION:
+        params.append(department)
+        condition = f" AND ${len(params)} = ANY(departments)"
+    params.append(granularity)
+    rows = await connection.fetch(
+        f"SELECT date_trunc(${len(params)}, opened_at AT TIME ZONE 'UTC')::date AS bucket,"
+        " count(*) AS value FROM repairs"
+        " WHERE status = 'open' AND agreement_due_by <= $1"
+        f" AND opened_at >= $2 AND opened_at < $3{condition} GROUP BY 1",
+        *params,
+    )
+    return {row["bucket"]: row["value"] for row in rows}

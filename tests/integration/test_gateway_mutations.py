@@ -1,0 +1,188 @@
+"""Facilitators' mutations through the gateway, forwarded to a real agreements app.
+
+Agreements runs in-process on the same broker and database (its own schema); the gateway
+reaches it over an ASGI transport instead of the network. The read model then hears of
+each change through Kafka, as in production.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID, uuid4
+
+import httpx
+import pytest
+
+from bridgework.agreements.app import create_app as create_agreements_app
+from bridgework.agreements.settings import AgreementsSettings
+from bridgework.common.contracts import Contract
+from bridgework.common.events import Event
+from bridgework.graphql_gateway.app import create_app
+from tests.factories import T0, incident_reported
+from tests.gateway_factories import bearer, gateway_settings, token
+from tests.infra import Infrastructure, eventually, produce, running
+
+pytestmark = pytest.mark.integration
+
+FACILITATOR = token("p-hr-009", "facilitator", department="hr")
+RESPONSIBLE = token("p-it-7", "participant", department="it")
+AFFECTED = token("p-fin-2", "participant", department="finance")
+
+RESULT = """
+  __typename
+  ... on RepairChanged { repairId closed responseMode agreementStatus agreementVersion }
+  ... on ValidationFailed { fields { field reason } }
+  ... on NotAllowed { code detail }
+  ... on NotFound { code detail }
+  ... on Conflict { code detail }
+  ... on ServiceUnavailable { detail }
+"""
+JOIN = f"""mutation($repair: UUID!, $who: PersonInput!, $role: ParticipantRole!) {{
+  joinRepair(repairId: $repair, participant: $who, role: $role) {{ {RESULT} }} }}"""
+PROPOSE = f"""mutation($repair: UUID!, $commitments: [CommitmentInput!]!) {{
+  proposeAgreement(repairId: $repair, commitments: $commitments) {{ {RESULT} }} }}"""
+ANSWER = f"""mutation($repair: UUID!, $version: Int!) {{
+  answerProposal(repairId: $repair, version: $version, decision: give) {{ {RESULT} }} }}"""
+
+
+@dataclass
+class Services:
+    gateway: httpx.AsyncClient
+    repair_id: str
+
+    async def run(self, as_token: str, query: str, **variables: Any) -> dict[str, Any]:
+        response = await self.gateway.post(
+            "/graphql", json={"query": query, "variables": variables}, headers=bearer(as_token)
+        )
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        assert "errors" not in body, body
+        data: dict[str, Any] = next(iter(body["data"].values()))
+        return data
+
+
+def commitment(**overrides: Any) -> dict[str, Any]:
+    fields: dict[str, Any] = {
+        "owner": {"personId": "p-it-7", "department": "it"},
+        "action": "Announce USB lock-downs a week ahead.",
+        "dueAt": "2027-01-15T12:00:00+00:00",
+        "owedToDepartments": ["finance"],
+    }
+    fields.update(overrides)
+    return fields
+
+
+@pytest.fixture
+async def services(
+    infra: Infrastructure, database_url: str, namespace: str
+) -> AsyncIterator[Services]:
+    common: dict[str, Any] = {
+        "kafka_bootstrap_servers": infra.kafka,
+        "database_url": database_url,
+        "topic_namespace": namespace,
+        "outbox_poll_seconds": 0.2,
+    }
+    agreements_app = create_agreements_app(AgreementsSettings(**common))
+    async with running(agreements_app) as agreements:
+        transport = httpx.ASGITransport(app=agreements_app)
+        async with running(
+            create_app(gateway_settings(**common), agreements_transport=transport)
+        ) as gateway:
+            incident = incident_reported(reported_at=T0, occurred_at=T0)
+            events: list[Event[Contract]] = [Event.new(incident, source="/tests", time=T0)]
+            await produce(infra.kafka, f"{namespace}.incidents", events)
+
+            async def opened() -> str | None:
+                found = await agreements.get(f"/v1/incidents/{incident.incident_id}/repair")
+                return str(found.json()["repair_id"]) if found.status_code == 200 else None
+
+            yield Services(gateway=gateway, repair_id=await eventually(opened, timeout=30))
+
+
+async def test_a_facilitator_brings_a_repair_to_agreement_through_graphql(
+    services: Services,
+) -> None:
+    repair = services.repair_id
+    for who, role, as_token in (
+        ({"personId": "p-hr-009", "department": "hr"}, "facilitator", FACILITATOR),
+        ({"personId": "p-it-7", "department": "it"}, "responsible", FACILITATOR),
+        ({"personId": "p-fin-2", "department": "finance"}, "affected", FACILITATOR),
+    ):
+        joined = await services.run(as_token, JOIN, repair=repair, who=who, role=role)
+        assert joined["__typename"] == "RepairChanged", joined
+
+    proposed = await services.run(FACILITATOR, PROPOSE, repair=repair, commitments=[commitment()])
+    assert proposed == {
+        "__typename": "RepairChanged", "repairId": repair, "closed": False,
+        "responseMode": None, "agreementStatus": "proposed", "agreementVersion": 1,
+    }  # fmt: skip
+    await services.run(RESPONSIBLE, ANSWER, repair=repair, version=1)
+    agreed = await services.run(AFFECTED, ANSWER, repair=repair, version=1)
+    assert (agreed["agreementStatus"], agreed["responseMode"]) == ("reached", "with")
+
+    async def in_read_model() -> dict[str, Any] | None:
+        body = await services.run(
+            FACILITATOR,
+            """query($id: UUID!) { repair(id: $id) { status responseMode
+                participants { person { personId } role } commitments { action status } } }""",
+            id=repair,
+        )
+        return body if body and body["status"] == "agreed" else None
+
+    seen = await eventually(in_read_model, timeout=30)
+    assert seen["responseMode"] == "with"
+    assert {p["role"] for p in seen["participants"]} == {"facilitator", "responsible", "affected"}
+    assert seen["commitments"] == [
+        {"action": "Announce USB lock-downs a week ahead.", "status": "open"}
+    ]
+
+
+async def test_refusals_come_back_as_typed_errors(services: Services) -> None:
+    repair = services.repair_id
+    await services.run(
+        FACILITATOR, JOIN, repair=repair, who={"personId": "p-hr-009", "department": "hr"},
+        role="facilitator",
+    )  # fmt: skip
+
+    observer = await services.run(token(), PROPOSE, repair=repair, commitments=[commitment()])
+    invalid = await services.run(
+        FACILITATOR, PROPOSE, repair=repair, commitments=[commitment(owedToDepartments=[])]
+    )
+    missing = await services.run(
+        FACILITATOR, PROPOSE, repair=str(uuid4()), commitments=[commitment()]
+    )
+    clash = await services.run(
+        FACILITATOR, JOIN, repair=repair, who={"personId": "p-hr-009", "department": "hr"},
+        role="supporter",
+    )  # fmt: skip
+
+    assert observer == {
+        "__typename": "NotAllowed", "code": "role_required",
+        "detail": "this needs the facilitator role",
+    }  # fmt: skip
+    assert invalid["__typename"] == "ValidationFailed"
+    assert any("owed to at least one" in f["reason"] for f in invalid["fields"]), invalid
+    assert missing["__typename"] == "NotFound"
+    assert clash["__typename"] == "Conflict"
+    assert clash["code"] == "already_participant"
+
+
+async def test_agreements_being_away_is_reported_not_hidden(
+    infra: Infrastructure, database_url: str, namespace: str
+) -> None:
+    nowhere = gateway_settings(
+        kafka_bootstrap_servers=infra.kafka,
+        database_url=database_url,
+        topic_namespace=namespace,
+        agreements_url="http://127.0.0.1:9",
+        agreements_timeout_seconds=2,
+    )
+    async with running(create_app(nowhere)) as gateway:
+        services = Services(gateway=gateway, repair_id=str(UUID(int=1)))
+        result = await services.run(
+            FACILITATOR, PROPOSE, repair=services.repair_id, commitments=[commitment()]
+        )
+
+    assert result["__typename"] == "ServiceUnavailable"
