@@ -106,6 +106,14 @@ start() {
   stop_services
   stop_mail_sink
   mkdir -p "$RUN_DIR" "$LOG_DIR"
+  # The gateway checks people's JWTs; locally it signs and checks them with a secret kept
+  # in the git-ignored state folder (production uses the identity provider's RS256 key).
+  if [ ! -s "$STATE/gateway-jwt-secret" ]; then
+    (umask 077; "$BIN/python" -c "import secrets; print(secrets.token_urlsafe(48))" \
+      >"$STATE/gateway-jwt-secret")
+  fi
+  BRIDGEWORK_JWT_HS256_SECRET=$(cat "$STATE/gateway-jwt-secret")
+  export BRIDGEWORK_JWT_HS256_SECRET
   start_mail_sink
   local entry name module port pids=()
   for entry in "${SERVICES[@]}"; do
@@ -123,10 +131,14 @@ start() {
     i=$((i + 1))
   done
   seed_demo
+  local change_team_token
+  change_team_token=$("$BIN/python" -m bridgework.graphql_gateway.tokens \
+    --sub p-chg-001 --roles change_team --hours 12)
   cat <<TXT
 
 Bridgework is running.
   intake API      http://127.0.0.1:8001  (OpenAPI: http://127.0.0.1:8001/docs)
+  dashboard       http://127.0.0.1:8000/dashboard#token=$change_team_token
   GraphQL         http://127.0.0.1:8000/graphql  (GraphiQL in a browser)
   intake tokens   $BIN/python -m bridgework.intake.admin tokens create --department it
   agreements API  http://127.0.0.1:8002/docs
@@ -140,6 +152,7 @@ Move follow-up's time forward to see reminders, lapse nudges and check-ins arriv
 
 Try:
   curl -s http://127.0.0.1:8000/graphql -H 'content-type: application/json' \\
+    -H "authorization: Bearer $change_team_token" \\
     -d '{"query":"{ repairs(first: 10) { edges { node { id departments incidents { category summary } } } } }"}'
 Stop with: make stop
 TXT
