@@ -35,9 +35,13 @@ async def produce_all(kafka: str, topic: str, count: int) -> None:
     try:
         pending = []
         for n in range(count):
-            record = to_kafka(Event.new(incident_reported(summary=f"bench {n}"), source="/bench", time=T0))
+            record = to_kafka(
+                Event.new(incident_reported(summary=f"bench {n}"), source="/bench", time=T0)
+            )
             headers = [(k, v.encode()) for k, v in record.headers.items()]
-            pending.append(await producer.send(topic, record.value, key=record.key, headers=headers))
+            pending.append(
+                await producer.send(topic, record.value, key=record.key, headers=headers)
+            )
         await asyncio.gather(*pending)
     finally:
         await producer.stop()
@@ -60,7 +64,9 @@ async def measure_throughput(kafka: str, topic: str, dsn: str, count: int) -> fl
     finally:
         await connection.close()
     print(f"produced {count} incidents in {produced:.2f} s ({count / produced:,.0f}/s)")
-    print(f"all {count} queryable after {elapsed:.2f} s: {count / elapsed:,.0f} incidents/s end to end")
+    print(
+        f"all {count} queryable after {elapsed:.2f} s: {count / elapsed:,.0f} incidents/s end to end"
+    )
     return count / elapsed
 
 
@@ -77,7 +83,8 @@ async def measure_latency(kafka: str, topic: str, dsn: str, samples: int) -> Non
             start = time.perf_counter()
             await producer.send_and_wait(topic, record.value, key=record.key, headers=headers)
             while not await connection.fetchval(
-                "SELECT 1 FROM gateway.repair_incidents WHERE incident_id = $1", incident.incident_id
+                "SELECT 1 FROM gateway.repair_incidents WHERE incident_id = $1",
+                incident.incident_id,
             ):
                 await asyncio.sleep(0.002)
             latencies.append((time.perf_counter() - start) * 1000)
@@ -92,7 +99,9 @@ async def measure_latency(kafka: str, topic: str, dsn: str, samples: int) -> Non
 
 
 async def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
     parser.add_argument("--incidents", type=int, default=20000)
     parser.add_argument("--latency-samples", type=int, default=200)
     args = parser.parse_args()
