@@ -9,7 +9,7 @@ and prints:
 - latency: for single incidents produced one at a time on an idle pipeline,
   p50/p99 from produce to the repair being in the read model.
 
-    .venv/bin/python bench/pipeline.py --incidents 20000 --latency-samples 200
+    .venv/bin/python -m bench.pipeline --incidents 20000 --latency-samples 200
 """
 
 from __future__ import annotations
