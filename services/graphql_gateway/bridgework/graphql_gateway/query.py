@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from uuid import UUID
 
@@ -21,6 +22,7 @@ from bridgework.graphql_gateway.enums import (
     NudgeKind,
     ResponseMode,
 )
+from bridgework.graphql_gateway.lookups import Filters, Row
 from bridgework.graphql_gateway.pagination import (
     Connection,
     PeriodInput,
@@ -40,6 +42,22 @@ from bridgework.graphql_gateway.types import (
 )
 
 Info = strawberry.Info[Context, None]
+PageLookup = Callable[..., Awaitable[list[Row]]]
+
+
+async def _page_rows(
+    info: Info, lookup: PageLookup, *, first: int, after: str | None, wanted: Filters
+) -> list[Row]:
+    """One page in the viewer's scope, plus one row to tell whether a next page exists."""
+    check_page_size(first, info.context.settings.graphql_max_page_size)
+    async with info.context.pool.acquire() as db:
+        return await lookup(
+            db,
+            scope=access.scope_of(info.context.viewer),
+            filters=wanted,
+            limit=first + 1,
+            after=decode_cursor(after),
+        )
 
 
 @strawberry.type(description="The person asking, as their token says.")
@@ -101,21 +119,13 @@ class Query:
         category: IncidentCategory | None = None,
         period: PeriodInput | None = None,
     ) -> Connection[Repair]:
-        check_page_size(first, info.context.settings.graphql_max_page_size)
         wanted = filters(
             department=department,
             status=_enum_value(status),
             category=_enum_value(category),
             period=period,
         )
-        async with info.context.pool.acquire() as db:
-            rows = await lookups.repairs_page(
-                db,
-                scope=access.scope_of(info.context.viewer),
-                filters=wanted,
-                limit=first + 1,
-                after=decode_cursor(after),
-            )
+        rows = await _page_rows(info, lookups.repairs_page, first=first, after=after, wanted=wanted)
         return connection(rows, first, at="opened_at", key="repair_id", node=Repair.from_row)
 
     @strawberry.field(description="One incident by id; null when there is none you may see.")
@@ -146,21 +156,15 @@ class Query:
         category: IncidentCategory | None = None,
         period: PeriodInput | None = None,
     ) -> Connection[Incident]:
-        check_page_size(first, info.context.settings.graphql_max_page_size)
         wanted = filters(
             department=department,
             status=_enum_value(status),
             category=_enum_value(category),
             period=period,
         )
-        async with info.context.pool.acquire() as db:
-            rows = await lookups.incidents_page(
-                db,
-                scope=access.scope_of(info.context.viewer),
-                filters=wanted,
-                limit=first + 1,
-                after=decode_cursor(after),
-            )
+        rows = await _page_rows(
+            info, lookups.incidents_page, first=first, after=after, wanted=wanted
+        )
         return connection(rows, first, at="reported_at", key="incident_id", node=Incident.from_row)
 
     @strawberry.field(
@@ -177,21 +181,15 @@ class Query:
         category: IncidentCategory | None = None,
         period: PeriodInput | None = None,
     ) -> Connection[Commitment]:
-        check_page_size(first, info.context.settings.graphql_max_page_size)
         wanted = filters(
             department=department,
             status=_enum_value(status),
             category=_enum_value(category),
             period=period,
         )
-        async with info.context.pool.acquire() as db:
-            rows = await lookups.commitments_page(
-                db,
-                scope=access.scope_of(info.context.viewer),
-                filters=wanted,
-                limit=first + 1,
-                after=decode_cursor(after),
-            )
+        rows = await _page_rows(
+            info, lookups.commitments_page, first=first, after=after, wanted=wanted
+        )
         mine = await info.context.viewer_repairs()
         return connection(
             rows,
@@ -215,21 +213,13 @@ class Query:
         category: IncidentCategory | None = None,
         period: PeriodInput | None = None,
     ) -> Connection[Nudge]:
-        check_page_size(first, info.context.settings.graphql_max_page_size)
         wanted = filters(
             department=department,
             status=_enum_value(kind),
             category=_enum_value(category),
             period=period,
         )
-        async with info.context.pool.acquire() as db:
-            rows = await lookups.nudges_page(
-                db,
-                scope=access.scope_of(info.context.viewer),
-                filters=wanted,
-                limit=first + 1,
-                after=decode_cursor(after),
-            )
+        rows = await _page_rows(info, lookups.nudges_page, first=first, after=after, wanted=wanted)
         mine = await info.context.viewer_repairs()
         return connection(
             rows,
@@ -253,21 +243,15 @@ class Query:
         category: IncidentCategory | None = None,
         period: PeriodInput | None = None,
     ) -> Connection[CheckIn]:
-        check_page_size(first, info.context.settings.graphql_max_page_size)
         wanted = filters(
             department=department,
             status=_enum_value(outcome),
             category=_enum_value(category),
             period=period,
         )
-        async with info.context.pool.acquire() as db:
-            rows = await lookups.check_ins_page(
-                db,
-                scope=access.scope_of(info.context.viewer),
-                filters=wanted,
-                limit=first + 1,
-                after=decode_cursor(after),
-            )
+        rows = await _page_rows(
+            info, lookups.check_ins_page, first=first, after=after, wanted=wanted
+        )
         mine = await info.context.viewer_repairs()
         return connection(
             rows,
