@@ -139,6 +139,51 @@ async def incidents_page(
     return [dict(row) for row in rows]
 
 
+@dataclass(frozen=True)
+class _ChildList:
+    """A list of things that belong to a repair: its table, the column `status` filters on,
+    and the (time, id) columns it is ordered and paged by, newest first."""
+
+    table: str
+    status_column: str
+    at: str
+    key: str
+
+
+_COMMITMENTS = _ChildList("commitments", "status", "due_at", "commitment_id")
+_NUDGES = _ChildList("nudges", "kind", "sent_at", "nudge_id")
+_CHECK_INS = _ChildList("check_ins", "outcome", "recorded_at", "check_in_id")
+
+
+async def _children_page(
+    connection: Connection,
+    listing: _ChildList,
+    *,
+    scope: Scope,
+    filters: Filters,
+    limit: int,
+    after: tuple[datetime, UUID] | None,
+) -> list[Row]:
+    # Identifiers come from the constants above, never from a caller: only values are bound.
+    where = Where()
+    where.add(f"x.{listing.at} IS NOT NULL")
+    _repair_scope(where, scope)
+    if filters.department is not None:
+        where.add(f"{where.bind(filters.department)} = ANY(r.departments)")
+    if filters.status is not None:
+        where.add(f"x.{listing.status_column} = {where.bind(filters.status)}")
+    if filters.category is not None:
+        where.add(f"r.category = {where.bind(filters.category)}")
+    _period(where, f"x.{listing.at}", filters)
+    _after(where, (f"x.{listing.at}", f"x.{listing.key}"), after)
+    rows = await connection.fetch(
+        f"SELECT x.* FROM {listing.table} x JOIN repairs r USING (repair_id) WHERE {where.sql()}"
+        f" ORDER BY x.{listing.at} DESC, x.{listing.key} DESC LIMIT {where.bind(limit)}",
+        *where.params,
+    )
+    return [dict(row) for row in rows]
+
+
 async def commitments_page(
     connection: Connection,
     *,
@@ -148,23 +193,9 @@ async def commitments_page(
     after: tuple[datetime, UUID] | None,
 ) -> list[Row]:
     """Commitments, latest due date first; a department's are those of its repairs."""
-    where = Where()
-    where.add("c.due_at IS NOT NULL")
-    _repair_scope(where, scope)
-    if filters.department is not None:
-        where.add(f"{where.bind(filters.department)} = ANY(r.departments)")
-    if filters.status is not None:
-        where.add(f"c.status = {where.bind(filters.status)}")
-    if filters.category is not None:
-        where.add(f"r.category = {where.bind(filters.category)}")
-    _period(where, "c.due_at", filters)
-    _after(where, ("c.due_at", "c.commitment_id"), after)
-    rows = await connection.fetch(
-        f"SELECT c.* FROM commitments c JOIN repairs r USING (repair_id) WHERE {where.sql()}"
-        f" ORDER BY c.due_at DESC, c.commitment_id DESC LIMIT {where.bind(limit)}",
-        *where.params,
+    return await _children_page(
+        connection, _COMMITMENTS, scope=scope, filters=filters, limit=limit, after=after
     )
-    return [dict(row) for row in rows]
 
 
 async def nudges_page(
@@ -176,22 +207,9 @@ async def nudges_page(
     after: tuple[datetime, UUID] | None,
 ) -> list[Row]:
     """Nudges sent, latest first; `status` filters by kind."""
-    where = Where()
-    _repair_scope(where, scope)
-    if filters.department is not None:
-        where.add(f"{where.bind(filters.department)} = ANY(r.departments)")
-    if filters.status is not None:
-        where.add(f"n.kind = {where.bind(filters.status)}")
-    if filters.category is not None:
-        where.add(f"r.category = {where.bind(filters.category)}")
-    _period(where, "n.sent_at", filters)
-    _after(where, ("n.sent_at", "n.nudge_id"), after)
-    rows = await connection.fetch(
-        f"SELECT n.* FROM nudges n JOIN repairs r USING (repair_id) WHERE {where.sql()}"
-        f" ORDER BY n.sent_at DESC, n.nudge_id DESC LIMIT {where.bind(limit)}",
-        *where.params,
+    return await _children_page(
+        connection, _NUDGES, scope=scope, filters=filters, limit=limit, after=after
     )
-    return [dict(row) for row in rows]
 
 
 async def check_ins_page(
@@ -203,22 +221,9 @@ async def check_ins_page(
     after: tuple[datetime, UUID] | None,
 ) -> list[Row]:
     """Check-ins, latest first; `status` filters by outcome."""
-    where = Where()
-    _repair_scope(where, scope)
-    if filters.department is not None:
-        where.add(f"{where.bind(filters.department)} = ANY(r.departments)")
-    if filters.status is not None:
-        where.add(f"k.outcome = {where.bind(filters.status)}")
-    if filters.category is not None:
-        where.add(f"r.category = {where.bind(filters.category)}")
-    _period(where, "k.recorded_at", filters)
-    _after(where, ("k.recorded_at", "k.check_in_id"), after)
-    rows = await connection.fetch(
-        f"SELECT k.* FROM check_ins k JOIN repairs r USING (repair_id) WHERE {where.sql()}"
-        f" ORDER BY k.recorded_at DESC, k.check_in_id DESC LIMIT {where.bind(limit)}",
-        *where.params,
+    return await _children_page(
+        connection, _CHECK_INS, scope=scope, filters=filters, limit=limit, after=after
     )
-    return [dict(row) for row in rows]
 
 
 async def viewer_repair_ids(connection: Connection, person_id: str) -> set[UUID]:
