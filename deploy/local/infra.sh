@@ -10,8 +10,9 @@
 #   eval "$(deploy/local/infra.sh up)"   # start (idempotent) and export the addresses
 #
 # Environment:
-#   BRIDGEWORK_INFRA_INSTANCE  dev (default: Kafka 19092/19093, Postgres 54320)
-#                              or test (Kafka 29092/29093, Postgres 54330)
+#   BRIDGEWORK_INFRA_INSTANCE  dev (default: Kafka 19092/19093, Postgres 15432),
+#                              test (Kafka 29092/29093, Postgres 25432)
+#                              or faults (Kafka 31092/31093, Postgres 31432)
 #   BRIDGEWORK_KAFKA_PORT, BRIDGEWORK_KAFKA_CONTROLLER_PORT (default Kafka port + 1),
 #   BRIDGEWORK_PG_PORT         port overrides
 #   BRIDGEWORK_CACHE_DIR       jar cache   (default $HOME/.cache/bridgework)
@@ -47,9 +48,14 @@ die() {
 # ----------------------------------------------------------------------------
 [[ "$INSTANCE" =~ ^[A-Za-z0-9_-]+$ ]] || die "BRIDGEWORK_INFRA_INSTANCE must match [A-Za-z0-9_-]+ (got '$INSTANCE')"
 
+# Every planned port lies below Linux's ephemeral range (32768-60999 by
+# default): a listener there can find its port taken as the source port of
+# some outgoing connection, and then fails to bind on a busy machine (seen in
+# CI: a restarted Postgres on 54340 got "Address already in use").
 case "$INSTANCE" in
-  dev) default_kafka_port=19092 default_pg_port=54320 ;;
-  test) default_kafka_port=29092 default_pg_port=54330 ;;
+  dev) default_kafka_port=19092 default_pg_port=15432 ;;
+  test) default_kafka_port=29092 default_pg_port=25432 ;;
+  faults) default_kafka_port=31092 default_pg_port=31432 ;;
   *)
     # Other instance names are allowed, but they have no port plan, so the
     # caller has to choose ports (otherwise two instances would collide).

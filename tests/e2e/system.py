@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -15,15 +14,10 @@ from typing import IO
 
 import httpx
 
+from tests.infra import free_port
+
 SERVICES = ("intake", "agreements", "followup", "graphql_gateway")
 LOG_DIR = Path(__file__).resolve().parents[2] / ".local" / "e2e-logs"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @dataclass

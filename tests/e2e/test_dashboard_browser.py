@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import socket
 import tempfile
 from collections.abc import AsyncIterator
 from html.parser import HTMLParser
@@ -25,7 +24,7 @@ from bridgework.common.postgres import create_pool
 from bridgework.graphql_gateway import service
 from bridgework.graphql_gateway.app import create_app
 from tests.gateway_factories import gateway_settings, organisation, token
-from tests.infra import Infrastructure, create_database, drop_database
+from tests.infra import Infrastructure, create_database, drop_database, free_port
 
 pytestmark = pytest.mark.e2e
 
@@ -85,13 +84,6 @@ class Elements(HTMLParser):
             if t == "div" and a.get("data-key") == key:
                 return " ".join(self.found[index + 1][2])
         raise AssertionError(f"no figure {key}")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @pytest.fixture

@@ -26,11 +26,8 @@ from tests.infra import Infrastructure, create_database, eventually, produce
 pytestmark = pytest.mark.e2e
 
 INFRA = Path(__file__).resolve().parents[2] / "deploy" / "local" / "infra.sh"
-FAULT_ENV = {
-    "BRIDGEWORK_INFRA_INSTANCE": "faults",
-    "BRIDGEWORK_KAFKA_PORT": "39092",
-    "BRIDGEWORK_PG_PORT": "54340",
-}
+# The `faults` instance's ports are planned in infra.sh, below the ephemeral range.
+FAULT_ENV = {"BRIDGEWORK_INFRA_INSTANCE": "faults"}
 INCIDENTS = 2000
 CHUNK = 100
 # Production is spread over ~10 s so that every fault lands while events are flowing.
@@ -39,7 +36,15 @@ PAUSE = 0.5
 
 def infra(command: str) -> str:
     env = {
-        k: v for k, v in os.environ.items() if k not in ("KAFKA_BOOTSTRAP_SERVERS", "DATABASE_URL")
+        k: v
+        for k, v in os.environ.items()
+        if k
+        not in (
+            "KAFKA_BOOTSTRAP_SERVERS",
+            "DATABASE_URL",
+            "BRIDGEWORK_KAFKA_PORT",
+            "BRIDGEWORK_PG_PORT",
+        )
     }
     result = subprocess.run(  # noqa: S603 - the project's own script
         [str(INFRA), command], env=env | FAULT_ENV, capture_output=True, text=True, check=False

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import socket
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -18,7 +17,7 @@ from bridgework.common.clock import ManualClock
 from bridgework.graphql_gateway.app import create_app
 from bridgework.graphql_gateway.settings import GatewaySettings
 from tests.gateway_factories import DAY, T0, RepairStory, gateway_settings, token
-from tests.infra import Infrastructure, produce
+from tests.infra import Infrastructure, free_port, produce
 
 pytestmark = pytest.mark.integration
 
@@ -26,13 +25,6 @@ PROTOCOL = "graphql-transport-ws"
 LIVE = """subscription($period: PeriodInput) {
   dashboard(period: $period) { repairsOpened responseModes { pending } } }"""
 NOVEMBER = {"from": "2026-11-01", "to": "2026-11-30"}
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @pytest.fixture

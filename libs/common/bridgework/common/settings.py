@@ -25,7 +25,7 @@ class ServiceSettings(BaseSettings):
         ),
     )
     database_url: str = Field(
-        default="postgresql://bridgework:bridgework@127.0.0.1:54320/bridgework",
+        default="postgresql://bridgework:bridgework@127.0.0.1:15432/bridgework",
         validation_alias=AliasChoices("DATABASE_URL", "BRIDGEWORK_DATABASE_URL"),
     )
     topic_namespace: str = "bridgework"
