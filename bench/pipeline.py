@@ -52,16 +52,42 @@ async def read_model_count(connection: asyncpg.Connection) -> int:
     return count
 
 
-async def measure_throughput(kafka: str, topic: str, dsn: str, count: int) -> float:
+STAGES = {
+    "agreements incidents": "SELECT count(*) FROM agreements.repair_incidents",
+    "agreements outbox": "SELECT count(*) FROM agreements.outbox",
+    "gateway incidents": "SELECT count(*) FROM gateway.incidents",
+    "gateway repairs": "SELECT count(*) FROM gateway.repair_incidents",
+    "followup repairs": "SELECT count(*) FROM followup.tracked_repairs",
+}
+
+
+async def report_progress(dsn: str, start: float) -> None:
+    """Each second, how far every stage has got: shows which one holds the pipeline back."""
     connection = await asyncpg.connect(dsn)
     try:
-        start = time.perf_counter()
+        while True:
+            await asyncio.sleep(1.0)
+            counts = [f"{name} {await connection.fetchval(sql)}" for name, sql in STAGES.items()]
+            print(f"  {time.perf_counter() - start:5.1f} s: " + ", ".join(counts), flush=True)
+    finally:
+        await connection.close()
+
+
+async def measure_throughput(
+    kafka: str, topic: str, dsn: str, count: int, *, progress: bool
+) -> float:
+    connection = await asyncpg.connect(dsn)
+    start = time.perf_counter()
+    reporter = asyncio.create_task(report_progress(dsn, start)) if progress else None
+    try:
         await produce_all(kafka, topic, count)
         produced = time.perf_counter() - start
         while await read_model_count(connection) < count:
             await asyncio.sleep(0.05)
         elapsed = time.perf_counter() - start
     finally:
+        if reporter is not None:
+            reporter.cancel()
         await connection.close()
     print(f"produced {count} incidents in {produced:.2f} s ({count / produced:,.0f}/s)")
     print(
@@ -104,6 +130,9 @@ async def main() -> None:
     )
     parser.add_argument("--incidents", type=int, default=20000)
     parser.add_argument("--latency-samples", type=int, default=200)
+    parser.add_argument(
+        "--progress", action="store_true", help="print every stage's count each second"
+    )
     args = parser.parse_args()
     infra = infrastructure_from_env()
     dsn = await create_database(infra)
@@ -112,7 +141,7 @@ async def main() -> None:
     topic = f"{namespace}.incidents"
     await system.start()
     try:
-        await measure_throughput(infra.kafka, topic, dsn, args.incidents)
+        await measure_throughput(infra.kafka, topic, dsn, args.incidents, progress=args.progress)
         await measure_latency(infra.kafka, topic, dsn, args.latency_samples)
     finally:
         system.stop()

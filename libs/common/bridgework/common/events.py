@@ -66,19 +66,19 @@ class KafkaRecord:
 
 def to_kafka(event: Event[Contract]) -> KafkaRecord:
     """Encode in CloudEvents Kafka binary content mode."""
+    data = event.data
+    subject = data.subject()  # once: it is the header and the key
     headers = {
         "ce_specversion": SPEC_VERSION,
         "ce_id": str(event.id),
         "ce_source": event.source,
-        "ce_type": event.type,
-        "ce_subject": event.subject,
+        "ce_type": data.event_type,
+        "ce_subject": subject,
         "ce_time": event.time.isoformat(),
         "content-type": JSON,
     }
     return KafkaRecord(
-        key=event.subject.encode(),
-        value=event.data.model_dump_json().encode(),
-        headers=headers,
+        key=subject.encode(), value=data.__pydantic_serializer__.to_json(data), headers=headers
     )
 
 

@@ -5,6 +5,11 @@ publishes stored events in order and deletes them once Kafka acknowledged them
 (acks=all, idempotent producer). One relay per schema holds an advisory lock,
 so several replicas never reorder one aggregate's events. A crash between the
 publish and the delete republishes: consumers' inboxes make that harmless.
+
+The relay publishes with an aiokafka producer of its own rather than through
+FastStream's broker: the rows are already encoded records, and FastStream's
+per-message publish path (middlewares, codec, header merging) cost more than
+the send itself (bench/plumbing.py, docs/architecture.md).
 """
 
 from __future__ import annotations
@@ -14,10 +19,11 @@ import contextlib
 import logging
 from collections.abc import Sequence
 
-from faststream.kafka import KafkaBroker
+from aiokafka import AIOKafkaProducer
 
 from bridgework.common.contracts import Contract
 from bridgework.common.events import Event, to_kafka
+from bridgework.common.partitioning import partition_for_key
 from bridgework.common.postgres import Connection, Pool, connect
 
 logger = logging.getLogger(__name__)
@@ -54,14 +60,16 @@ class OutboxRelay:
         pool: Pool,
         dsn: str,
         schema: str,
-        broker: KafkaBroker,
+        bootstrap_servers: str,
+        client_id: str,
         batch_size: int = 500,
         poll_seconds: float = 1.0,
     ) -> None:
         self._pool = pool
         self._dsn = dsn
         self._schema = schema
-        self._broker = broker
+        self._bootstrap_servers = bootstrap_servers
+        self._client_id = client_id
         self._batch_size = batch_size
         self._poll_seconds = poll_seconds
         self._wake = asyncio.Event()
@@ -92,6 +100,7 @@ class OutboxRelay:
 
     async def _lead(self) -> None:
         leader = await connect(self._dsn, schema=self._schema, purpose="outbox-relay")
+        producer: AIOKafkaProducer | None = None
         try:
             # Polling is the only way to wait for a Postgres advisory lock without blocking.
             while not await leader.fetchval(
@@ -100,22 +109,37 @@ class OutboxRelay:
                 if self._stopping.is_set():
                     return
                 await self._pause()
+            producer = self._producer()
+            await producer.start()
             await leader.add_listener(notify_channel(self._schema), self._on_notify)
             logger.info("outbox relay for %s is leading", self._schema)
             while not leader.is_closed() and not self._stopping.is_set():
-                sent = await self.publish_pending()
+                sent = await self._publish_pending(producer)
                 if sent < self._batch_size:
                     self._wake.clear()
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(self._wake.wait(), self._poll_seconds)
         finally:
+            if producer is not None:
+                with contextlib.suppress(Exception):
+                    await producer.stop()
             with contextlib.suppress(Exception):
                 await leader.close(timeout=2)
+
+    def _producer(self) -> AIOKafkaProducer:
+        """Idempotent, acks from all in-sync replicas: a retried send is never written twice."""
+        return AIOKafkaProducer(
+            bootstrap_servers=self._bootstrap_servers,
+            client_id=f"{self._client_id}-outbox",
+            enable_idempotence=True,
+            acks="all",
+            partitioner=partition_for_key,
+        )
 
     def _on_notify(self, *_: object) -> None:
         self._wake.set()
 
-    async def publish_pending(self) -> int:
+    async def _publish_pending(self, producer: AIOKafkaProducer) -> int:
         """Publish one batch of stored events in id order; return how many went out."""
         async with self._pool.acquire() as connection:
             rows = await connection.fetch(
@@ -126,15 +150,13 @@ class OutboxRelay:
                 return 0
             # Pipelined sends: the idempotent producer keeps per-partition order.
             pending = [
-                await self._broker.publish(
-                    row["value"],
-                    topic=row["topic"],
-                    key=row["key"],
-                    headers=row["headers"],
-                    correlation_id=row["headers"].get("ce_id"),
-                    no_confirm=True,
+                await producer.send(
+                    topic,
+                    value,
+                    key=key,
+                    headers=[(name, text.encode()) for name, text in headers.items()],
                 )
-                for row in rows
+                for _, topic, key, value, headers in rows
             ]
             await asyncio.gather(*pending)
             await connection.execute(

@@ -75,7 +75,8 @@ async def service_runtime(
             pool=pool,
             dsn=settings.database_url,
             schema=schema,
-            broker=broker,
+            bootstrap_servers=settings.kafka_bootstrap_servers,
+            client_id=f"bridgework-{settings.service_name}",
             batch_size=settings.outbox_batch_size,
             poll_seconds=settings.outbox_poll_seconds,
         )
