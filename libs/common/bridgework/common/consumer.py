@@ -213,10 +213,11 @@ async def commit_batch(consumer: Any, records: Sequence[Any]) -> None:
         logger.warning("offset commit lost to a rebalance; the batch will be redelivered")
 
 
-def _bodies_left_undecoded(_message: Any) -> None:
+async def _bodies_left_undecoded(_message: Any) -> None:
     """FastStream's own batch decoder json-parses every record body before the handler runs;
     ours reads `raw_message` and validates each body once, against its contract (from_kafka).
-    Skipping the first parse took a tenth of the consumer's CPU (bench/plumbing.py)."""
+    Skipping the first parse took a tenth of the consumer's CPU (bench/plumbing.py). Async,
+    because FastStream runs a plain function in a worker thread."""
 
 
 def subscribe(
