@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INFRA := deploy/local/infra.sh
 
-.PHONY: help install run stop status test lint typecheck unit integration e2e infra-up infra-down schemas clean
+.PHONY: help install run stop status test lint typecheck unit integration e2e infra-up infra-down schemas asyncapi clean
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -35,13 +35,16 @@ lint: install ## ruff
 	$(BIN)/ruff format --check .
 
 typecheck: install ## mypy --strict
-	$(BIN)/mypy libs services tests bench deploy/local/seed_demo.py deploy/local/demo_journeys.py
+	$(BIN)/mypy libs services tests bench deploy/local/seed_demo.py deploy/local/demo_journeys.py deploy/local/asyncapi_docs.py
 
 unit: install ## fast tests, no infrastructure
 	$(BIN)/pytest tests/unit -q
 
 schemas: install ## regenerate the checked-in JSON Schemas of the event contracts
 	$(BIN)/python -m bridgework.common.schemas write
+
+asyncapi: install ## regenerate the checked-in AsyncAPI documents of the services (docs/asyncapi/)
+	$(BIN)/python deploy/local/asyncapi_docs.py write
 
 clean: stop ## stop everything and remove local state (keeps the Kafka jar cache)
 	rm -rf .local $(VENV)

@@ -2,28 +2,39 @@
 
 Starts the four services as processes against the Kafka and Postgres named by
 KAFKA_BOOTSTRAP_SERVERS / DATABASE_URL (`eval "$(deploy/local/infra.sh up)"`
-first), produces IncidentReported events straight onto the incidents topic,
-and prints:
-- throughput: incidents per second from the first produced to the last
-  repair queryable in the gateway's read model;
-- latency: for single incidents produced one at a time on an idle pipeline,
-  p50/p99 from produce to the repair being in the read model.
+first), feeds incidents in, and prints:
+- throughput: incidents per second from the first sent to the last repair
+  queryable in the gateway's read model;
+- latency: for single incidents sent one at a time on an idle pipeline, p50,
+  p95 and p99 from sending to the repair being in the read model.
 
-    .venv/bin/python -m bench.pipeline --incidents 20000 --latency-samples 200
+Incidents come in one of two ways (`--via`):
+- `kafka`: IncidentReported events produced straight onto the incidents topic,
+  as a department's tool producing CloudEvents to Kafka would (intake is not
+  in this path);
+- `intake`: native JSON through intake's HTTP API, in batches of 500 on
+  `/v1/incidents/batch` (two requests in flight) for throughput and one by one
+  on `/v1/incidents` for latency: the whole pipeline of DESIGN.md's targets.
+
+    .venv/bin/python -m bench.pipeline --incidents 20000 --latency-samples 200 --via intake
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import functools
 import statistics
 import time
-from uuid import uuid4
+from collections.abc import AsyncIterator, Awaitable, Callable
+from uuid import UUID, uuid4
 
 import asyncpg
+import httpx
 from aiokafka import AIOKafkaProducer
 from tests.e2e.system import System
-from tests.factories import T0, incident_reported
+from tests.factories import T0, incident_reported, submission_json
 from tests.infra import create_database, drop_database, infrastructure_from_env
 
 from bridgework.common.events import Event, to_kafka
@@ -47,12 +58,40 @@ async def produce_all(kafka: str, topic: str, count: int) -> None:
         await producer.stop()
 
 
+INTAKE_BATCH = 500
+INTAKE_REQUESTS_IN_FLIGHT = 2
+
+
+async def post_all(intake_url: str, token: str, count: int) -> None:
+    """Report `count` incidents through intake's batch API; every one must be accepted."""
+    headers = {"authorization": f"Bearer {token}"}
+    batches = [
+        [
+            submission_json(summary=f"bench {n}")
+            for n in range(start, min(start + INTAKE_BATCH, count))
+        ]
+        for start in range(0, count, INTAKE_BATCH)
+    ]
+    queue = iter(batches)
+    async with httpx.AsyncClient(base_url=intake_url, timeout=60) as client:
+
+        async def worker() -> None:
+            for batch in queue:
+                response = await client.post(
+                    "/v1/incidents/batch", json={"incidents": batch}, headers=headers
+                )
+                response.raise_for_status()
+
+        await asyncio.gather(*(worker() for _ in range(INTAKE_REQUESTS_IN_FLIGHT)))
+
+
 async def read_model_count(connection: asyncpg.Connection) -> int:
     count: int = await connection.fetchval("SELECT count(*) FROM gateway.repair_incidents")
     return count
 
 
 STAGES = {
+    "intake incidents": "SELECT count(*) FROM intake.incidents",
     "agreements incidents": "SELECT count(*) FROM agreements.repair_incidents",
     "agreements outbox": "SELECT count(*) FROM agreements.outbox",
     "gateway incidents": "SELECT count(*) FROM gateway.incidents",
@@ -74,13 +113,13 @@ async def report_progress(dsn: str, start: float) -> None:
 
 
 async def measure_throughput(
-    kafka: str, topic: str, dsn: str, count: int, *, progress: bool
+    feed: Callable[[], Awaitable[None]], dsn: str, count: int, *, progress: bool
 ) -> float:
     connection = await asyncpg.connect(dsn)
     start = time.perf_counter()
     reporter = asyncio.create_task(report_progress(dsn, start)) if progress else None
     try:
-        await produce_all(kafka, topic, count)
+        await feed()
         produced = time.perf_counter() - start
         while await read_model_count(connection) < count:
             await asyncio.sleep(0.05)
@@ -89,39 +128,69 @@ async def measure_throughput(
         if reporter is not None:
             reporter.cancel()
         await connection.close()
-    print(f"produced {count} incidents in {produced:.2f} s ({count / produced:,.0f}/s)")
+    print(f"sent {count} incidents in {produced:.2f} s ({count / produced:,.0f}/s)")
     print(
         f"all {count} queryable after {elapsed:.2f} s: {count / elapsed:,.0f} incidents/s end to end"
     )
     return count / elapsed
 
 
-async def measure_latency(kafka: str, topic: str, dsn: str, samples: int) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=kafka, enable_idempotence=True)
-    await producer.start()
+SendOne = Callable[[], Awaitable[UUID]]
+
+
+async def measure_latency(send_one: SendOne, dsn: str, samples: int, *, via: str) -> None:
     connection = await asyncpg.connect(dsn)
     latencies: list[float] = []
     try:
         for _ in range(samples):
-            incident = incident_reported()
-            record = to_kafka(Event.new(incident, source="/bench", time=T0))
-            headers = [(k, v.encode()) for k, v in record.headers.items()]
             start = time.perf_counter()
-            await producer.send_and_wait(topic, record.value, key=record.key, headers=headers)
+            incident_id = await send_one()
             while not await connection.fetchval(
-                "SELECT 1 FROM gateway.repair_incidents WHERE incident_id = $1",
-                incident.incident_id,
+                "SELECT 1 FROM gateway.repair_incidents WHERE incident_id = $1", incident_id
             ):
                 await asyncio.sleep(0.002)
             latencies.append((time.perf_counter() - start) * 1000)
     finally:
         await connection.close()
-        await producer.stop()
     cuts = statistics.quantiles(latencies, n=100)
     print(
-        f"latency produce -> read model over {samples} incidents: "
-        f"p50 {cuts[49]:.0f} ms, p95 {cuts[94]:.0f} ms, p99 {cuts[98]:.0f} ms, max {max(latencies):.0f} ms"
+        f"latency {via} -> read model over {samples} incidents: p50 {cuts[49]:.0f} ms, "
+        f"p95 {cuts[94]:.0f} ms, p99 {cuts[98]:.0f} ms, max {max(latencies):.0f} ms"
     )
+
+
+@contextlib.asynccontextmanager
+async def kafka_sender(kafka: str, topic: str) -> AsyncIterator[SendOne]:
+    producer = AIOKafkaProducer(bootstrap_servers=kafka, enable_idempotence=True)
+    await producer.start()
+
+    async def send_one() -> UUID:
+        incident = incident_reported()
+        record = to_kafka(Event.new(incident, source="/bench", time=T0))
+        headers = [(k, v.encode()) for k, v in record.headers.items()]
+        await producer.send_and_wait(topic, record.value, key=record.key, headers=headers)
+        return incident.incident_id
+
+    try:
+        yield send_one
+    finally:
+        await producer.stop()
+
+
+@contextlib.asynccontextmanager
+async def intake_sender(intake_url: str, token: str) -> AsyncIterator[SendOne]:
+    async with httpx.AsyncClient(base_url=intake_url, timeout=10) as client:
+
+        async def send_one() -> UUID:
+            response = await client.post(
+                "/v1/incidents",
+                json=submission_json(),
+                headers={"authorization": f"Bearer {token}"},
+            )
+            response.raise_for_status()
+            return UUID(response.json()["incident_id"])
+
+        yield send_one
 
 
 async def main() -> None:
@@ -130,6 +199,7 @@ async def main() -> None:
     )
     parser.add_argument("--incidents", type=int, default=20000)
     parser.add_argument("--latency-samples", type=int, default=200)
+    parser.add_argument("--via", choices=("kafka", "intake"), default="kafka")
     parser.add_argument(
         "--progress", action="store_true", help="print every stage's count each second"
     )
@@ -141,8 +211,16 @@ async def main() -> None:
     topic = f"{namespace}.incidents"
     await system.start()
     try:
-        await measure_throughput(infra.kafka, topic, dsn, args.incidents, progress=args.progress)
-        await measure_latency(infra.kafka, topic, dsn, args.latency_samples)
+        if args.via == "kafka":
+            feed = functools.partial(produce_all, infra.kafka, topic, args.incidents)
+            sender = kafka_sender(infra.kafka, topic)
+        else:
+            token = system.intake_token("it")
+            feed = functools.partial(post_all, system.url("intake"), token, args.incidents)
+            sender = intake_sender(system.url("intake"), token)
+        await measure_throughput(feed, dsn, args.incidents, progress=args.progress)
+        async with sender as send_one:
+            await measure_latency(send_one, dsn, args.latency_samples, via=args.via)
     finally:
         system.stop()
         await drop_database(infra, dsn)

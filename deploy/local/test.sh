@@ -13,7 +13,7 @@ stage "lint (ruff)"
 "$BIN/ruff" format --check .
 
 stage "types (mypy --strict)"
-"$BIN/mypy" libs services tests bench deploy/local/seed_demo.py deploy/local/demo_journeys.py
+"$BIN/mypy" libs services tests bench deploy/local/seed_demo.py deploy/local/demo_journeys.py deploy/local/asyncapi_docs.py
 
 stage "unit tests"
 "$BIN/pytest" tests/unit -q

@@ -246,6 +246,6 @@ def subscribe(
         auto_offset_reset="earliest",
         ack_policy=AckPolicy.MANUAL,
         decoder=_bodies_left_undecoded,
-        title=f"{consumer.name}:{','.join(topics)}",
+        title=consumer.name,
         description=description,
     )(on_batch)

@@ -28,6 +28,7 @@ def create_app(settings: AgreementsSettings | None = None, clock: Clock | None =
         migrations_package="bridgework.agreements",
         routers=[api.router],
         subscriptions=partial(handlers.subscribe_all, settings=settings, clock=clock),
+        publishes=["repairs"],
     )
     api.install_domain_errors(app)
     return app

@@ -40,6 +40,7 @@ def create_app(settings: FollowupSettings | None = None, clock: Clock | None = N
         migrations_package="bridgework.followup",
         routers=routers,
         subscriptions=partial(handlers.subscribe_all, settings=settings, clock=clock),
+        publishes=["followups"],
         background=[timer_loop(settings, clock), delivery_loop(settings, clock)],
     )
     install_problem_handler(app)

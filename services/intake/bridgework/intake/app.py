@@ -11,6 +11,7 @@ from starlette.types import Scope
 from bridgework.common.clock import Clock, SystemClock
 from bridgework.common.service_app import create_service_app
 from bridgework.intake import api, handlers, webhooks_api
+from bridgework.intake.domain import IncidentSubmission
 from bridgework.intake.errors import BodyLimitMiddleware, install_client_error_handler
 from bridgework.intake.settings import IntakeSettings
 
@@ -29,6 +30,8 @@ def create_app(settings: IntakeSettings | None = None, clock: Clock | None = Non
         migrations_package="bridgework.intake",
         routers=[api.build_router(settings), webhooks_api.build_router(settings)],
         subscriptions=partial(handlers.subscribe_all, settings=settings, clock=clock),
+        publishes=["incidents"],
+        topic_payloads={settings.topics.intake_raw: IncidentSubmission},
         background=[partial(handlers.forget_old_deliveries, clock=clock)],
     )
     install_client_error_handler(app)
