@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from bridgework.common.clock import Clock
-from bridgework.common.runtime import Runtime, get_runtime
+from bridgework.common.runtime import Runtime
 from bridgework.intake import cloudevents, receipts, service
 from bridgework.intake.cloudevents import CloudEventError, IncomingCloudEvent
 from bridgework.intake.domain import IncidentSubmission
@@ -25,6 +25,7 @@ from bridgework.intake.http_input import (
     parse_json,
     principal_of,
     require_json,
+    runtime_of,
     unauthenticated,
     unsupported_media_type,
 )
@@ -65,7 +66,7 @@ def build_router(settings: IntakeSettings) -> APIRouter:
     async def submit_incident(
         submission: IncidentSubmission,
         principal: Annotated[Principal, Depends(bearer_principal)],
-        runtime: Annotated[Runtime, Depends(get_runtime)],
+        runtime: Annotated[Runtime, Depends(runtime_of)],
         clock: Annotated[Clock, Depends(get_clock)],
     ) -> JSONResponse:
         """Report an incident in native JSON (202 new; 200 updated, duplicate or stale)."""
@@ -84,9 +85,9 @@ def build_router(settings: IntakeSettings) -> APIRouter:
     async def submit_batch(
         batch: BatchSubmission,
         principal: Annotated[Principal, Depends(bearer_principal)],
-        runtime: Annotated[Runtime, Depends(get_runtime)],
+        runtime: Annotated[Runtime, Depends(runtime_of)],
         clock: Annotated[Clock, Depends(get_clock)],
-    ) -> BatchReceipt:
+    ) -> JSONResponse:
         """Back-fill up to `max_batch_items` incidents: all stored, or none (one transaction)."""
         _bounded(len(batch.incidents), settings, at="incidents")
         for index, submission in enumerate(batch.incidents):
@@ -140,7 +141,7 @@ def build_router(settings: IntakeSettings) -> APIRouter:
     )
     async def submit_cloudevent(
         request: Request,
-        runtime: Annotated[Runtime, Depends(get_runtime)],
+        runtime: Annotated[Runtime, Depends(runtime_of)],
         clock: Annotated[Clock, Depends(get_clock)],
     ) -> JSONResponse:
         """Report incidents as CloudEvents 1.0 over HTTP (structured, batched or binary mode)."""
@@ -171,7 +172,7 @@ def build_router(settings: IntakeSettings) -> APIRouter:
             ],
         )
         if kind == cloudevents.BATCH:
-            return receipts.respond(receipts.batch(outcomes), status.HTTP_200_OK)
+            return receipts.batch(outcomes, exclude_none=True)
         return receipts.single(outcomes[0])
 
     return router

@@ -54,15 +54,34 @@ def ignored(reason: str) -> JSONResponse:
     return respond(IncidentReceipt(status="ignored", detail=reason), status.HTTP_200_OK)
 
 
-def batch(outcomes: Sequence[Outcome]) -> BatchReceipt:
-    results = [
-        ItemReceipt(index=index, **receipt_of(outcome).model_dump())
-        for index, outcome in enumerate(outcomes)
-    ]
-    counts: dict[Status, int] = {"accepted": 0, "updated": 0, "duplicate": 0, "stale": 0}
-    for result in results:
-        counts[result.status] += 1
-    return BatchReceipt(results=results, counts=counts)
+_COUNTED: tuple[Status, ...] = ("accepted", "updated", "duplicate", "stale")
+
+
+def batch(outcomes: Sequence[Outcome], *, exclude_none: bool = False) -> JSONResponse:
+    """200 with a BatchReceipt: one receipt per item, in order, and how many of each.
+
+    Built as plain JSON rather than through the BatchReceipt model (500 models per batch,
+    then FastAPI's validation of the response): the same document, at a fraction of the
+    cost. `exclude_none` leaves out absent fields, as every other receipt does; the native
+    batch keeps them as `null`, as it always answered.
+    """
+    counts: dict[str, int] = dict.fromkeys(_COUNTED, 0)
+    results: list[dict[str, object]] = []
+    for index, outcome in enumerate(outcomes):
+        verdict = outcome.verdict.value
+        counts[verdict] += 1
+        incident_id = None if outcome.incident_id is None else str(outcome.incident_id)
+        result: dict[str, object] = {
+            "incident_id": incident_id,
+            "status": verdict,
+            "revision": outcome.revision,
+            "detail": None,
+            "index": index,
+        }
+        if exclude_none:
+            result = {name: value for name, value in result.items() if value is not None}
+        results.append(result)
+    return JSONResponse({"results": results, "counts": counts}, status_code=status.HTTP_200_OK)
 
 
 def respond(receipt: BaseModel, code: int) -> JSONResponse:

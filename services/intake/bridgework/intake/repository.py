@@ -67,8 +67,9 @@ async def find_incidents(
     if not keys:
         return {}
     rows = await connection.fetch(
-        "SELECT i.department, i.source_tool, i.source_ref, i.body, i.revision, i.source_updated_at"
-        " FROM incidents i"
+        # The body as text: pydantic parses the JSON straight into the contract.
+        "SELECT i.department, i.source_tool, i.source_ref, i.body::text AS body, i.revision,"
+        " i.source_updated_at FROM incidents i"
         " JOIN unnest($1::text[], $2::text[], $3::text[]) AS k(department, tool, ref)"
         "   ON i.department = k.department AND i.source_tool = k.tool AND i.source_ref = k.ref",
         [key[0] for key in keys],
@@ -77,7 +78,7 @@ async def find_incidents(
     )
     return {
         (row["department"], row["source_tool"], row["source_ref"]): StoredIncident(
-            facts=IncidentFacts.model_validate(row["body"]),
+            facts=IncidentFacts.model_validate_json(row["body"]),
             revision=row["revision"],
             source_updated_at=row["source_updated_at"],
         )
@@ -85,47 +86,56 @@ async def find_incidents(
     }
 
 
+def _body(facts: IncidentFacts) -> str:
+    """An incident's facts as the JSON text its event carries (the `body` column)."""
+    return facts.__pydantic_serializer__.to_json(facts).decode()
+
+
 async def insert_incidents(
     connection: Connection, incidents: Sequence[StoredIncident], *, received_at: datetime
 ) -> None:
-    """Record new incidents (their source keys are locked and known to be free)."""
-    await connection.executemany(
+    """Record new incidents (their source keys are locked and known to be free).
+
+    One statement for the whole batch (arrays, unnested by Postgres); bodies travel as
+    JSON text, stored as `json` (migration 006).
+    """
+    if not incidents:
+        return
+    await connection.execute(
         "INSERT INTO incidents (incident_id, department, source_tool, source_ref, body,"
         " received_at, revision, source_updated_at, updated_at)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL)",
-        [
-            (
-                incident.facts.incident_id,
-                incident.facts.department,
-                incident.facts.source.tool,
-                incident.facts.source.reference,
-                incident.facts.model_dump(mode="json"),
-                received_at,
-                incident.revision,
-                incident.source_updated_at,
-            )
-            for incident in incidents
-        ],
+        " SELECT n.id, n.department, n.tool, n.ref, n.body::json, $6, n.revision, n.source_at,"
+        " NULL"
+        " FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $7::int[],"
+        "   $8::timestamptz[]) AS n(id, department, tool, ref, body, revision, source_at)",
+        [incident.facts.incident_id for incident in incidents],
+        [incident.facts.department for incident in incidents],
+        [incident.facts.source.tool for incident in incidents],
+        [incident.facts.source.reference for incident in incidents],
+        [_body(incident.facts) for incident in incidents],
+        received_at,
+        [incident.revision for incident in incidents],
+        [incident.source_updated_at for incident in incidents],
     )
 
 
 async def update_incidents(
     connection: Connection, incidents: Sequence[StoredIncident], *, updated_at: datetime
 ) -> None:
-    """Record the latest state of known incidents."""
-    await connection.executemany(
-        "UPDATE incidents SET body = $2, revision = $3, source_updated_at = $4, updated_at = $5"
-        " WHERE incident_id = $1",
-        [
-            (
-                incident.facts.incident_id,
-                incident.facts.model_dump(mode="json"),
-                incident.revision,
-                incident.source_updated_at,
-                updated_at,
-            )
-            for incident in incidents
-        ],
+    """Record the latest state of known incidents (each at most once), in one statement."""
+    if not incidents:
+        return
+    await connection.execute(
+        "UPDATE incidents i SET body = u.body::json, revision = u.revision,"
+        " source_updated_at = u.source_at, updated_at = $5"
+        " FROM unnest($1::uuid[], $2::text[], $3::int[], $4::timestamptz[])"
+        "   AS u(id, body, revision, source_at)"
+        " WHERE i.incident_id = u.id",
+        [incident.facts.incident_id for incident in incidents],
+        [_body(incident.facts) for incident in incidents],
+        [incident.revision for incident in incidents],
+        [incident.source_updated_at for incident in incidents],
+        updated_at,
     )
 
 

@@ -17,7 +17,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
 from bridgework.common.clock import Clock
-from bridgework.common.runtime import Runtime, get_runtime
+from bridgework.common.runtime import Runtime
 from bridgework.intake import receipts, service
 from bridgework.intake.adapters import (
     PayloadError,
@@ -36,6 +36,7 @@ from bridgework.intake.http_input import (
     invalid,
     parse_json,
     principal_of,
+    runtime_of,
     unauthenticated,
     unsupported_media_type,
 )
@@ -73,7 +74,7 @@ def build_router(settings: IntakeSettings) -> APIRouter:
     async def github_webhook(
         department: DepartmentInPath,
         request: Request,
-        runtime: Annotated[Runtime, Depends(get_runtime)],
+        runtime: Annotated[Runtime, Depends(runtime_of)],
         clock: Annotated[Clock, Depends(get_clock)],
     ) -> JSONResponse:
         """GitHub `issues` events; set the webhook's secret with `admin secrets add --tool github`."""
@@ -100,7 +101,7 @@ def build_router(settings: IntakeSettings) -> APIRouter:
     async def jira_webhook(
         department: DepartmentInPath,
         request: Request,
-        runtime: Annotated[Runtime, Depends(get_runtime)],
+        runtime: Annotated[Runtime, Depends(runtime_of)],
         clock: Annotated[Clock, Depends(get_clock)],
     ) -> JSONResponse:
         """Jira Cloud issue events, signed with a secret (X-Hub-Signature) or sent with a token."""
@@ -133,7 +134,7 @@ def build_router(settings: IntakeSettings) -> APIRouter:
     async def servicenow_webhook(
         department: DepartmentInPath,
         request: Request,
-        runtime: Annotated[Runtime, Depends(get_runtime)],
+        runtime: Annotated[Runtime, Depends(runtime_of)],
         clock: Annotated[Clock, Depends(get_clock)],
     ) -> JSONResponse:
         """ServiceNow incidents from an outbound REST message carrying the department's token."""
@@ -155,7 +156,7 @@ def build_router(settings: IntakeSettings) -> APIRouter:
     async def pagerduty_webhook(
         department: DepartmentInPath,
         request: Request,
-        runtime: Annotated[Runtime, Depends(get_runtime)],
+        runtime: Annotated[Runtime, Depends(runtime_of)],
         clock: Annotated[Clock, Depends(get_clock)],
     ) -> JSONResponse:
         """PagerDuty v3 incident events; set PagerDuty's signing secret with `admin secrets add`."""
