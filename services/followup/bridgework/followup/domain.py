@@ -17,6 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
+from functools import cached_property
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from bridgework.common.contracts import (
@@ -103,7 +104,7 @@ class Timer:
     terms_version: int | None = None
     sequence: int = 0
 
-    @property
+    @cached_property
     def key(self) -> str:
         """What the timer is for; unique, so each nudge is scheduled (and sent) once."""
         about = self.commitment_id if self.commitment_id is not None else self.repair_id
@@ -132,7 +133,9 @@ def track(opened: RepairOpenedV1) -> TrackedRepair:
     )
 
 
-def _commitment(repair_id: UUID, agreement_id: UUID | None, terms: CommitmentTerms) -> Commitment:
+def _commitment(
+    repair_id: UUID, agreement_id: UUID | None, terms: CommitmentTerms, *, lapse_count: int = 0
+) -> Commitment:
     return Commitment(
         commitment_id=terms.commitment_id,
         repair_id=repair_id,
@@ -142,6 +145,7 @@ def _commitment(repair_id: UUID, agreement_id: UUID | None, terms: CommitmentTer
         owed_to=tuple(terms.owed_to),
         action=terms.action,
         due_at=terms.due_at,
+        lapse_count=lapse_count,
     )
 
 
@@ -232,7 +236,7 @@ class RepairPlan:
             ):
                 continue
             lapses = earlier.lapse_count if earlier else 0
-            fresh = replace(_commitment(self.repair_id, agreement_id, term), lapse_count=lapses)
+            fresh = _commitment(self.repair_id, agreement_id, term, lapse_count=lapses)
             self._new_terms(fresh, decided_at, policy_of)
 
     def _renegotiate(self, event: CommitmentRenegotiatedV1, policy_of: PolicyOf) -> None:
@@ -242,8 +246,10 @@ class RepairPlan:
             and (known.terms_version >= event.terms.terms_version or known.status in SETTLED)
         ):
             return
-        fresh = replace(
-            _commitment(self.repair_id, event.agreement_id, event.terms),
+        fresh = _commitment(
+            self.repair_id,
+            event.agreement_id,
+            event.terms,
             lapse_count=known.lapse_count if known else 0,
         )
         self._new_terms(fresh, event.renegotiated_at, policy_of)
@@ -299,9 +305,12 @@ class RepairPlan:
         self.new_timers.setdefault(timer.key, timer)
 
     def _cancel(self, cancellation: Cancellation) -> None:
-        self.new_timers = {
-            key: timer for key, timer in self.new_timers.items() if not cancels(cancellation, timer)
-        }
+        if self.new_timers:
+            self.new_timers = {
+                key: timer
+                for key, timer in self.new_timers.items()
+                if not cancels(cancellation, timer)
+            }
         self.cancellations.append(cancellation)
 
 

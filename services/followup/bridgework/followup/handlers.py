@@ -7,33 +7,40 @@ from collections.abc import Sequence
 from faststream.kafka import KafkaBroker
 
 from bridgework.common.clock import Clock
-from bridgework.common.consumer import BatchConsumer, subscribe
+from bridgework.common.consumer import Applier, BatchConsumer, subscribe
 from bridgework.common.contracts import Contract, RepairEvent
 from bridgework.common.events import Event
 from bridgework.common.postgres import Connection, Pool
 from bridgework.followup.service import apply_repair_events
 from bridgework.followup.settings import FollowupSettings
 
+CONSUMER_NAME = "followup.repairs"
 
-def subscribe_all(
-    broker: KafkaBroker, pool: Pool, *, settings: FollowupSettings, clock: Clock
-) -> None:
-    """Register every subscriber of the follow-up service."""
+
+def repair_events_applier(settings: FollowupSettings, clock: Clock) -> Applier:
+    """What the repairs consumer runs on each batch, inside its transaction (and the bench)."""
     defaults = settings.default_policy()
 
     async def on_repair_events(connection: Connection, events: Sequence[Event[Contract]]) -> None:
         repair_events = [e.data for e in events if isinstance(e.data, RepairEvent)]
         await apply_repair_events(connection, repair_events, clock=clock, defaults=defaults)
 
+    return on_repair_events
+
+
+def subscribe_all(
+    broker: KafkaBroker, pool: Pool, *, settings: FollowupSettings, clock: Clock
+) -> None:
+    """Register every subscriber of the follow-up service."""
     subscribe(
         broker,
         topics=[settings.topics.repairs],
         group_id=f"{settings.topic_namespace}.followup",
         consumer=BatchConsumer(
-            name="followup.repairs",
+            name=CONSUMER_NAME,
             pool=pool,
             broker=broker,
-            apply=on_repair_events,
+            apply=repair_events_applier(settings, clock),
             max_attempts=settings.consumer_max_attempts,
         ),
         batch_size=settings.consumer_batch_size,

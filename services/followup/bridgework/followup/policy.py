@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, fields, replace
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
+from functools import cached_property
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -31,7 +32,10 @@ class Weekday(StrEnum):
 
     @property
     def iso(self) -> int:
-        return list(Weekday).index(self) + 1
+        return _WEEKDAYS.index(self) + 1
+
+
+_WEEKDAYS = tuple(Weekday)  # Monday first, as `date.isoweekday() - 1` counts
 
 
 @dataclass(frozen=True)
@@ -52,7 +56,7 @@ class NudgePolicy:
         known = {f.name for f in fields(self)}
         return replace(self, **{k: v for k, v in overrides.items() if k in known})
 
-    @property
+    @cached_property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.time_zone)
 
@@ -69,13 +73,13 @@ def _quiet(policy: NudgePolicy, moment: time) -> bool:
 def allows(policy: NudgePolicy, at: datetime) -> bool:
     """Whether a nudge may go out at `at`."""
     local = at.astimezone(policy.zone)
-    weekday = Weekday(list(Weekday)[local.isoweekday() - 1])
+    weekday = _WEEKDAYS[local.isoweekday() - 1]
     return weekday in policy.working_days and not _quiet(policy, local.time())
 
 
 def _windows_of(policy: NudgePolicy, day: date) -> list[tuple[datetime, datetime]]:
     """The sending windows of one local day, as aware UTC intervals [start, end)."""
-    if list(Weekday)[day.isoweekday() - 1] not in policy.working_days:
+    if _WEEKDAYS[day.isoweekday() - 1] not in policy.working_days:
         return []
     start, end = policy.quiet_hours_start, policy.quiet_hours_end
     local: list[tuple[time, time | None]]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -35,8 +36,20 @@ def _tracked(row: asyncpg.Record) -> TrackedRepair:
     )
 
 
+# People recur in batch after batch (owners, the affected, facilitators). PersonRef is frozen,
+# so one validated instance per person serves every row that names them.
+_PEOPLE: dict[tuple[str, str], PersonRef] = {}
+_PEOPLE_KEPT = 100_000
+
+
 def _person(person_id: str, department: str) -> PersonRef:
-    return PersonRef(person_id=person_id, department=department)
+    key = (person_id, department)
+    person = _PEOPLE.get(key)
+    if person is None:
+        if len(_PEOPLE) >= _PEOPLE_KEPT:
+            _PEOPLE.clear()
+        person = _PEOPLE[key] = PersonRef(person_id=person_id, department=department)
+    return person
 
 
 def _commitment(row: asyncpg.Record) -> Commitment:
@@ -46,7 +59,7 @@ def _commitment(row: asyncpg.Record) -> Commitment:
         agreement_id=row["agreement_id"],
         terms_version=row["terms_version"],
         owner=_person(row["owner_id"], row["owner_department"]),
-        owed_to=tuple(PersonRef.model_validate(p) for p in row["owed_to"]),
+        owed_to=tuple(_person(p["person_id"], p["department"]) for p in row["owed_to"]),
         action=row["action"],
         due_at=row["due_at"],
         status=CommitmentStatus(row["status"]),
@@ -105,6 +118,74 @@ async def commitments_of_repairs(
     return found
 
 
+@dataclass(frozen=True)
+class RepairState:
+    """What follow-up knows of one repair: the tracked row (if any), participants, commitments."""
+
+    tracked: TrackedRepair | None
+    participants: list[Participant]
+    commitments: list[Commitment]
+
+
+async def repair_states(
+    connection: Connection, repair_ids: Sequence[UUID]
+) -> dict[UUID, RepairState]:
+    """The state of the repairs follow-up knows anything of, in one round trip (repairs it
+    knows nothing of are absent). Participants and commitments come in the order of
+    `participants` and `commitments_of_repairs`."""
+    rows = await connection.fetch(
+        "SELECT r.repair_id, t.repair_id IS NOT NULL AS tracked, t.opened_at, t.departments,"
+        " t.closed_at, t.check_ins_due_from, p.people, c.promises"
+        " FROM unnest($1::uuid[]) AS r(repair_id)"
+        " LEFT JOIN tracked_repairs t ON t.repair_id = r.repair_id"
+        " LEFT JOIN LATERAL (SELECT array_agg((pp.person_id, pp.department, pp.role)"
+        "   ORDER BY pp.person_id, pp.role) AS people"
+        "   FROM participants pp WHERE pp.repair_id = r.repair_id) p ON true"
+        " LEFT JOIN LATERAL (SELECT array_agg((cc.commitment_id, cc.agreement_id,"
+        "   cc.terms_version, cc.owner_id, cc.owner_department, cc.owed_to::text, cc.action,"
+        "   cc.due_at, cc.status, cc.lapse_count) ORDER BY cc.due_at, cc.commitment_id) AS promises"
+        "   FROM commitments cc WHERE cc.repair_id = r.repair_id) c ON true"
+        " WHERE t.repair_id IS NOT NULL OR p.people IS NOT NULL OR c.promises IS NOT NULL",
+        list(repair_ids),
+    )
+    states: dict[UUID, RepairState] = {}
+    for row in rows:
+        repair_id = row["repair_id"]
+        states[repair_id] = RepairState(
+            tracked=TrackedRepair(
+                repair_id=repair_id,
+                opened_at=row["opened_at"],
+                departments=tuple(row["departments"]),
+                closed_at=row["closed_at"],
+                check_ins_due_from=row["check_ins_due_from"],
+            )
+            if row["tracked"]
+            else None,
+            participants=[
+                Participant(_person(person_id, department), ParticipantRole(role))
+                for person_id, department, role in row["people"] or ()
+            ],
+            commitments=[
+                Commitment(
+                    commitment_id=c[0],
+                    repair_id=repair_id,
+                    agreement_id=c[1],
+                    terms_version=c[2],
+                    owner=_person(c[3], c[4]),
+                    owed_to=tuple(
+                        _person(p["person_id"], p["department"]) for p in json.loads(c[5])
+                    ),
+                    action=c[6],
+                    due_at=c[7],
+                    status=CommitmentStatus(c[8]),
+                    lapse_count=c[9],
+                )
+                for c in row["promises"] or ()
+            ],
+        )
+    return states
+
+
 async def commitments_by_id(
     connection: Connection, commitment_ids: Sequence[UUID]
 ) -> dict[UUID, Commitment]:
@@ -115,39 +196,66 @@ async def commitments_by_id(
     return {row["commitment_id"]: _commitment(row) for row in rows}
 
 
+def _last_by(key: str, items: Sequence[Any]) -> list[Any]:
+    """One item per key, the last one given: what row-by-row upserts would have left."""
+    return list({getattr(item, key): item for item in items}.values())
+
+
 async def save_tracked(connection: Connection, repairs: Sequence[TrackedRepair]) -> None:
-    await connection.executemany(
+    """Insert or update tracked repairs, in one statement."""
+    if not repairs:
+        return
+    repairs = _last_by("repair_id", repairs)
+    await connection.execute(
         "INSERT INTO tracked_repairs"
         " (repair_id, opened_at, departments, tracked_at, closed_at, check_ins_due_from)"
-        " VALUES ($1, $2, $3, $2, $4, $5)"
+        " SELECT r.repair_id, r.opened_at, string_to_array(r.departments, ' '), r.opened_at,"
+        " r.closed_at, r.check_ins_due_from"
+        " FROM unnest($1::uuid[], $2::timestamptz[], $3::text[], $4::timestamptz[],"
+        "   $5::timestamptz[]) AS r(repair_id, opened_at, departments, closed_at, check_ins_due_from)"
         " ON CONFLICT (repair_id) DO UPDATE SET closed_at = EXCLUDED.closed_at,"
         " check_ins_due_from = EXCLUDED.check_ins_due_from",
-        [
-            (r.repair_id, r.opened_at, list(r.departments), r.closed_at, r.check_ins_due_from)
-            for r in repairs
-        ],
+        [r.repair_id for r in repairs],
+        [r.opened_at for r in repairs],
+        # Department slugs (`^[a-z][a-z0-9-]*$`) hold no spaces: one string per row.
+        [" ".join(r.departments) for r in repairs],
+        [r.closed_at for r in repairs],
+        [r.check_ins_due_from for r in repairs],
     )
 
 
 async def add_participants(
     connection: Connection, joined: Sequence[tuple[UUID, Participant]]
 ) -> None:
-    await connection.executemany(
+    """Add participants (one already there is left as it is), in one statement."""
+    if not joined:
+        return
+    await connection.execute(
         "INSERT INTO participants (repair_id, person_id, department, role)"
-        " VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
-        [
-            (repair_id, p.person.person_id, p.person.department, p.role.value)
-            for repair_id, p in joined
-        ],
+        " SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[])"
+        " ON CONFLICT DO NOTHING",
+        [repair_id for repair_id, _ in joined],
+        [p.person.person_id for _, p in joined],
+        [p.person.department for _, p in joined],
+        [p.role.value for _, p in joined],
     )
 
 
 async def save_commitments(
     connection: Connection, commitments: Sequence[Commitment], *, now: datetime
 ) -> None:
-    await connection.executemany(
+    """Insert or update commitments, in one statement."""
+    if not commitments:
+        return
+    commitments = _last_by("commitment_id", commitments)
+    await connection.execute(
         f"INSERT INTO commitments ({_COMMITMENT_COLUMNS}, updated_at)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+        " SELECT c.commitment_id, c.repair_id, c.agreement_id, c.terms_version, c.owner_id,"
+        " c.owner_department, c.owed_to::jsonb, c.action, c.due_at, c.status, c.lapse_count, $12"
+        " FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::int[], $5::text[], $6::text[],"
+        "   $7::text[], $8::text[], $9::timestamptz[], $10::text[], $11::int[])"
+        "   AS c(commitment_id, repair_id, agreement_id, terms_version, owner_id,"
+        "   owner_department, owed_to, action, due_at, status, lapse_count)"
         " ON CONFLICT (commitment_id) DO UPDATE SET agreement_id = EXCLUDED.agreement_id,"
         " terms_version = EXCLUDED.terms_version, owner_id = EXCLUDED.owner_id,"
         " owner_department = EXCLUDED.owner_department, owed_to = EXCLUDED.owed_to,"
@@ -155,24 +263,23 @@ async def save_commitments(
         # Only the scheduler counts lapses; a consumer's copy may be older than its count.
         " lapse_count = GREATEST(commitments.lapse_count, EXCLUDED.lapse_count),"
         " updated_at = EXCLUDED.updated_at",
-        [
-            (
-                c.commitment_id,
-                c.repair_id,
-                c.agreement_id,
-                c.terms_version,
-                c.owner.person_id,
-                c.owner.department,
-                [p.model_dump() for p in c.owed_to],
-                c.action,
-                c.due_at,
-                c.status.value,
-                c.lapse_count,
-                now,
-            )
-            for c in commitments
-        ],
+        [c.commitment_id for c in commitments],
+        [c.repair_id for c in commitments],
+        [c.agreement_id for c in commitments],
+        [c.terms_version for c in commitments],
+        [c.owner.person_id for c in commitments],
+        [c.owner.department for c in commitments],
+        [_owed_to_json(c.owed_to) for c in commitments],
+        [c.action for c in commitments],
+        [c.due_at for c in commitments],
+        [c.status.value for c in commitments],
+        [c.lapse_count for c in commitments],
+        now,
     )
+
+
+def _owed_to_json(people: Sequence[PersonRef]) -> str:
+    return json.dumps([p.model_dump() for p in people])
 
 
 # --- timers -------------------------------------------------------------------------------
@@ -201,28 +308,33 @@ async def cancel_timers(
 
 async def schedule(connection: Connection, timers: Iterable[Timer], *, now: datetime) -> None:
     """Add timers; one whose key exists already (replay, another replica) is left as it is."""
-    rows = [
-        (
-            t.key,
-            t.kind.value,
-            t.repair_id,
-            t.commitment_id,
-            t.terms_version,
-            t.recipient.person_id,
-            t.recipient.department,
-            t.sequence,
-            t.fire_at,
-            now,
-        )
-        for t in timers
-    ]
-    if rows:
-        await connection.executemany(
-            "INSERT INTO timers (key, kind, repair_id, commitment_id, terms_version,"
-            " recipient_id, recipient_department, sequence, fire_at, created_at)"
-            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (key) DO NOTHING",
-            rows,
-        )
+    timers = list(timers)
+    if not timers:
+        return
+    await connection.execute(
+        "INSERT INTO timers (key, kind, repair_id, commitment_id, terms_version,"
+        " recipient_id, recipient_department, sequence, fire_at, created_at)"
+        " SELECT t.key, t.kind, t.repair_id, t.commitment_id, t.terms_version, t.recipient_id,"
+        " t.recipient_department, t.sequence, t.fire_at, $10"
+        " FROM unnest($1::text[], $2::text[], $3::uuid[], $4::uuid[], $5::int[],"
+        "   $6::text[], $7::text[], $8::int[], $9::timestamptz[]) WITH ORDINALITY"
+        "   AS t(key, kind, repair_id, commitment_id, terms_version, recipient_id,"
+        "   recipient_department, sequence, fire_at, ord)"
+        # Ids follow the order given (as with one row per statement): equal due times fire
+        # in the order they were planned.
+        " ORDER BY t.ord"
+        " ON CONFLICT (key) DO NOTHING",
+        [t.key for t in timers],
+        [t.kind.value for t in timers],
+        [t.repair_id for t in timers],
+        [t.commitment_id for t in timers],
+        [t.terms_version for t in timers],
+        [t.recipient.person_id for t in timers],
+        [t.recipient.department for t in timers],
+        [t.sequence for t in timers],
+        [t.fire_at for t in timers],
+        now,
+    )
 
 
 @dataclass(frozen=True)
@@ -250,6 +362,14 @@ _TIMER_COLUMNS = (
     "id, kind, repair_id, commitment_id, terms_version, recipient_id, recipient_department,"
     " sequence, fire_at"
 )
+
+
+async def any_due_timer(connection: Connection, *, now: datetime) -> bool:
+    """Whether some pending timer is due (a look, no lock: `claim_due_timers` decides)."""
+    due: bool = await connection.fetchval(
+        "SELECT EXISTS (SELECT FROM timers WHERE status = 'pending' AND fire_at <= $1)", now
+    )
+    return due
 
 
 async def claim_due_timers(

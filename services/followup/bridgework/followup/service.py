@@ -10,13 +10,16 @@ from uuid import UUID
 
 from bridgework.common.clock import Clock
 from bridgework.common.contracts import (
+    AgreementReachedV1,
     Channel,
     CheckInOutcome,
     CheckInRecordedV1,
     CommitmentLapsedV1,
+    CommitmentRenegotiatedV1,
     Contract,
     NudgeKind,
     NudgeSentV1,
+    OutcomeImposedV1,
     ParticipantRole,
     PersonRef,
     RepairEvent,
@@ -76,6 +79,21 @@ async def policies(connection: Connection, defaults: NudgePolicy) -> PolicyOf:
 # --- the repairs stream -----------------------------------------------------------------
 
 
+# Events whose folding reads a nudge policy (to time a new commitment's reminder). Any other
+# event reads one only through a check-in, which needs a commitment the repair already has.
+_EVENTS_READING_POLICIES = (AgreementReachedV1, OutcomeImposedV1, CommitmentRenegotiatedV1)
+
+
+class _PoliciesNotLoaded(PolicyOf):
+    """Stands in when the batch cannot need a policy (see `_EVENTS_READING_POLICIES`)."""
+
+    def __init__(self, defaults: NudgePolicy) -> None:
+        super().__init__(defaults, {})
+
+    def __call__(self, person: PersonRef) -> NudgePolicy:
+        raise RuntimeError("a nudge policy was needed but not loaded for this batch")
+
+
 async def apply_repair_events(
     connection: Connection,
     events: Sequence[RepairEvent],
@@ -83,24 +101,32 @@ async def apply_repair_events(
     clock: Clock,
     defaults: NudgePolicy,
 ) -> None:
-    """Fold a batch of repair events into follow-up's schedule, one statement per table."""
+    """Fold a batch of repair events into follow-up's schedule: one query reads what is
+    known of the batch's repairs, then one statement per table writes what changed."""
     if not events:
         return
     now = clock.now()
     repair_ids = list(dict.fromkeys(event.repair_id for event in events))
-    tracked = await repository.tracked_repairs(connection, repair_ids)
-    people = await repository.participants(connection, repair_ids)
-    commitments = await repository.commitments_of_repairs(connection, repair_ids)
-    policy_of = await policies(connection, defaults)
-    plans = {
-        repair_id: RepairPlan(
-            repair_id=repair_id,
-            tracked=tracked.get(repair_id),
-            participants=list(people.get(repair_id, [])),
-            commitments={c.commitment_id: c for c in commitments.get(repair_id, [])},
+    known = await repository.repair_states(connection, repair_ids)
+    plans: dict[UUID, RepairPlan] = {}
+    for repair_id in repair_ids:
+        state = known.get(repair_id)
+        plans[repair_id] = (
+            RepairPlan(
+                repair_id=repair_id,
+                tracked=state.tracked,
+                participants=state.participants,
+                commitments={c.commitment_id: c for c in state.commitments},
+            )
+            if state is not None
+            else RepairPlan(repair_id=repair_id, tracked=None, participants=[], commitments={})
         )
-        for repair_id in repair_ids
-    }
+    if any(isinstance(e, _EVENTS_READING_POLICIES) for e in events) or any(
+        state.commitments for state in known.values()
+    ):
+        policy_of = await policies(connection, defaults)
+    else:
+        policy_of = _PoliciesNotLoaded(defaults)
     for event in events:
         plans[event.repair_id].apply(event, now=now, policy_of=policy_of)
     # Cancel first: a timer another replica is firing right now makes this wait for it, so a
@@ -149,21 +175,27 @@ async def fire_due_timers(
     """Fire one batch of due timers in one transaction; return how many were claimed.
 
     Replicas claim disjoint timers (FOR UPDATE SKIP LOCKED) and settle them before the
-    transaction ends, so each timer fires once however many replicas run.
+    transaction ends, so each timer fires once however many replicas run. When nothing is
+    due (most polls), one cheap look without a transaction is all it costs.
     """
-    async with pool.acquire() as connection, connection.transaction():
+    async with pool.acquire() as connection:
         now = clock.now()
-        claimed = await repository.claim_due_timers(connection, now=now, limit=batch_size)
-        if not claimed:
+        if not await repository.any_due_timer(connection, now=now):
             return 0
-        fired = await _fire(connection, claimed, now=now, defaults=defaults, outbound=outbound)
-        await repository.settle_timers(connection, fired.settled, now=now)
-        await repository.postpone_timers(connection, fired.postponed)
-        await repository.record_lapses(connection, fired.lapsed)
-        await repository.schedule(connection, fired.follow_ups, now=now)
-        await repository.add_check_ins(connection, fired.check_ins)
-        await repository.add_nudges(connection, fired.nudges)
-        await enqueue(connection, schema=outbound.schema, topic=outbound.topic, events=fired.events)
+        async with connection.transaction():
+            claimed = await repository.claim_due_timers(connection, now=now, limit=batch_size)
+            if not claimed:
+                return 0
+            fired = await _fire(connection, claimed, now=now, defaults=defaults, outbound=outbound)
+            await repository.settle_timers(connection, fired.settled, now=now)
+            await repository.postpone_timers(connection, fired.postponed)
+            await repository.record_lapses(connection, fired.lapsed)
+            await repository.schedule(connection, fired.follow_ups, now=now)
+            await repository.add_check_ins(connection, fired.check_ins)
+            await repository.add_nudges(connection, fired.nudges)
+            await enqueue(
+                connection, schema=outbound.schema, topic=outbound.topic, events=fired.events
+            )
     logger.info(
         "timers: %d fired, %d skipped, %d waiting for a sending window",
         sum(1 for s in fired.settled if s[1] == "fired"),
