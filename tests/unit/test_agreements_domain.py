@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import random
 from datetime import UTC, datetime, timedelta
 from uuid import UUID, uuid4
 
@@ -10,6 +11,9 @@ from bridgework.agreements.domain import (
     PriorRepair,
     SameMatterIndex,
     open_repair,
+    open_repairs,
+    recurrence_of,
+    same_matter_keys,
     strained_relationships,
 )
 from bridgework.common.contracts import IncidentCategory, PersonRef, RelationshipPair
@@ -176,3 +180,88 @@ def test_repairs_opened_together_recur_the_latest_added_first() -> None:
     )
 
     assert repair.recurrence_of == (third.repair_id, second.repair_id)
+
+
+# --- opening a batch: the index's shortcut gives what the rule says -----------------------------
+
+
+def test_a_batch_recurs_its_own_earlier_repairs_about_the_same_matter() -> None:
+    stored = prior(days_ago=2)
+    first, other_matter, again = (
+        incident_reported(),
+        incident_reported(category=IncidentCategory.OUTAGE),
+        incident_reported(),
+    )
+    ids = iter(UUID(int=n) for n in range(1, 10))
+
+    repairs = open_repairs(
+        [first, other_matter, again],
+        new_id=lambda: next(ids),
+        now=NOW,
+        agreement_window=timedelta(days=14),
+        earlier=SameMatterIndex([stored], limit=10),
+    )
+
+    assert [r.repair_id for r in repairs] == [UUID(int=1), UUID(int=2), UUID(int=3)]
+    assert [r.recurrence_of for r in repairs] == [
+        (stored.repair_id,),
+        (),
+        (UUID(int=1), stored.repair_id),
+    ]
+
+
+def test_the_same_matter_keys_are_each_incidents_category_with_each_strained_pair() -> None:
+    incident = incident_reported(
+        responsible=[PersonRef(person_id="a", department="it")],
+        affected_departments=["finance", "hr"],
+        affected_people=[],
+    )
+
+    assert same_matter_keys([incident, incident_reported(category=IncidentCategory.OUTAGE)]) == [
+        (IncidentCategory.ACCESS_RESTRICTION, pair("finance", "it")),
+        (IncidentCategory.ACCESS_RESTRICTION, pair("hr", "it")),
+        (IncidentCategory.OUTAGE, pair("finance", "it")),
+    ]
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_the_index_finds_exactly_what_the_recurrence_rule_finds(seed: int) -> None:
+    """Random earlier repairs (many opened at the same instant, several pairs each) and
+    random incidents: the index's answer equals `recurrence_of` over all the candidates."""
+    rng = random.Random(seed)
+    departments = ["estates", "finance", "hr", "it"]
+    pairs = [pair(a, b) for a in departments for b in departments if a < b]
+    categories = [IncidentCategory.ACCESS_RESTRICTION, IncidentCategory.OUTAGE]
+    limit = rng.choice([1, 2, 3, 10])
+    index = SameMatterIndex((), limit=limit)
+    everything: list[PriorRepair] = []
+    for _ in range(rng.randrange(1, 60)):
+        earlier = PriorRepair(
+            repair_id=uuid4(),
+            category=rng.choice(categories),
+            relationships=tuple(sorted(rng.sample(pairs, rng.randrange(0, 3)), key=str)),
+            opened_at=NOW - timedelta(days=rng.choice([0, 0, 1, 2, 200])),
+        )
+        index.add(earlier)
+        everything.append(earlier)
+    for _ in range(20):
+        category = rng.choice(categories)
+        relationships = sorted(rng.sample(pairs, rng.randrange(0, 4)), key=str)
+        window = timedelta(days=rng.choice([1, 180]))
+
+        found = index.recurrence_of(category, relationships, now=NOW, window=window)
+
+        assert found == recurrence_of(
+            category,
+            relationships,
+            index.candidates(category, relationships),
+            now=NOW,
+            window=window,
+            limit=limit,
+        )
+        # ...and the index kept the right ones: the newest `limit` per pair of all there were.
+        assert set(found) <= set(
+            recurrence_of(
+                category, relationships, everything, now=NOW, window=window, limit=len(everything)
+            )
+        )

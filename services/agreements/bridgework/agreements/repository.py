@@ -21,7 +21,9 @@ from bridgework.agreements.domain import (
     Participant,
     PriorRepair,
     Repair,
+    RepairStatus,
     recorded_mode,
+    relationship,
 )
 from bridgework.common.contracts import (
     ConversationRecordedV1,
@@ -71,7 +73,7 @@ def repair_from_row(row: Any) -> Repair:
         agreement_due_by=row["agreement_due_by"],
         departments=tuple(row["departments"]),
         relationships=tuple(
-            RelationshipPair(department_a=a, department_b=b)
+            relationship(a, b)
             for a, b in zip(row["relationship_a"], row["relationship_b"], strict=True)
         ),
         recurrence_of=tuple(row["recurrence_of"]),
@@ -105,19 +107,25 @@ async def insert_new_incidents(
     """Store incidents not known yet; return the ids that were new."""
     if not incidents:
         return set()
+    # Bodies travel as JSON text (pydantic writes it in one step; Postgres makes it jsonb);
+    # enum members are str, so they travel as they are.
     rows = await connection.fetch(
         "INSERT INTO incidents"
         " (incident_id, department, category, severity, occurred_at, reported_at, body, revision)"
-        " SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[],"
-        "                      $5::timestamptz[], $6::timestamptz[], $7::jsonb[], $8::int[])"
+        " SELECT u.incident_id, u.department, u.category, u.severity, u.occurred_at,"
+        "        u.reported_at, u.body::jsonb, u.revision"
+        " FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::timestamptz[],"
+        "             $6::timestamptz[], $7::text[], $8::int[])"
+        "   AS u(incident_id, department, category, severity, occurred_at, reported_at, body,"
+        "        revision)"
         " ON CONFLICT (incident_id) DO NOTHING RETURNING incident_id",
         [i.incident_id for i in incidents],
         [i.department for i in incidents],
-        [i.category.value for i in incidents],
-        [i.severity.value for i in incidents],
+        [i.category for i in incidents],
+        [i.severity for i in incidents],
         [i.occurred_at for i in incidents],
         [i.reported_at for i in incidents],
-        [i.model_dump(mode="json") for i in incidents],
+        [i.model_dump_json() for i in incidents],
         [_revision(i) for i in incidents],
     )
     return {row["incident_id"] for row in rows}
@@ -139,9 +147,10 @@ async def refresh_incidents(connection: Connection, updates: Sequence[IncidentUp
     latest = list(newest.values())
     result: str = await connection.execute(
         "UPDATE incidents i SET department = u.department, category = u.category,"
-        " severity = u.severity, occurred_at = u.occurred_at, body = u.body, revision = u.revision"
+        " severity = u.severity, occurred_at = u.occurred_at, body = u.body::jsonb,"
+        " revision = u.revision"
         " FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::timestamptz[],"
-        "             $6::jsonb[], $7::int[])"
+        "             $6::text[], $7::int[])"
         "   AS u(incident_id, department, category, severity, occurred_at, body, revision)"
         " WHERE i.incident_id = u.incident_id AND i.revision < u.revision",
         [u.incident_id for u in latest],
@@ -149,7 +158,7 @@ async def refresh_incidents(connection: Connection, updates: Sequence[IncidentUp
         [u.category.value for u in latest],
         [u.severity.value for u in latest],
         [u.occurred_at for u in latest],
-        [u.model_dump(mode="json") for u in latest],
+        [u.model_dump_json() for u in latest],
         [u.revision for u in latest],
     )
     return int(result.split()[-1])
@@ -184,48 +193,48 @@ async def move_incident(connection: Connection, incident_id: UUID, *, to_repair:
 
 async def insert_repairs(connection: Connection, repairs: Sequence[Repair]) -> None:
     """Store newly opened repairs with their incidents and relationships (nothing has happened
-    in them yet: their workflow starts as the column's empty default)."""
+    in them yet: their workflow starts as the column's empty default), in one statement."""
     if not repairs:
         return
     assert not any(r.participants or r.agreement or r.check_ins or r.closure for r in repairs)
-    # executemany pipelines the rows: as fast here as unnest, and ragged arrays need no tricks.
-    await connection.executemany(
-        "INSERT INTO repairs (repair_id, status, opened_at, departments, category,"
-        "                     agreement_due_by, recurrence_of)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        [
-            (
-                r.repair_id,
-                r.status.value,
-                r.opened_at,
-                list(r.departments),
-                r.category.value,
-                r.agreement_due_by,
-                list(r.recurrence_of),
-            )
-            for r in repairs
-        ],
-    )
+    # One statement for the three tables: executing one per repair (executemany) cost Postgres
+    # more than the rows themselves. A repair's two lists travel as comma-joined text (slugs
+    # and uuids hold no comma; '' reads back as the empty array); enum members are str, so
+    # they travel as they are.
     incidents = [(r.repair_id, i) for r in repairs for i in r.incident_ids]
+    pairs = [(r, pair) for r in repairs for pair in r.relationships]
     await connection.execute(
-        "INSERT INTO repair_incidents (repair_id, incident_id)"
-        " SELECT * FROM unnest($1::uuid[], $2::uuid[])",
+        "WITH opened AS ("
+        "   INSERT INTO repairs (repair_id, status, opened_at, departments, category,"
+        "                        agreement_due_by, recurrence_of)"
+        "   SELECT u.repair_id, $1, u.opened_at, string_to_array(u.departments, ','),"
+        "          u.category, u.agreement_due_by, string_to_array(u.recurrence_of, ',')::uuid[]"
+        "   FROM unnest($2::uuid[], $3::timestamptz[], $4::text[], $5::text[],"
+        "               $6::timestamptz[], $7::text[])"
+        "     AS u(repair_id, opened_at, departments, category, agreement_due_by, recurrence_of)"
+        " ), their_incidents AS ("
+        "   INSERT INTO repair_incidents (repair_id, incident_id)"
+        "   SELECT * FROM unnest($8::uuid[], $9::uuid[])"
+        " )"
+        " INSERT INTO repair_relationships"
+        " (repair_id, department_a, department_b, category, opened_at)"
+        " SELECT * FROM unnest($10::uuid[], $11::text[], $12::text[], $13::text[],"
+        "                      $14::timestamptz[])",
+        RepairStatus.OPEN.value,
+        [r.repair_id for r in repairs],
+        [r.opened_at for r in repairs],
+        [",".join(r.departments) for r in repairs],
+        [r.category for r in repairs],
+        [r.agreement_due_by for r in repairs],
+        [",".join(map(str, r.recurrence_of)) for r in repairs],
         [repair_id for repair_id, _ in incidents],
         [incident_id for _, incident_id in incidents],
+        [r.repair_id for r, _ in pairs],
+        [pair.department_a for _, pair in pairs],
+        [pair.department_b for _, pair in pairs],
+        [r.category for r, _ in pairs],
+        [r.opened_at for r, _ in pairs],
     )
-    pairs = [(r, pair) for r in repairs for pair in r.relationships]
-    if pairs:
-        await connection.execute(
-            "INSERT INTO repair_relationships"
-            " (repair_id, department_a, department_b, category, opened_at)"
-            " SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[],"
-            "                      $5::timestamptz[])",
-            [r.repair_id for r, _ in pairs],
-            [pair.department_a for _, pair in pairs],
-            [pair.department_b for _, pair in pairs],
-            [r.category.value for r, _ in pairs],
-            [r.opened_at for r, _ in pairs],
-        )
 
 
 async def lock_repairs(connection: Connection, repair_ids: Sequence[UUID]) -> dict[UUID, Repair]:
@@ -349,10 +358,7 @@ async def recurrence_candidates(
             repair_id=row["repair_id"],
             category=IncidentCategory(row["category"]),
             opened_at=row["opened_at"],
-            relationships=tuple(
-                RelationshipPair(department_a=a, department_b=b)
-                for a, b in (pair.split(" ") for pair in row["pairs"])
-            ),
+            relationships=tuple(relationship(*pair.split(" ")) for pair in row["pairs"]),
         )
         for row in rows
     ]

@@ -84,30 +84,23 @@ async def _open_repairs(
         return 0
     now = clock.now()
     window = timedelta(days=settings.recurrence_window_days)
-    keys = [
-        (incident.category, pair)
-        for incident in incidents
-        for pair in domain.strained_relationships(incident)
-    ]
     index = domain.SameMatterIndex(
         await repository.recurrence_candidates(
-            connection, keys, since=now - window, per_key=settings.recurrence_max_links
+            connection,
+            domain.same_matter_keys(incidents),
+            since=now - window,
+            per_key=settings.recurrence_max_links,
         ),
         limit=settings.recurrence_max_links,
     )
-    repairs: list[Repair] = []
-    for incident in incidents:
-        repair = domain.open_repair(
-            incident,
-            repair_id=uuid4(),
-            now=now,
-            agreement_window=timedelta(days=settings.agreement_window_days),
-            earlier=index,
-            recurrence_window=window,
-        )
-        repairs.append(repair)
-        # A later incident of the same batch about the same matter recurs this one.
-        index.add(domain.as_prior(repair))
+    repairs = domain.open_repairs(
+        incidents,
+        new_id=uuid4,
+        now=now,
+        agreement_window=timedelta(days=settings.agreement_window_days),
+        earlier=index,
+        recurrence_window=window,
+    )
     await repository.insert_repairs(connection, repairs)
     await _enqueue(connection, settings, [repair.opened_event() for repair in repairs], now=now)
     return len(repairs)
