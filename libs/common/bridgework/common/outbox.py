@@ -20,6 +20,7 @@ import logging
 from collections.abc import Sequence
 
 from aiokafka import AIOKafkaProducer
+from pydantic_core import to_json
 
 from bridgework.common.contracts import Contract
 from bridgework.common.events import Event, to_kafka
@@ -36,19 +37,38 @@ def notify_channel(schema: str) -> str:
 async def enqueue(
     connection: Connection, *, schema: str, topic: str, events: Sequence[Event[Contract]]
 ) -> None:
-    """Store `events` for `topic` in the caller's transaction and wake the relay at commit."""
+    """Store `events` for `topic` in the caller's transaction and wake the relay at commit.
+
+    One statement for the whole batch and the wake-up (an executemany ran one per row, and
+    the NOTIFY was a second round trip). Rows take ids in the events' order (ORDER BY the
+    ordinality feeds the insert), which is the order the relay publishes them in.
+    """
     if not events:
         return
-    records = []
+    ids, keys, values, headers = [], [], [], []
     for event in events:
         record = to_kafka(event)
-        records.append((event.id, topic, record.key, record.value, record.headers))
-    await connection.executemany(
-        "INSERT INTO outbox (event_id, topic, key, value, headers) VALUES ($1, $2, $3, $4, $5)",
-        records,
+        ids.append(event.id)
+        keys.append(record.key)
+        values.append(record.value)
+        headers.append(to_json(record.headers).decode())
+    # The NOTIFY is delivered only when the transaction commits, so the relay never sees a
+    # rolled-back row; a data-modifying WITH runs whether or not the outer query reads it.
+    await connection.execute(
+        "WITH stored AS ("
+        " INSERT INTO outbox (event_id, topic, key, value, headers)"
+        " SELECT u.event_id, $1, u.key, u.value, u.headers::jsonb"
+        " FROM unnest($2::uuid[], $3::bytea[], $4::bytea[], $5::text[]) WITH ORDINALITY"
+        "  AS u(event_id, key, value, headers, n)"
+        " ORDER BY u.n"
+        ") SELECT pg_notify($6, '')",
+        topic,
+        ids,
+        keys,
+        values,
+        headers,
+        notify_channel(schema),
     )
-    # Delivered only when the transaction commits, so the relay never sees a rolled-back row.
-    await connection.execute("SELECT pg_notify($1, '')", notify_channel(schema))
 
 
 class OutboxRelay:

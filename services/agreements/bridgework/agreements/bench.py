@@ -23,9 +23,8 @@ The prepared events are frozen out of the garbage collector's way (`gc.freeze()`
 are the benchmark's, not the consumer's, and walking them inflated every figure.
 
 `--breakdown` times each step (wall, CPU, Postgres CPU per incident); `--profile N` prints
-a cProfile of the measured batches; `--proposed-outbox` swaps libs/common's outbox
-`enqueue` for the one proposed in docs/agreements.md, to measure it. Prints figures;
-asserts nothing. The machine is shared: compare runs back to back, several times.
+a cProfile of the measured batches. Prints figures; asserts nothing. The machine is
+shared: compare runs back to back, several times.
 """
 
 from __future__ import annotations
@@ -40,7 +39,7 @@ import pstats
 import random
 import time
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
@@ -48,13 +47,11 @@ from urllib.parse import urlsplit, urlunsplit
 from uuid import uuid4
 
 import asyncpg
-from pydantic_core import to_json
 
 from bridgework.agreements import domain, repository, service
 from bridgework.agreements.settings import AgreementsSettings
 from bridgework.common.clock import ManualClock
 from bridgework.common.contracts import (
-    Contract,
     IncidentCategory,
     IncidentFacts,
     IncidentReportedV1,
@@ -62,10 +59,9 @@ from bridgework.common.contracts import (
     Severity,
     SourceRef,
 )
-from bridgework.common.events import Event, to_kafka
+from bridgework.common.events import Event
 from bridgework.common.inbox import claim
-from bridgework.common.outbox import notify_channel
-from bridgework.common.postgres import Connection, Pool, create_pool, migrate
+from bridgework.common.postgres import Pool, create_pool, migrate
 
 HOT_DEPARTMENTS = ("it", "finance", "hr", "estates", "legal", "marketing", "sales")
 START = datetime(2026, 11, 3, 8, 0, tzinfo=UTC)
@@ -161,38 +157,6 @@ class Steps:
         return backend_cpu(self.backend) or 0.0
 
 
-async def proposed_enqueue(
-    connection: Connection, *, schema: str, topic: str, events: Sequence[Event[Contract]]
-) -> None:
-    """A proposal for libs/common's `outbox.enqueue` (measured with `--proposed-outbox`): the
-    same rows in the same order, in one statement with the wake-up instead of one execution
-    per row plus a second round trip; headers serialised by pydantic-core instead of json."""
-    if not events:
-        return
-    ids, keys, values, headers = [], [], [], []
-    for event in events:
-        record = to_kafka(event)
-        ids.append(event.id)
-        keys.append(record.key)
-        values.append(record.value)
-        headers.append(to_json(record.headers).decode())
-    await connection.execute(
-        "WITH stored AS ("
-        "   INSERT INTO outbox (event_id, topic, key, value, headers)"
-        "   SELECT u.event_id, $1, u.key, u.value, u.headers::jsonb"
-        "   FROM unnest($2::uuid[], $3::bytea[], $4::bytea[], $5::text[]) WITH ORDINALITY"
-        "     AS u(event_id, key, value, headers, n)"
-        "   ORDER BY u.n"
-        " ) SELECT pg_notify($6, '')",
-        topic,
-        ids,
-        keys,
-        values,
-        headers,
-        notify_channel(schema),
-    )
-
-
 def backend_cpu(pid: int) -> float | None:
     """CPU seconds of a Postgres backend on this machine (ns resolution), None if unreadable."""
     try:
@@ -226,8 +190,6 @@ async def run(pool: Pool, args: argparse.Namespace, settings: AgreementsSettings
     gc.freeze()
     clock = ManualClock(START)
     steps = Steps()
-    if args.proposed_outbox:
-        setattr(service, "enqueue", proposed_enqueue)  # noqa: B010
     inbox_claim = claim
     if args.breakdown:
         steps.install()
@@ -306,9 +268,6 @@ async def main() -> None:
     parser.add_argument("--hot-matters", type=int, default=8)
     parser.add_argument("--departments", type=int, default=120, help="beside the hot matters'")
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument(
-        "--proposed-outbox", action="store_true", help="enqueue as proposed for libs/common"
-    )
     parser.add_argument("--breakdown", action="store_true", help="time each step")
     parser.add_argument("--profile", type=int, default=0, metavar="N", help="cProfile, top N")
     args = parser.parse_args()
