@@ -44,7 +44,8 @@ def murmur2(data: bytes) -> int:
 
 
 @lru_cache(maxsize=8192)
-def _partition_index(key: bytes, partitions: int) -> int:
+def partition_index(key: bytes, partitions: int) -> int:
+    """Where Kafka's default partitioner puts `key` among `partitions` partitions."""
     return (murmur2(key) & 0x7FFFFFFF) % partitions
 
 
@@ -57,4 +58,4 @@ def partition_for_key(key: bytes | None, all_partitions: Sequence[int], availabl
     """
     if key is None:
         return all_partitions[0]
-    return all_partitions[_partition_index(key, len(all_partitions))]
+    return all_partitions[partition_index(key, len(all_partitions))]
