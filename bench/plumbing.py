@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import gc
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from uuid import uuid4
@@ -36,6 +35,7 @@ from bridgework.common.events import Event
 from bridgework.common.outbox import enqueue
 from bridgework.common.postgres import Connection, Pool
 from bridgework.common.runtime import service_runtime
+from bridgework.common.serve import tune_garbage_collector
 from bridgework.common.settings import ServiceSettings
 
 TRANSACTION = 500
@@ -77,9 +77,8 @@ async def outbox_phase(base: ServiceSettings, count: int) -> None:
         ]
         for start in range(0, count, TRANSACTION)
     ]
-    # The prepared events are the benchmark's, not the service's: keep the collector off them.
-    gc.collect()
-    gc.freeze()
+    # As every service does at start (and the prepared events are the benchmark's own).
+    tune_garbage_collector()
     # Holding the relay's leader lock keeps it waiting while the enqueue phase is timed.
     lock = await asyncpg.connect(base.database_url)
     await lock.execute("SELECT pg_advisory_lock(hashtext($1))", f"outbox:{base.db_schema}")
