@@ -20,6 +20,7 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from uuid import UUID
 
 import asyncpg
 from aiokafka.errors import CommitFailedError, KafkaError
@@ -69,29 +70,21 @@ class BatchConsumer:
     async def handle(self, records: Sequence[Any]) -> None:
         """Apply a fetched batch durably (or dead-letter its bad records); never raise for data."""
         events: list[Event[Contract]] = []
-        seen: set[str] = set()
+        # The first record of each event id: the one dead-lettered if the event cannot apply.
+        record_of: dict[UUID, Any] = {}
         for record in records:
             try:
                 event = from_kafka(decode_headers(record.headers), record.value)
             except InvalidEventError as invalid:
                 await self._dead_letter(record, "invalid_event", invalid.reason)
                 continue
-            if str(event.id) not in seen:
-                seen.add(str(event.id))
+            if event.id not in record_of:
+                record_of[event.id] = record
                 events.append(event)
-        await self._apply_with_retries(events, self._records_by_event_id(records))
-
-    @staticmethod
-    def _records_by_event_id(records: Sequence[Any]) -> dict[str, Any]:
-        by_id: dict[str, Any] = {}
-        for record in records:
-            for name, value in record.headers or ():
-                if name == "ce_id" and value is not None:
-                    by_id.setdefault(value.decode(errors="replace"), record)
-        return by_id
+        await self._apply_with_retries(events, record_of)
 
     async def _apply_with_retries(
-        self, events: list[Event[Contract]], records: dict[str, Any]
+        self, events: list[Event[Contract]], records: dict[UUID, Any]
     ) -> None:
         if not events:
             return
@@ -123,7 +116,7 @@ class BatchConsumer:
                     return
                 logger.exception("%s: giving up on event %s", self.name, events[0].id)
                 await self._dead_letter(
-                    records[str(events[0].id)],
+                    records[events[0].id],
                     "processing_failed",
                     f"{type(error).__name__}: {error}",
                 )
