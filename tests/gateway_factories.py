@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -27,7 +28,9 @@ from bridgework.common.contracts import (
     Contract,
     ConversationRecordedV1,
     IncidentCategory,
+    IncidentLinkedV1,
     IncidentReportedV1,
+    IncidentUpdatedV1,
     NudgeKind,
     NudgeSentV1,
     OutcomeImposedV1,
@@ -39,6 +42,7 @@ from bridgework.common.contracts import (
     RepairClosedV1,
     RepairOpenedV1,
     RepairOutcome,
+    ReportedAnswers,
     ResponseMode,
     Severity,
     SourceRef,
@@ -474,3 +478,141 @@ def organisation() -> Organisation:
     e.consent(e.responsible, ParticipantRole.RESPONSIBLE, T0 + 26 * DAY)
     e.decline(e.affected, ParticipantRole.AFFECTED, T0 + 26 * DAY + HOUR)
     return Organisation(a=a, b=b, c=c, d=d, e=e, now=T0 + 30 * DAY)
+
+
+def busy_organisation(seed: int = 11, repairs: int = 120) -> list[Event[Contract]]:
+    """The hand-made organisation plus `repairs` random stories told with every kind of
+    fact the projection folds: recurrences (also of repairs never seen), linked incidents,
+    revised incidents with and without answers, proposals, consents and declines, imposed
+    outcomes, nudges, lapses, renegotiations, releases, check-ins, closures, conversations,
+    and the same facts again under new event ids."""
+    rng = random.Random(seed)
+    events = list(organisation().events())
+    people = [
+        person(f"p-{d[:3]}-{n:03d}", d)
+        for d in ("it", "finance", "hr", "estates")
+        for n in range(6)
+    ]
+    stories: list[RepairStory] = []
+    categories = [IncidentCategory.ACCESS_RESTRICTION, IncidentCategory.SHADOW_IT]
+    for _ in range(repairs):
+        a, b = rng.sample(people, 2)
+        while a.department == b.department:
+            a, b = rng.sample(people, 2)
+        category = rng.choice([*categories, IncidentCategory.OUTAGE])
+        earlier = [
+            s.repair_id
+            for s in stories
+            if s.category == category and set(s.departments) == {a.department, b.department}
+        ][-3:]
+        if rng.random() < 0.2:
+            earlier.append(uuid4())
+        reported = T0 + timedelta(hours=rng.randrange(24 * 60))
+        story = RepairStory(
+            responsible=a,
+            affected=b,
+            reported_at=reported,
+            opened_at=reported + HOUR * rng.randrange(1, 30),
+            category=category,
+            recurrence_of=earlier,
+        )
+        _tell(rng, story, reported, a, b, people[0])
+        stories.append(story)
+        events.extend(story.events())
+        if rng.random() < 0.15:
+            linked = story.incident.model_copy(
+                update={
+                    "incident_id": uuid4(),
+                    "reported_at": reported - HOUR,
+                    "source": SourceRef(tool="native", reference=str(uuid4())),
+                }
+            )
+            events.extend(
+                as_events(
+                    [
+                        linked,
+                        IncidentLinkedV1(
+                            repair_id=story.repair_id,
+                            incident_id=linked.incident_id,
+                            linked_at=reported + 2 * DAY,
+                        ),
+                    ]
+                )
+            )
+    events.extend(as_events([e.data for e in rng.sample(events, 40)]))
+    return events
+
+
+def _tell(
+    rng: random.Random,
+    story: RepairStory,
+    reported: datetime,
+    a: PersonRef,
+    b: PersonRef,
+    other: PersonRef,
+) -> None:
+    roll = rng.random()
+    if roll < 0.8:
+        story.join_everyone()
+    if rng.random() < 0.3:
+        story.converse()
+    t1, t2 = story.terms(reported + 5 * DAY), story.terms(reported + 9 * DAY)
+    if roll < 0.5:
+        story.agree([t1, t2], reported + DAY * rng.randrange(1, 20))
+    elif roll < 0.65:
+        story.impose(ResponseMode.TO, reported + 2 * DAY, [t1])
+    elif roll < 0.8:
+        story.propose([t1], reported + DAY)
+        story.consent(story.responsible, ParticipantRole.RESPONSIBLE, reported + DAY)
+        story.decline(story.affected, ParticipantRole.AFFECTED, reported + DAY + HOUR)
+    if roll < 0.65:
+        if rng.random() < 0.5:
+            story.nudge(NudgeKind.REMINDER, reported + 4 * DAY, t1)
+        outcome = rng.random()
+        if outcome < 0.4:
+            story.keep(t1, reported + DAY * rng.randrange(3, 8))
+        elif outcome < 0.6:
+            story.lapse(t1, reported + 6 * DAY)
+            story.nudge(NudgeKind.LAPSE_OFFER, reported + 7 * DAY, t1)
+            if rng.random() < 0.5:
+                renegotiated = story.renegotiate(t1, reported + 12 * DAY, reported + 8 * DAY)
+                if rng.random() < 0.5:
+                    story.keep(renegotiated, reported + 11 * DAY)
+        elif outcome < 0.7:
+            story.release(t1, reported + 4 * DAY)
+        if roll < 0.5 and rng.random() < 0.6:
+            story.keep(t2, reported + 10 * DAY)
+        if rng.random() < 0.5:
+            story.check_in(rng.choice(list(CheckInOutcome)), reported + 12 * DAY)
+            if rng.random() < 0.3:
+                story.check_in(CheckInOutcome.YES, reported + 14 * DAY)
+        if rng.random() < 0.5:
+            story.close(
+                rng.choice(list(RepairOutcome)), ResponseMode.WITH, reported + 15 * DAY, "other"
+            )
+    if rng.random() < 0.15:
+        story.facts.append(
+            IncidentUpdatedV1(
+                **{
+                    **story.incident.model_dump(),
+                    "revision": 2,
+                    "updated_at": reported + DAY,
+                    "changed_fields": ["affected_people"],
+                    "affected_people": [b, other],
+                    "reported_at": reported - 2 * HOUR,
+                }
+            )
+        )
+    kind = rng.random()
+    if kind < 0.1:
+        answers = ReportedAnswers(what_happened="Locked out.", make_things_right="Tell us é")
+        story.incident = story.incident.model_copy(update={"answers": answers})
+    elif kind < 0.15:
+        story.incident = story.incident.model_copy(update={"answers": ReportedAnswers()})
+    elif kind < 0.2:
+        story.incident = story.incident.model_copy(
+            update={
+                "response_mode": ResponseMode.WITH,
+                "source": SourceRef(tool="t", reference=str(uuid4()), url="https://example.org/1"),
+            }
+        )

@@ -159,6 +159,12 @@ class CheckInState:
     recorded_at: datetime
 
 
+_REPAIR_DICTS = (
+    "incidents", "participants", "proposals", "consents", "agreements", "commitments", "nudges",
+    "check_ins",
+)  # fmt: skip
+
+
 @dataclass
 class RepairState:
     """Everything the read model knows of one repair; `opened_at` is None until it is opened."""
@@ -182,18 +188,13 @@ class RepairState:
     check_ins: dict[UUID, CheckInState] = field(default_factory=dict)
 
     def copy(self) -> RepairState:
-        """An independent copy to fold into (its values are immutable; only the dicts are not)."""
-        return replace(
-            self,
-            incidents=dict(self.incidents),
-            participants=dict(self.participants),
-            proposals=dict(self.proposals),
-            consents=dict(self.consents),
-            agreements=dict(self.agreements),
-            commitments=dict(self.commitments),
-            nudges=dict(self.nudges),
-            check_ins=dict(self.check_ins),
-        )
+        """An independent copy to fold into (its values are immutable; only the dicts are not).
+        Copied attribute by attribute: dataclasses.replace re-runs __init__, ~4x slower."""
+        copied = object.__new__(RepairState)
+        copied.__dict__.update(self.__dict__)
+        for name in _REPAIR_DICTS:
+            setattr(copied, name, dict(getattr(self, name)))
+        return copied
 
     @property
     def first_reached_at(self) -> datetime | None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import TypeVar
@@ -96,7 +96,11 @@ def agreement_completion(commitments: Iterable[CommitmentState]) -> str | None:
     partial: some kept and some lapsed; lapsed: some lapsed and none kept; in_progress:
     none lapsed and some still open; released: every commitment released. None: no plan.
     """
-    outcomes = [commitment_outcome(c) for c in commitments]
+    return _completion([commitment_outcome(c) for c in commitments])
+
+
+def _completion(outcomes: Sequence[str]) -> str | None:
+    """agreement_completion, from the commitments' outcomes."""
     if not outcomes:
         return None
     standing = [o for o in outcomes if o != "released"]
@@ -111,6 +115,50 @@ def agreement_completion(commitments: Iterable[CommitmentState]) -> str | None:
     return "in_progress"
 
 
+@dataclass(frozen=True)
+class RepairParts:
+    """What one repair adds to the rollups before it is spread over its departments and
+    pairs: (metric, day, key) counts for each of `departments` (the organisation first),
+    and (day, key) counts for each of `relationships`. The projection subtracts a repair's
+    old parts from its new ones first, and spreads only what changed."""
+
+    departments: tuple[str, ...]
+    per_department: dict[tuple[str, date, str], int]
+    relationships: tuple[tuple[str, str], ...]
+    per_pair: dict[tuple[date, str], int]
+
+    def spread(
+        self, departments: dict[DepartmentKey, int], pairs: dict[PairKey, int], sign: int = 1
+    ) -> None:
+        """Add these parts (times `sign`) to the department and pair counts."""
+        spread(self.departments, self.per_department, self.relationships, self.per_pair,
+               departments, pairs, sign)  # fmt: skip
+
+
+def spread(
+    departments: tuple[str, ...],
+    per_department: Mapping[tuple[str, date, str], int],
+    relationships: tuple[tuple[str, str], ...],
+    per_pair: Mapping[tuple[date, str], int],
+    department_counts: dict[DepartmentKey, int],
+    pair_counts: dict[PairKey, int],
+    sign: int = 1,
+) -> None:
+    """Add each (metric, day, key) count to every department, each (day, key) to every pair."""
+    get = department_counts.get
+    for (metric, day, key), value in per_department.items():
+        if value:
+            for department in departments:
+                slot = (metric, department, day, key)
+                department_counts[slot] = get(slot, 0) + sign * value
+    get = pair_counts.get
+    for (day, key), value in per_pair.items():
+        if value:
+            for a, b in relationships:
+                pair_slot = (a, b, day, key)
+                pair_counts[pair_slot] = get(pair_slot, 0) + sign * value
+
+
 def repair_contributions(
     repair: RepairState,
     incidents: Mapping[UUID, IncidentSummary],
@@ -120,27 +168,60 @@ def repair_contributions(
 
     Nothing until the repair is opened: without its departments it belongs nowhere.
     """
-    per_department: Counter[tuple[str, date, str]] = Counter()
-    per_pair: Counter[tuple[date, str]] = Counter()
-    if repair.opened_at is None:
+    parts = repair_parts(repair, incidents, earlier_opened_at)
+    if parts is None:
         return Counter(), Counter()
-    opened = _day(repair.opened_at)
+    departments: dict[DepartmentKey, int] = {}
+    pairs: dict[PairKey, int] = {}
+    parts.spread(departments, pairs)
+    return Counter(departments), Counter(pairs)
+
+
+def repair_parts(
+    repair: RepairState,
+    incidents: Mapping[UUID, IncidentSummary],
+    earlier_opened_at: Mapping[UUID, datetime],
+) -> RepairParts | None:
+    """What one repair adds to the rollups (see RepairParts); None until it is opened.
+
+    The projection runs this twice for every repair a batch touches (before and after),
+    so each derived property of the repair is computed once here."""
+    opened_at = repair.opened_at
+    if opened_at is None:
+        return None
+    per_department: dict[tuple[str, date, str], int] = {}
+    get = per_department.get
+    opened = _day(opened_at)
 
     def add(metric: str, day: date, key: str, value: int = 1) -> None:
         if value:
-            per_department[(metric, day, key)] += value
+            slot = (metric, day, key)
+            per_department[slot] = get(slot, 0) + value
 
+    closed = repair.closed
+    if closed is not None:
+        response_mode: str | None = closed.response_mode
+    else:
+        decision = repair.decision()
+        response_mode = decision[2] if decision else None
     add("repairs", opened, "opened")
-    add("response_mode", opened, repair.response_mode or "pending")
+    add("response_mode", opened, response_mode or "pending")
 
-    known = [incidents[i] for i in repair.incidents if i in incidents]
-    named = frozenset().union(*(i.named_people for i in known)) if known else frozenset()
-    participants = repair.participant_ids
+    named: set[str] = set()
+    reported: datetime | None = None
+    for incident_id in repair.incidents:
+        summary = incidents.get(incident_id)
+        if summary is not None:
+            named.update(summary.named_people)
+            if reported is None or summary.reported_at < reported:
+                reported = summary.reported_at
+    participants = repair.participants
     add("participation", opened, "named", len(named))
-    add("participation", opened, "joined", len(named & participants))
-    for role in sorted({role for _, role in repair.participants}):
-        people = {pid for pid, r in repair.participants if r == role}
-        add("participation", opened, f"role:{role}", len(people))
+    if participants:
+        add("participation", opened, "joined", len(named & repair.participant_ids))
+        for role in sorted({role for _, role in participants}):
+            people = {pid for pid, r in participants if r == role}
+            add("participation", opened, f"role:{role}", len(people))
 
     for proposal in repair.proposals.values():
         required = {p.person_id for p in proposal.consent_required_from}
@@ -156,8 +237,7 @@ def repair_contributions(
         add("consent", day, "declined", sum(c.decision == "declined" for c in answers))
 
     first_reached = repair.first_reached_at
-    if first_reached is not None and known:
-        reported = min(i.reported_at for i in known)
+    if first_reached is not None and reported is not None:
         add(
             "time_to_agreement",
             _day(first_reached),
@@ -167,75 +247,78 @@ def repair_contributions(
     if first_reached is not None and confirmed is not None:
         add("time_to_repair", _day(confirmed), duration_bucket(_hours(first_reached, confirmed)))
 
-    settled_at = _settled_at(repair)
-    completion = agreement_completion(repair.commitments.values())
-    if settled_at is not None and completion is not None:
-        add("agreement_completion", _day(settled_at), completion)
-
-    for commitment in repair.commitments.values():
-        if commitment.due_at is None:
-            continue
-        due = _day(commitment.due_at)
-        outcome = commitment_outcome(commitment)
-        add("commitments", due, outcome)
-        if commitment.terms_version > 1:
-            add("commitments", due, "renegotiated")
-        if outcome != "released":
-            for key in _nudge_keys(commitment, repair):
-                add("nudges", due, key)
+    commitments = repair.commitments
+    outcomes = {m: commitment_outcome(c) for m, c in commitments.items()}
+    if outcomes:
+        settled_at = _settled_at(repair, first_reached)
+        completion = _completion(list(outcomes.values()))
+        if settled_at is not None and completion is not None:
+            add("agreement_completion", _day(settled_at), completion)
+        first_nudges = _first_nudges(repair)
+        for commitment_id, commitment in commitments.items():
+            if commitment.due_at is None:
+                continue
+            due = _day(commitment.due_at)
+            outcome = outcomes[commitment_id]
+            add("commitments", due, outcome)
+            if commitment.terms_version > 1:
+                add("commitments", due, "renegotiated")
+            if outcome != "released":
+                for key in _nudge_keys(commitment, first_nudges.get(commitment_id)):
+                    add("nudges", due, key)
 
     for nudge in repair.nudges.values():
         add("nudges_sent", _day(nudge.sent_at), nudge.kind)
 
-    if repair.closed is not None:
-        closed = _day(repair.closed.closed_at)
-        add("closures", closed, "closed")
-        add("closures", closed, f"outcome:{repair.closed.outcome}")
-        if repair.closed.outcome == "returned_to_formal_process":
-            add("closures", closed, f"returned_reason:{repair.closed.reason_code or 'unspecified'}")
+    if closed is not None:
+        closed_on = _day(closed.closed_at)
+        add("closures", closed_on, "closed")
+        add("closures", closed_on, f"outcome:{closed.outcome}")
+        if closed.outcome == "returned_to_formal_process":
+            add("closures", closed_on, f"returned_reason:{closed.reason_code or 'unspecified'}")
 
     for check_in in repair.check_ins.values():
         add("check_ins", _day(check_in.recorded_at), check_in.outcome)
 
-    for key in _relationship_keys(repair, earlier_opened_at):
-        per_pair[(opened, key)] += 1
-    per_pair.update(_relationship_commitment_counts(repair, opened))
+    per_pair: dict[tuple[date, str], int] = {}
+    for key in _relationship_keys(repair, earlier_opened_at, confirmed):
+        per_pair[(opened, key)] = per_pair.get((opened, key), 0) + 1
+    standing = [o for o in outcomes.values() if o != "released"]
+    for key, value in (
+        ("commitments", len(standing)),
+        ("commitments_kept", sum(o.startswith("kept") for o in standing)),
+    ):
+        per_pair[(opened, key)] = per_pair.get((opened, key), 0) + value
 
-    departments = (ORGANISATION, *repair.departments)
-    department_counts: Counter[DepartmentKey] = Counter(
-        {
-            (metric, department, day, key): value
-            for (metric, day, key), value in per_department.items()
-            for department in departments
-        }
+    return RepairParts(
+        # Each department and pair once, whatever the event listed.
+        departments=tuple(dict.fromkeys((ORGANISATION, *repair.departments))),
+        per_department=per_department,
+        relationships=tuple(dict.fromkeys(repair.relationships)),
+        per_pair=per_pair,
     )
-    pair_counts: Counter[PairKey] = Counter(
-        {
-            (a, b, day, key): value
-            for (day, key), value in per_pair.items()
-            for a, b in repair.relationships
-            if value
-        }
-    )
-    return department_counts, pair_counts
 
 
-def _settled_at(repair: RepairState) -> datetime | None:
+def _settled_at(repair: RepairState, first_reached: datetime | None) -> datetime | None:
     """When the repair's plan was settled: its first agreement, or the imposed outcome."""
-    times = [
-        t for t in (repair.first_reached_at, repair.imposed and repair.imposed.imposed_at) if t
-    ]
+    times = [t for t in (first_reached, repair.imposed and repair.imposed.imposed_at) if t]
     return min(times) if times else None
 
 
-def _nudge_keys(commitment: CommitmentState, repair: RepairState) -> list[str]:
+def _first_nudges(repair: RepairState) -> dict[UUID | None, dict[str, datetime]]:
+    """For each commitment, when it was first nudged, by kind."""
+    firsts: dict[UUID | None, dict[str, datetime]] = {}
+    for nudge in repair.nudges.values():
+        if nudge.kind in NUDGE_KINDS:
+            kinds = firsts.setdefault(nudge.commitment_id, {})
+            known = kinds.get(nudge.kind)
+            kinds[nudge.kind] = nudge.sent_at if known is None else min(known, nudge.sent_at)
+    return firsts
+
+
+def _nudge_keys(commitment: CommitmentState, firsts: dict[str, datetime] | None) -> list[str]:
     """nudged:<kind> and kept_after:<kind> (kept at or after the first such nudge), for each
     kind and for `any`; a commitment never nudged counts as unnudged (and kept:unnudged)."""
-    firsts: dict[str, datetime] = {}
-    for nudge in repair.nudges.values():
-        if nudge.commitment_id == commitment.commitment_id and nudge.kind in NUDGE_KINDS:
-            known = firsts.get(nudge.kind)
-            firsts[nudge.kind] = nudge.sent_at if known is None else min(known, nudge.sent_at)
     kept_at = commitment.kept_at
     if not firsts:
         return ["unnudged"] + (["kept:unnudged"] if kept_at is not None else [])
@@ -247,34 +330,33 @@ def _nudge_keys(commitment: CommitmentState, repair: RepairState) -> list[str]:
     return keys
 
 
+_RECURRENCE_WINDOWS = tuple(
+    (timedelta(days=days), f"recurrence_{days}") for days in RECURRENCE_WINDOWS_DAYS
+)
+
+
 def _relationship_keys(
-    repair: RepairState, earlier_opened_at: Mapping[UUID, datetime]
+    repair: RepairState, earlier_opened_at: Mapping[UUID, datetime], confirmed: datetime | None
 ) -> list[str]:
-    assert repair.opened_at is not None
+    opened_at = repair.opened_at
+    assert opened_at is not None
     keys = ["repairs", "open" if repair.closed is None else f"closed:{repair.closed.outcome}"]
-    if repair.confirmed_at is not None:
+    if confirmed is not None:
         keys.append("confirmed")
-    gaps = [
-        repair.opened_at - earlier_opened_at[earlier]
-        for earlier in repair.recurrence_of
-        if earlier in earlier_opened_at and earlier_opened_at[earlier] <= repair.opened_at
-    ]
-    for window in RECURRENCE_WINDOWS_DAYS:
-        if any(gap <= timedelta(days=window) for gap in gaps):
-            keys.append(f"recurrence_{window}")
+    # A recurrence within a window: the latest earlier opening (not after this one) is.
+    latest: datetime | None = None
+    for earlier in repair.recurrence_of:
+        at = earlier_opened_at.get(earlier)
+        if at is not None and at <= opened_at and (latest is None or at > latest):
+            latest = at
+    if latest is not None:
+        gap = opened_at - latest
+        for window, key in _RECURRENCE_WINDOWS:
+            if gap <= window:
+                keys.append(key)
     for check_in in repair.check_ins.values():
         keys.append(f"check_in:{check_in.outcome}")
     return keys
-
-
-def _relationship_commitment_counts(repair: RepairState, opened: date) -> Counter[tuple[date, str]]:
-    standing = [c for c in repair.commitments.values() if c.status != "released"]
-    return Counter(
-        {
-            (opened, "commitments"): len(standing),
-            (opened, "commitments_kept"): sum(c.status == "kept" for c in standing),
-        }
-    )
 
 
 def incident_contributions(incident: IncidentState) -> Counter[DepartmentKey]:

@@ -7,8 +7,7 @@ derived columns and rollup changes commit together or not at all.
 from __future__ import annotations
 
 import json
-from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from uuid import UUID
 
@@ -30,9 +29,10 @@ from bridgework.graphql_gateway.metrics import (
     DepartmentKey,
     IncidentSummary,
     PairKey,
-    difference,
+    RepairParts,
     incident_contributions,
-    repair_contributions,
+    repair_parts,
+    spread,
 )
 
 CHANGES_CHANNEL = "gateway_read_model"
@@ -46,27 +46,45 @@ async def apply_events(connection: Connection, events: Sequence[Event[Contract]]
     repair_facts = [e.data for e in events if isinstance(e.data, RepairEvent | FollowupEvent)]
     affected = await _lock_affected(connection, facts, repair_facts)
 
-    incident_ids = sorted({f.incident_id for f in facts})
-    incidents_before = await repository.load_incidents(connection, incident_ids)
+    # Repairs with no stored row start empty (nothing to copy, compare or subtract); of the
+    # others, only those the batch has events for are copied to fold into.
+    before = await repository.load_repairs(connection, affected)
+    after: dict[UUID, RepairState] = {}
+    for repair_id in affected:
+        known = before.get(repair_id)
+        after[repair_id] = known if known is not None else RepairState(repair_id=repair_id)
+    folded: set[UUID] = set()
+    for repair_fact in repair_facts:
+        repair_id = repair_fact.repair_id
+        if repair_id not in folded:
+            folded.add(repair_id)
+            if repair_id in before:
+                after[repair_id] = after[repair_id].copy()
+        fold_repair(after[repair_id], repair_fact)
+
+    # What the repairs' numbers depend on beyond themselves, before and after the batch.
+    batch_incidents = {f.incident_id for f in facts}
+    incidents_named = {i for s in after.values() for i in s.incidents}
+    for repair_id in folded:
+        if repair_id in before:
+            incidents_named.update(before[repair_id].incidents)
+    incidents_before, summaries_before = await repository.load_incidents(
+        connection, list(incidents_named | batch_incidents), with_state=batch_incidents
+    )
     incidents_after = dict(incidents_before)
     for incident in facts:
         incidents_after[incident.incident_id] = fold_incident(
             incidents_after.get(incident.incident_id), incident
         )
-    before = await repository.load_repairs(connection, affected)
-    after = {repair_id: state.copy() for repair_id, state in before.items()}
-    for repair_fact in repair_facts:
-        fold_repair(after[repair_fact.repair_id], repair_fact)
-
-    # What the repairs' numbers depend on beyond themselves, before and after the batch.
-    incidents_named = sorted({i for s in (*before.values(), *after.values()) for i in s.incidents})
-    summaries_before = await repository.incident_summaries(connection, incidents_named)
     summaries_after = {
         **summaries_before,
         **{i: _summary(state) for i, state in incidents_after.items()},
     }
-    earlier = sorted({r for s in (*before.values(), *after.values()) for r in s.recurrence_of})
-    opened_before = await repository.opened_at_of(connection, earlier)
+    earlier = {r for s in after.values() for r in s.recurrence_of}
+    for repair_id in folded:
+        if repair_id in before:
+            earlier.update(before[repair_id].recurrence_of)
+    opened_before = await repository.opened_at_of(connection, list(earlier))
     opened_after = {
         **opened_before,
         **{r: opened for r in earlier if (opened := _opened_at(after.get(r)))},
@@ -75,37 +93,72 @@ async def apply_events(connection: Connection, events: Sequence[Event[Contract]]
     await repository.save_incidents(
         connection, [s for i, s in incidents_after.items() if incidents_before.get(i) is not s]
     )
-    await repository.save_repairs(
-        connection,
-        [(before[r], after[r]) for r in affected],
-        first_reported_at=_first_reported(after.values(), summaries_after),
-        first_reported_before=_first_reported(before.values(), summaries_before),
-    )
+    writes = repository.RowWrites()
+    department_changes: dict[DepartmentKey, int] = {}
+    pair_changes: dict[PairKey, int] = {}
+    for repair_id in affected:
+        old, new = before.get(repair_id), after[repair_id]
+        repository.changed_rows(
+            writes,
+            old,
+            new,
+            _first_reported(old, summaries_before) if old is not None else None,
+            _first_reported(new, summaries_after),
+        )
+        _add_changes(
+            department_changes,
+            pair_changes,
+            repair_parts(old, summaries_before, opened_before) if old is not None else None,
+            repair_parts(new, summaries_after, opened_after),
+        )
+    await writes.write(connection)
     await repository.record_conversations(
         connection, [f for f in repair_facts if isinstance(f, ConversationRecordedV1)]
     )
     await repository.record_departments(connection, _departments_seen(facts, repair_facts))
 
-    departments_before: Counter[DepartmentKey] = Counter()
-    departments_after: Counter[DepartmentKey] = Counter()
-    pairs_before: Counter[PairKey] = Counter()
-    pairs_after: Counter[PairKey] = Counter()
-    for repair_id in affected:
-        old_d, old_p = repair_contributions(before[repair_id], summaries_before, opened_before)
-        new_d, new_p = repair_contributions(after[repair_id], summaries_after, opened_after)
-        departments_before.update(old_d)
-        departments_after.update(new_d)
-        pairs_before.update(old_p)
-        pairs_after.update(new_p)
     for incident_id, state in incidents_after.items():
-        departments_after.update(incident_contributions(state))
-        if incident_id in incidents_before:
-            departments_before.update(incident_contributions(incidents_before[incident_id]))
-    department_changes = difference(departments_after, departments_before)
+        was = incidents_before.get(incident_id)
+        if was is state:
+            continue
+        for key, value in incident_contributions(state).items():
+            department_changes[key] = department_changes.get(key, 0) + value
+        if was is not None:
+            for key, value in incident_contributions(was).items():
+                department_changes[key] = department_changes.get(key, 0) - value
+    departments = {k: v for k, v in department_changes.items() if v}
     await repository.add_to_rollups(
-        connection, department_changes, difference(pairs_after, pairs_before)
+        connection, departments, {k: v for k, v in pair_changes.items() if v}
     )
-    await _announce(connection, {department for _, department, _, _ in department_changes})
+    await _announce(connection, {department for _, department, _, _ in departments})
+
+
+def _add_changes(
+    departments: dict[DepartmentKey, int],
+    pairs: dict[PairKey, int],
+    old: RepairParts | None,
+    new: RepairParts | None,
+) -> None:
+    """Add what one repair's change does to the rollups (new parts minus old ones). Most
+    events change few of a repair's counts: when its departments and pairs stay, only the
+    counts that differ are spread over them."""
+    if old is None or new is None:
+        if old is not None:
+            old.spread(departments, pairs, -1)
+        if new is not None:
+            new.spread(departments, pairs)
+        return
+    if old.departments != new.departments or old.relationships != new.relationships:
+        old.spread(departments, pairs, -1)
+        new.spread(departments, pairs)
+        return
+    per_department = dict(new.per_department)
+    for slot, value in old.per_department.items():
+        per_department[slot] = per_department.get(slot, 0) - value
+    per_pair = dict(new.per_pair)
+    for pair_slot, value in old.per_pair.items():
+        per_pair[pair_slot] = per_pair.get(pair_slot, 0) - value
+    spread(new.departments, per_department, new.relationships, per_pair, departments, pairs)
 
 
 async def _lock_affected(
@@ -124,22 +177,18 @@ async def _lock_affected(
             named_repairs.update(fact.recurrence_of)
         elif isinstance(fact, IncidentLinkedV1):
             named_incidents.add(fact.incident_id)
-    await repository.lock(connection, _lock_keys(named_incidents, named_repairs))
-    opened = sorted({f.repair_id for f in repair_facts if isinstance(f, RepairOpenedV1)})
-    neighbours = await repository.repairs_of_incidents(
-        connection, sorted({f.incident_id for f in facts})
+    await repository.lock(connection, named_incidents, named_repairs)
+    opened = [f.repair_id for f in repair_facts if isinstance(f, RepairOpenedV1)]
+    neighbours = await repository.dependent_repairs(
+        connection, list({f.incident_id for f in facts}), opened
     )
-    neighbours |= await repository.repairs_recurring(connection, opened)
-    await repository.lock(connection, _lock_keys(set(), neighbours - named_repairs))
+    await repository.lock(connection, (), neighbours - named_repairs)
+    # Sorted as before: rows of one key from two repairs (only in broken data) keep a winner.
     return sorted(repair_ids | neighbours)
 
 
 def _opened_at(state: RepairState | None) -> datetime | None:
     return state.opened_at if state is not None else None
-
-
-def _lock_keys(incident_ids: set[UUID], repair_ids: set[UUID]) -> list[str]:
-    return [f"gateway:i:{i}" for i in incident_ids] + [f"gateway:r:{r}" for r in repair_ids]
 
 
 def _summary(state: IncidentState) -> IncidentSummary:
@@ -150,14 +199,9 @@ def _summary(state: IncidentState) -> IncidentSummary:
     )
 
 
-def _first_reported(
-    states: Iterable[RepairState], summaries: dict[UUID, IncidentSummary]
-) -> dict[UUID, datetime | None]:
-    result: dict[UUID, datetime | None] = {}
-    for state in states:
-        times = [summaries[i].reported_at for i in state.incidents if i in summaries]
-        result[state.repair_id] = min(times) if times else None
-    return result
+def _first_reported(state: RepairState, summaries: dict[UUID, IncidentSummary]) -> datetime | None:
+    times = [summaries[i].reported_at for i in state.incidents if i in summaries]
+    return min(times) if times else None
 
 
 def _departments_seen(
