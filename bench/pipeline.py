@@ -28,6 +28,7 @@ import functools
 import statistics
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
 from uuid import UUID, uuid4
 
 import asyncpg
@@ -37,18 +38,71 @@ from tests.e2e.system import System
 from tests.factories import T0, incident_reported, submission_json
 from tests.infra import create_database, drop_database, infrastructure_from_env
 
+from bridgework.common.contracts import IncidentCategory, IncidentReportedV1, PersonRef
 from bridgework.common.events import Event, to_kafka
 
+DEPARTMENTS = (
+    "it", "finance", "hr", "estates", "legal", "marketing",
+    "sales", "procurement", "research", "support", "operations", "communications",
+)  # fmt: skip
+CATEGORIES = tuple(IncidentCategory)
 
-async def produce_all(kafka: str, topic: str, count: int) -> None:
+
+@dataclass(frozen=True)
+class Matter:
+    """Who reported what about whom: the recurrence rules link incidents of one matter."""
+
+    department: str
+    affected: str
+    category: IncidentCategory
+
+
+def matter_of(n: int, matters: int, *, reporter: str | None = None) -> Matter:
+    """The n-th incident's matter, out of `matters` (1: every incident the same matter)."""
+    m = n % matters
+    department = reporter or DEPARTMENTS[m % len(DEPARTMENTS)]
+    others = [d for d in DEPARTMENTS if d != department]
+    affected = others[(m // len(DEPARTMENTS)) % len(others)]
+    category = CATEGORIES[(m // len(DEPARTMENTS)) % len(CATEGORIES)]
+    return Matter(department, affected, category)
+
+
+def incident_of(n: int, matters: int) -> IncidentReportedV1:
+    matter = matter_of(n, matters)
+    return incident_reported(
+        summary=f"bench {n}",
+        department=matter.department,
+        category=matter.category,
+        responsible=[
+            PersonRef(person_id=f"p-{matter.department[:3]}-{n % 40}", department=matter.department)
+        ],
+        affected_people=[
+            PersonRef(person_id=f"p-{matter.affected[:3]}-{n % 60}", department=matter.affected)
+        ],
+        affected_departments=[matter.affected],
+    )
+
+
+def submission_of(n: int, matters: int) -> dict[str, object]:
+    """As intake's batch API takes it: the token's department (it) reports every one."""
+    matter = matter_of(n, matters, reporter="it")
+    return submission_json(
+        summary=f"bench {n}",
+        category=str(matter.category),
+        affected_people=[
+            {"person_id": f"p-{matter.affected[:3]}-{n % 60}", "department": matter.affected}
+        ],
+        affected_departments=[matter.affected],
+    )
+
+
+async def produce_all(kafka: str, topic: str, count: int, matters: int) -> None:
     producer = AIOKafkaProducer(bootstrap_servers=kafka, enable_idempotence=True, linger_ms=5)
     await producer.start()
     try:
         pending = []
         for n in range(count):
-            record = to_kafka(
-                Event.new(incident_reported(summary=f"bench {n}"), source="/bench", time=T0)
-            )
+            record = to_kafka(Event.new(incident_of(n, matters), source="/bench", time=T0))
             headers = [(k, v.encode()) for k, v in record.headers.items()]
             pending.append(
                 await producer.send(topic, record.value, key=record.key, headers=headers)
@@ -62,14 +116,11 @@ INTAKE_BATCH = 500
 INTAKE_REQUESTS_IN_FLIGHT = 2
 
 
-async def post_all(intake_url: str, token: str, count: int) -> None:
+async def post_all(intake_url: str, token: str, count: int, matters: int) -> None:
     """Report `count` incidents through intake's batch API; every one must be accepted."""
     headers = {"authorization": f"Bearer {token}"}
     batches = [
-        [
-            submission_json(summary=f"bench {n}")
-            for n in range(start, min(start + INTAKE_BATCH, count))
-        ]
+        [submission_of(n, matters) for n in range(start, min(start + INTAKE_BATCH, count))]
         for start in range(0, count, INTAKE_BATCH)
     ]
     queue = iter(batches)
@@ -201,22 +252,40 @@ async def main() -> None:
     parser.add_argument("--latency-samples", type=int, default=200)
     parser.add_argument("--via", choices=("kafka", "intake"), default="kafka")
     parser.add_argument(
+        "--matters",
+        type=int,
+        default=84,
+        help="spread incidents over this many matters (department pair and category); "
+        "1 makes every incident recur the one before (the recurrence rules' worst case)",
+    )
+    parser.add_argument(
         "--progress", action="store_true", help="print every stage's count each second"
+    )
+    parser.add_argument(
+        "--replica",
+        action="append",
+        default=[],
+        choices=("intake", "agreements", "followup", "graphql_gateway"),
+        help="start one more process of this service (repeatable)",
     )
     args = parser.parse_args()
     infra = infrastructure_from_env()
     dsn = await create_database(infra)
     namespace = f"bench{uuid4().hex[:6]}"
     system = System.configure(kafka=infra.kafka, database_url=dsn, namespace=namespace)
+    for service in args.replica:
+        system.add_replica(service)
     topic = f"{namespace}.incidents"
     await system.start()
     try:
         if args.via == "kafka":
-            feed = functools.partial(produce_all, infra.kafka, topic, args.incidents)
+            feed = functools.partial(produce_all, infra.kafka, topic, args.incidents, args.matters)
             sender = kafka_sender(infra.kafka, topic)
         else:
             token = system.intake_token("it")
-            feed = functools.partial(post_all, system.url("intake"), token, args.incidents)
+            feed = functools.partial(
+                post_all, system.url("intake"), token, args.incidents, args.matters
+            )
             sender = intake_sender(system.url("intake"), token)
         await measure_throughput(feed, dsn, args.incidents, progress=args.progress)
         async with sender as send_one:

@@ -25,6 +25,7 @@ class ServiceProcess:
     name: str
     port: int
     env: dict[str, str]
+    module: str = ""  # the service's package under bridgework; the name unless a replica
     process: subprocess.Popen[bytes] | None = None
     log: IO[bytes] | None = None
 
@@ -36,7 +37,7 @@ class ServiceProcess:
         LOG_DIR.mkdir(parents=True, exist_ok=True)
         self.log = (LOG_DIR / f"{self.name}.log").open("ab")
         self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-            [sys.executable, "-m", f"bridgework.{self.name}"],
+            [sys.executable, "-m", f"bridgework.{self.module or self.name}"],
             env=self.env,
             stdout=self.log,
             stderr=subprocess.STDOUT,
@@ -97,6 +98,16 @@ class System:
                 name=name, port=int(env["BRIDGEWORK_HTTP_PORT"]), env=env
             )
         return system
+
+    def add_replica(self, name: str) -> str:
+        """Another process of service `name` beside the first (same group, its own port)."""
+        first = self.services[name]
+        replica = f"{name}-{sum(s.module == name for s in self.services.values()) + 2}"
+        env = first.env | {"BRIDGEWORK_HTTP_PORT": str(free_port())}
+        self.services[replica] = ServiceProcess(
+            name=replica, port=int(env["BRIDGEWORK_HTTP_PORT"]), env=env, module=name
+        )
+        return replica
 
     def url(self, name: str) -> str:
         return self.services[name].url
