@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from uuid import UUID
 
 import pytest
@@ -15,6 +16,7 @@ from faststream.kafka import KafkaBroker
 from bridgework.common.consumer import BatchConsumer, subscribe
 from bridgework.common.contracts import Contract, IncidentReportedV1
 from bridgework.common.events import Event, decode_headers, from_kafka
+from bridgework.common.inbox import forget_applied
 from bridgework.common.outbox import enqueue, pending_count
 from bridgework.common.postgres import Connection, Pool
 from bridgework.common.runtime import Runtime, service_runtime
@@ -252,3 +254,24 @@ async def committed_total(infra: Infrastructure, topic: str) -> int:
 
 async def _committed_is(infra: Infrastructure, topic: str, expected: int) -> bool:
     return await committed_total(infra, topic) == expected
+
+
+async def test_the_inbox_forgets_ids_older_than_its_retention_and_keeps_the_rest(
+    runtime: Runtime,
+) -> None:
+    async with runtime.pool.acquire() as connection:
+        await connection.execute(
+            "INSERT INTO inbox (consumer, event_id, applied_at)"
+            " SELECT 'old', gen_random_uuid(), now() - interval '40 days' FROM generate_series(1, 25)"
+        )
+        await connection.execute(
+            "INSERT INTO inbox (consumer, event_id, applied_at)"
+            " SELECT 'recent', gen_random_uuid(), now() - interval '2 days' FROM generate_series(1, 7)"
+        )
+
+    forgotten = await forget_applied(runtime.pool, older_than=timedelta(days=30), chunk=10)
+
+    assert forgotten == 25, "in three chunks of at most 10"
+    async with runtime.pool.acquire() as connection:
+        left = await connection.fetch("SELECT consumer, count(*) FROM inbox GROUP BY consumer")
+    assert {row["consumer"]: row["count"] for row in left} == {"recent": 7}

@@ -7,11 +7,13 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 
 from fastapi import Request
 from faststream.kafka import KafkaBroker
 
 from bridgework.common.health import Check, database_check
+from bridgework.common.inbox import keep_forgetting
 from bridgework.common.kafka import ensure_topics, make_broker
 from bridgework.common.outbox import OutboxRelay
 from bridgework.common.postgres import Pool, create_pool, migrate
@@ -86,6 +88,16 @@ async def service_runtime(
             asyncio.create_task(_logged(task, runtime), name=f"{schema}-task-{index}")
             for index, task in enumerate(background)
         ]
+        background_tasks.append(
+            asyncio.create_task(
+                keep_forgetting(
+                    pool,
+                    older_than=timedelta(days=settings.inbox_retention_days),
+                    every_seconds=settings.inbox_prune_interval_seconds,
+                ),
+                name=f"{schema}-inbox-pruning",
+            )
+        )
         logger.info("%s started", settings.service_name)
         yield runtime
     finally:

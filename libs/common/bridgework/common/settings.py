@@ -37,6 +37,10 @@ class ServiceSettings(BaseSettings):
     consumer_max_attempts: int = Field(default=3, ge=1)
     outbox_batch_size: int = Field(default=500, ge=1)
     outbox_poll_seconds: float = Field(default=1.0, gt=0)
+    # Longer than any redelivery can reach back: Kafka keeps a topic's records and a group's
+    # offsets 7 days by default, so an event older than that is never delivered again.
+    inbox_retention_days: int = Field(default=30, ge=1)
+    inbox_prune_interval_seconds: float = Field(default=3600.0, gt=0)
     log_level: str = "INFO"
 
     @property
