@@ -67,11 +67,18 @@ def opened(**incident_overrides: Any) -> Repair:
 
 def with_people(repair: Repair | None = None, *people: PersonRef) -> Repair:
     """The repair with people joined in their usual roles (default: responsible, affected,
-    facilitator)."""
+    facilitator). As the rule has it, the facilitator joins first, themselves, then adds the
+    others in the order given."""
     repair = repair or opened()
-    for person in people or (RESPONSIBLE, AFFECTED, FACILITATOR):
-        repair = domain.join(repair, person, ROLES[person.person_id], now=NOW).repair
+    for person in sorted(people or (RESPONSIBLE, AFFECTED, FACILITATOR), key=_facilitator_first):
+        repair = domain.join(
+            repair, person, ROLES[person.person_id], actor=FACILITATOR, now=NOW
+        ).repair
     return repair
+
+
+def _facilitator_first(person: PersonRef) -> bool:
+    return person != FACILITATOR
 
 
 def draft(**overrides: Any) -> CommitmentDraft:
@@ -206,7 +213,8 @@ async def post_ok(client: httpx.AsyncClient, path: str, body: dict[str, Any]) ->
 
 
 async def join_all(client: httpx.AsyncClient, repair_id: str, *people: PersonRef) -> dict[str, Any]:
-    """People (default: facilitator, responsible, affected) join in their usual roles."""
+    """People (default: facilitator, responsible, affected) join in their usual roles, each
+    added by the facilitator (who, first, adds themselves)."""
     view: dict[str, Any] = {}
     for person in people or (FACILITATOR, RESPONSIBLE, AFFECTED):
         view = await post_ok(

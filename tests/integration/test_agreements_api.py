@@ -92,6 +92,7 @@ async def test_joining_answers_201_then_200_when_already_there(
     agreements: httpx.AsyncClient, settings: AgreementsSettings
 ) -> None:
     repair_id = await new_repair(agreements, settings)
+    await join_all(agreements, repair_id, FACILITATOR)
     body = {
         "actor": person_json(FACILITATOR),
         "participant": person_json(AFFECTED),
@@ -108,6 +109,37 @@ async def test_joining_answers_201_then_200_when_already_there(
     assert again.json()["participants"] == first.json()["participants"]
     assert other_role.status_code == 409
     assert other_role.json()["error"] == "already_participant"
+
+
+async def test_only_the_facilitator_adds_people_and_a_refusal_is_a_403_saying_why(
+    agreements: httpx.AsyncClient, settings: AgreementsSettings
+) -> None:
+    repair_id = await new_repair(agreements, settings)
+    path = f"/v1/repairs/{repair_id}/participants"
+    affected = {"participant": person_json(AFFECTED), "role": "affected"}
+
+    before_facilitator = await agreements.post(
+        path, json={"actor": person_json(FACILITATOR), **affected}
+    )
+    await join_all(agreements, repair_id, FACILITATOR)
+    by_a_stranger = await agreements.post(path, json={"actor": STRANGER, **affected})
+    seen = (await agreements.get(f"/v1/repairs/{repair_id}")).json()
+
+    assert before_facilitator.status_code == 403
+    assert before_facilitator.json() == {
+        "error": "facilitator_first",
+        "detail": "this repair has no facilitator yet: the facilitator taking the case joins"
+        " first, themselves, in the facilitator role",
+    }
+    assert by_a_stranger.status_code == 403
+    assert by_a_stranger.json() == {
+        "error": "not_the_facilitator",
+        "detail": "p-x-1 does not take part in this repair; only one of its facilitators adds"
+        " participants",
+    }
+    assert [(p["person_id"], p["role"]) for p in seen["participants"]] == [
+        ("p-hr-1", "facilitator")
+    ]
 
 
 async def test_keeping_a_commitment_of_an_agreement_not_reached_is_a_409(

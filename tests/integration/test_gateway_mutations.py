@@ -29,6 +29,7 @@ pytestmark = pytest.mark.integration
 FACILITATOR = token("p-hr-009", "facilitator", department="hr")
 RESPONSIBLE = token("p-it-7", "participant", department="it")
 AFFECTED = token("p-fin-2", "participant", department="finance")
+ANOTHER_FACILITATOR = token("p-hr-010", "facilitator", department="hr")
 
 RESULT = """
   __typename
@@ -141,6 +142,10 @@ async def test_a_facilitator_brings_a_repair_to_agreement_through_graphql(
 
 async def test_refusals_come_back_as_typed_errors(services: Services) -> None:
     repair = services.repair_id
+    too_soon = await services.run(
+        FACILITATOR, JOIN, repair=repair, who={"personId": "p-it-7", "department": "it"},
+        role="responsible",
+    )  # fmt: skip
     await services.run(
         FACILITATOR, JOIN, repair=repair, who={"personId": "p-hr-009", "department": "hr"},
         role="facilitator",
@@ -157,6 +162,10 @@ async def test_refusals_come_back_as_typed_errors(services: Services) -> None:
         FACILITATOR, JOIN, repair=repair, who={"personId": "p-hr-009", "department": "hr"},
         role="supporter",
     )  # fmt: skip
+    not_theirs = await services.run(
+        ANOTHER_FACILITATOR, JOIN, repair=repair, who={"personId": "p-it-7", "department": "it"},
+        role="responsible",
+    )  # fmt: skip
 
     assert observer == {
         "__typename": "NotAllowed", "code": "role_required",
@@ -167,6 +176,9 @@ async def test_refusals_come_back_as_typed_errors(services: Services) -> None:
     assert missing["__typename"] == "NotFound"
     assert clash["__typename"] == "Conflict"
     assert clash["code"] == "already_participant"
+    # Agreements' own rule about who adds people: the facilitator of this repair, who joins first.
+    assert (too_soon["__typename"], too_soon["code"]) == ("NotAllowed", "facilitator_first")
+    assert (not_theirs["__typename"], not_theirs["code"]) == ("NotAllowed", "not_the_facilitator")
 
 
 async def test_agreements_being_away_is_reported_not_hidden(

@@ -86,7 +86,9 @@ def test_agreement_needs_consent_of_the_affected() -> None:
 
 def test_agreement_needs_consent_of_every_affected_participant() -> None:
     other_affected = PersonRef(person_id="p-fin-3", department="finance")
-    repair = domain.join(with_people(), other_affected, ParticipantRole.AFFECTED, now=NOW).repair
+    repair = domain.join(
+        with_people(), other_affected, ParticipantRole.AFFECTED, actor=FACILITATOR, now=NOW
+    ).repair
 
     after = consented(proposed(repair), RESPONSIBLE, AFFECTED)
 
@@ -98,7 +100,7 @@ def test_agreement_needs_consent_of_every_affected_participant() -> None:
 def test_someone_affected_who_joins_after_the_proposal_must_consent_too() -> None:
     repair = proposed()
     late = PersonRef(person_id="p-fin-5", department="finance")
-    repair = domain.join(repair, late, ParticipantRole.AFFECTED, now=NOW).repair
+    repair = domain.join(repair, late, ParticipantRole.AFFECTED, actor=FACILITATOR, now=NOW).repair
 
     after = consented(repair, RESPONSIBLE, AFFECTED)
 

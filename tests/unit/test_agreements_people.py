@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from bridgework.agreements import domain
@@ -13,6 +15,7 @@ from bridgework.common.contracts import (
     ParticipantRole,
     PersonRef,
     Question,
+    RepairOutcome,
 )
 from tests.agreements_factories import (
     AFFECTED,
@@ -24,13 +27,34 @@ from tests.agreements_factories import (
     with_people,
 )
 
+CO_FACILITATOR = PersonRef(person_id="p-hr-2", department="hr")
+OUTSIDER = PersonRef(person_id="p-x-1", department="estates")
+
 
 def answer(question: Question, text: str = "An honest answer.") -> Answer:
     return Answer(question=question, text=text)
 
 
-def test_a_person_joins_a_repair_in_a_role() -> None:
-    decision = domain.join(opened(), AFFECTED, ParticipantRole.AFFECTED, now=NOW)
+def test_the_facilitator_taking_the_case_joins_first_themselves() -> None:
+    decision = domain.join(
+        opened(), FACILITATOR, ParticipantRole.FACILITATOR, actor=FACILITATOR, now=NOW
+    )
+
+    (event,) = decision.events
+    assert isinstance(event, ParticipantJoinedV1)
+    assert event.participant == FACILITATOR
+    assert event.role == ParticipantRole.FACILITATOR
+    assert decision.repair.participant(FACILITATOR.person_id) is not None
+
+
+def test_a_facilitator_of_the_repair_adds_a_person_in_a_role() -> None:
+    decision = domain.join(
+        with_people(None, FACILITATOR),
+        AFFECTED,
+        ParticipantRole.AFFECTED,
+        actor=FACILITATOR,
+        now=NOW,
+    )
 
     (event,) = decision.events
     assert isinstance(event, ParticipantJoinedV1)
@@ -39,19 +63,144 @@ def test_a_person_joins_a_repair_in_a_role() -> None:
     assert decision.repair.participant(AFFECTED.person_id) is not None
 
 
+def test_a_facilitator_of_the_repair_may_add_another_facilitator() -> None:
+    decision = domain.join(
+        with_people(), CO_FACILITATOR, ParticipantRole.FACILITATOR, actor=FACILITATOR, now=NOW
+    )
+
+    assert len(decision.events) == 1
+    # ... who may then add people too.
+    added = domain.join(
+        decision.repair, SUPPORTER, ParticipantRole.SUPPORTER, actor=CO_FACILITATOR, now=NOW
+    )
+    assert len(added.events) == 1
+
+
+@pytest.mark.parametrize(
+    ("actor", "person", "role"),
+    [
+        pytest.param(FACILITATOR, AFFECTED, ParticipantRole.AFFECTED, id="facilitator-adds-other"),
+        pytest.param(
+            FACILITATOR, CO_FACILITATOR, ParticipantRole.FACILITATOR, id="other-facilitator"
+        ),
+        pytest.param(AFFECTED, AFFECTED, ParticipantRole.AFFECTED, id="self-in-another-role"),
+        pytest.param(
+            OUTSIDER, FACILITATOR, ParticipantRole.FACILITATOR, id="someone-names-facilitator"
+        ),
+        pytest.param(
+            PersonRef(person_id=FACILITATOR.person_id, department="estates"),
+            FACILITATOR,
+            ParticipantRole.FACILITATOR,
+            id="same-id-other-department",
+        ),
+    ],
+)
+def test_before_any_facilitator_only_the_facilitator_joining_themselves_is_allowed(
+    actor: PersonRef, person: PersonRef, role: ParticipantRole
+) -> None:
+    with pytest.raises(ForbiddenError) as refused:
+        domain.join(opened(), person, role, actor=actor, now=NOW)
+
+    assert refused.value.code == "facilitator_first"
+    assert "no facilitator yet" in refused.value.detail
+
+
+@pytest.mark.parametrize(
+    ("actor", "why"),
+    [
+        pytest.param(OUTSIDER, "does not take part", id="outsider"),
+        pytest.param(RESPONSIBLE, "takes part as responsible", id="participant"),
+        pytest.param(SUPPORTER, "takes part as supporter", id="supporter"),
+        pytest.param(
+            PersonRef(person_id=FACILITATOR.person_id, department="estates"),
+            "does not take part",
+            id="facilitators-id-other-department",
+        ),
+        pytest.param(CO_FACILITATOR, "does not take part", id="facilitator-of-another-repair"),
+    ],
+)
+def test_once_there_is_a_facilitator_only_a_facilitator_adds_people(
+    actor: PersonRef, why: str
+) -> None:
+    repair = with_people(None, RESPONSIBLE, AFFECTED, FACILITATOR, SUPPORTER)
+    newcomer = PersonRef(person_id="p-fin-4", department="finance")
+
+    with pytest.raises(ForbiddenError) as refused:
+        domain.join(repair, newcomer, ParticipantRole.AFFECTED, actor=actor, now=NOW)
+
+    assert refused.value.code == "not_the_facilitator"
+    assert why in refused.value.detail
+    assert "only one of" in refused.value.detail
+
+
+def test_nobody_may_join_themselves_once_there_is_a_facilitator() -> None:
+    repair = with_people(None, FACILITATOR)
+
+    with pytest.raises(ForbiddenError) as refused:
+        domain.join(repair, AFFECTED, ParticipantRole.AFFECTED, actor=AFFECTED, now=NOW)
+    assert refused.value.code == "not_the_facilitator"
+
+
 def test_joining_again_in_the_same_role_changes_nothing() -> None:
     repair = with_people()
 
-    again = domain.join(repair, AFFECTED, ParticipantRole.AFFECTED, now=NOW)
+    again = domain.join(repair, AFFECTED, ParticipantRole.AFFECTED, actor=FACILITATOR, now=NOW)
+    facilitator_again = domain.join(
+        repair, FACILITATOR, ParticipantRole.FACILITATOR, actor=FACILITATOR, now=NOW
+    )
 
     assert again.events == ()
     assert again.repair == repair
+    assert facilitator_again.events == ()
+    assert facilitator_again.repair == repair
+
+
+def test_joining_again_is_refused_to_an_actor_who_may_not_add_that_person() -> None:
+    repair = with_people()
+
+    with pytest.raises(ForbiddenError) as themselves:
+        domain.join(repair, AFFECTED, ParticipantRole.AFFECTED, actor=AFFECTED, now=NOW)
+    with pytest.raises(ForbiddenError) as outsider:
+        domain.join(repair, AFFECTED, ParticipantRole.AFFECTED, actor=OUTSIDER, now=NOW)
+
+    assert themselves.value.code == outsider.value.code == "not_the_facilitator"
+
+
+def test_a_repair_with_people_but_no_facilitator_takes_a_facilitator_next() -> None:
+    # As stored before the rule: people joined, nobody facilitating yet.
+    repair = replace(
+        opened(), participants=(domain.Participant(AFFECTED, ParticipantRole.AFFECTED, NOW),)
+    )
+
+    with pytest.raises(ForbiddenError) as refused:
+        domain.join(repair, AFFECTED, ParticipantRole.AFFECTED, actor=AFFECTED, now=NOW)
+    taken = domain.join(
+        repair, FACILITATOR, ParticipantRole.FACILITATOR, actor=FACILITATOR, now=NOW
+    )
+
+    assert refused.value.code == "facilitator_first"
+    assert len(taken.events) == 1
 
 
 def test_a_person_takes_part_in_one_role_only() -> None:
     with pytest.raises(ConflictError) as refused:
-        domain.join(with_people(), AFFECTED, ParticipantRole.SUPPORTER, now=NOW)
+        domain.join(with_people(), AFFECTED, ParticipantRole.SUPPORTER, actor=FACILITATOR, now=NOW)
     assert refused.value.code == "already_participant"
+
+
+def test_nobody_joins_a_closed_repair() -> None:
+    closed = domain.close_repair(
+        with_people(None, FACILITATOR),
+        actor=FACILITATOR,
+        outcome=RepairOutcome.UNREPAIRED,
+        reason_code=domain.CloseReason.NO_AGREEMENT,
+        reason=None,
+        now=NOW,
+    ).repair
+
+    with pytest.raises(ConflictError) as refused:
+        domain.join(closed, AFFECTED, ParticipantRole.AFFECTED, actor=FACILITATOR, now=NOW)
+    assert refused.value.code == "repair_closed"
 
 
 def test_the_responsible_answer_the_questions_of_the_responsible() -> None:

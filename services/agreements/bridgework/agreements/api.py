@@ -150,12 +150,15 @@ async def get_conversation(
 async def add_participant(
     repair_id: UUID, body: JoinRepair, ctx: Ctx, response: Response
 ) -> RepairView:
-    """A person joins the repair as responsible, affected, supporter or facilitator."""
+    """A facilitator of the repair adds a person as responsible, affected, supporter or
+    facilitator. A repair without a facilitator first takes the facilitator taking the case,
+    joining themselves (403 `facilitator_first` otherwise); after that, anyone but one of its
+    facilitators is refused (403 `not_the_facilitator`)."""
     joined = False
 
     def decide(repair: Repair, now: datetime) -> Decision:
         nonlocal joined
-        decision = domain.join(repair, body.participant, body.role, now=now)
+        decision = domain.join(repair, body.participant, body.role, actor=body.actor, now=now)
         joined = bool(decision.events)
         return decision
 

@@ -32,7 +32,8 @@ class Command(BaseModel):
 
 
 class JoinRepair(Command):
-    """Add a person to the repair in a role."""
+    """Add a person to the repair in a role: the actor is one of its facilitators, or, while it
+    has none, the facilitator taking the case, joining themselves."""
 
     participant: PersonRef
     role: ParticipantRole

@@ -30,6 +30,9 @@ Decisions written down here (docs/agreements.md tells the same story):
 - Closing as repaired: every commitment kept or released, and at least one
   affected participant answered `yes` at check-in with no affected
   participant's latest answer `partly` or `no`. Only a facilitator closes.
+- Who adds participants: a facilitator of the repair, in any role. A repair
+  with no facilitator yet takes the facilitator taking the case first, joining
+  themselves; nobody adds anyone before that.
 - Recurrence, "the same matter": same incident category and at least one
   shared department pair, opened within the recurrence window (180 days by
   default); the newest few are linked, newest first.
@@ -563,9 +566,22 @@ def as_prior(repair: Repair) -> PriorRepair:
 # --- participants and conversation --------------------------------------------------------------
 
 
-def join(repair: Repair, person: PersonRef, role: ParticipantRole, *, now: datetime) -> Decision:
-    """A person takes part in the repair in one role; joining again in the same role changes nothing."""
+def join(
+    repair: Repair, person: PersonRef, role: ParticipantRole, *, actor: PersonRef, now: datetime
+) -> Decision:
+    """The actor adds a person to the repair in one role.
+
+    Who may add whom:
+    - a repair that has a facilitator: only one of its facilitators adds participants, in any
+      role (another facilitator too); anyone else is refused `not_the_facilitator`;
+    - a repair with no facilitator yet: the next to join is the facilitator taking the case,
+      joining themselves (actor and person the same, role facilitator); anything else is
+      refused `facilitator_first`.
+    Joining again in the same role changes nothing, for an actor who may add that person; in
+    another role it is a conflict.
+    """
     require_open(repair)
+    _require_may_add(repair, actor=actor, person=person, role=role)
     present = repair.participant(person.person_id)
     if present is not None:
         if present.person == person and present.role == role:
@@ -580,6 +596,34 @@ def join(repair: Repair, person: PersonRef, role: ParticipantRole, *, now: datet
         repair_id=repair.repair_id, participant=person, role=role, joined_at=now
     )
     return Decision(replace(repair, participants=(*repair.participants, joined)), (event,))
+
+
+def _require_may_add(
+    repair: Repair, *, actor: PersonRef, person: PersonRef, role: ParticipantRole
+) -> None:
+    """The rule of `join`: a facilitator of the repair adds people; the first is the facilitator
+    taking the case, joining themselves."""
+    if repair.with_role(ParticipantRole.FACILITATOR):
+        acting = repair.participant(actor.person_id)
+        if acting is None or acting.person != actor:
+            raise ForbiddenError(
+                "not_the_facilitator",
+                f"{actor.person_id} does not take part in this repair; only one of its"
+                " facilitators adds participants",
+            )
+        if acting.role != ParticipantRole.FACILITATOR:
+            raise ForbiddenError(
+                "not_the_facilitator",
+                f"{actor.person_id} takes part as {acting.role.value}; only one of the"
+                " repair's facilitators adds participants",
+            )
+        return
+    if actor != person or role != ParticipantRole.FACILITATOR:
+        raise ForbiddenError(
+            "facilitator_first",
+            "this repair has no facilitator yet: the facilitator taking the case joins"
+            " first, themselves, in the facilitator role",
+        )
 
 
 def record_conversation(
