@@ -36,7 +36,7 @@ import httpx
 from aiokafka import AIOKafkaProducer
 from tests.e2e.system import System
 from tests.factories import T0, incident_reported, submission_json
-from tests.infra import create_database, drop_database, infrastructure_from_env
+from tests.infra import create_database, delete_topics, drop_database, infrastructure_from_env
 
 from bridgework.common.contracts import IncidentCategory, IncidentReportedV1, PersonRef
 from bridgework.common.events import Event, to_kafka
@@ -293,6 +293,7 @@ async def main() -> None:
     finally:
         system.stop()
         await drop_database(infra, dsn)
+        await delete_topics(infra.kafka, namespace)
 
 
 if __name__ == "__main__":

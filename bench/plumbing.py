@@ -27,7 +27,7 @@ from uuid import uuid4
 import asyncpg
 from faststream.kafka import KafkaBroker
 from tests.factories import T0, incident_reported
-from tests.infra import create_database, drop_database, infrastructure_from_env
+from tests.infra import create_database, delete_topics, drop_database, infrastructure_from_env
 
 from bridgework.common.consumer import BatchConsumer, subscribe
 from bridgework.common.contracts import Contract
@@ -139,6 +139,7 @@ async def main() -> None:
         await consumer_phase(settings(infra.kafka, dsn, namespace, "consumer"), args.events)
     finally:
         await drop_database(infra, dsn)
+        await delete_topics(infra.kafka, namespace)
 
 
 if __name__ == "__main__":

@@ -5,7 +5,13 @@ from uuid import uuid4
 
 import pytest
 
-from tests.infra import Infrastructure, create_database, drop_database, infrastructure_from_env
+from tests.infra import (
+    Infrastructure,
+    create_database,
+    delete_topics,
+    drop_database,
+    infrastructure_from_env,
+)
 
 
 @pytest.fixture(scope="session")
@@ -23,6 +29,9 @@ async def database_url(infra: Infrastructure) -> AsyncIterator[str]:
 
 
 @pytest.fixture
-def namespace() -> str:
-    """A topic namespace of this test's own, so tests never read each other's events."""
-    return f"t{uuid4().hex[:10]}"
+async def namespace(infra: Infrastructure) -> AsyncIterator[str]:
+    """A topic namespace of this test's own, so tests never read each other's events;
+    its topics are deleted afterwards."""
+    name = f"t{uuid4().hex[:10]}"
+    yield name
+    await delete_topics(infra.kafka, name)

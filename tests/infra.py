@@ -7,6 +7,7 @@ Tests that need them FAIL when they are missing; they never skip. `make test`
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import random
 import socket
@@ -21,10 +22,14 @@ from uuid import uuid4
 import asyncpg
 import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.errors import KafkaError
 from fastapi import FastAPI
 
 from bridgework.common.contracts import Contract
 from bridgework.common.events import Event, to_kafka
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -69,6 +74,25 @@ async def drop_database(infra: Infrastructure, dsn: str) -> None:
         await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
         await connection.close()
+
+
+async def delete_topics(kafka: str, namespace: str) -> None:
+    """Delete the topics of a test's namespace once it is done with them.
+
+    Every test makes eight topics of four partitions: kept, they pile up run after run
+    until the broker runs out of file handles ("Too many open files" on a long-lived test
+    instance). Cleaning up must not fail the test it follows, so a failure is only logged.
+    """
+    admin = AIOKafkaAdminClient(bootstrap_servers=kafka)
+    try:
+        await admin.start()
+        mine = [t for t in await admin.list_topics() if t.startswith(f"{namespace}.")]
+        if mine:
+            await admin.delete_topics(mine)
+    except KafkaError as error:
+        logger.warning("could not delete the topics of %s: %r", namespace, error)
+    finally:
+        await admin.close()
 
 
 async def produce(

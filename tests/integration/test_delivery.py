@@ -18,7 +18,7 @@ from bridgework.common.contracts import Contract, IncidentReportedV1
 from bridgework.common.events import Event, decode_headers, from_kafka
 from bridgework.common.inbox import forget_applied
 from bridgework.common.outbox import enqueue, pending_count
-from bridgework.common.postgres import Connection, Pool
+from bridgework.common.postgres import Connection, Pool, create_pool, migrate
 from bridgework.common.runtime import Runtime, service_runtime
 from bridgework.common.settings import ServiceSettings
 from bridgework.common.topics import dead_letter_topic
@@ -257,9 +257,12 @@ async def _committed_is(infra: Infrastructure, topic: str, expected: int) -> boo
 
 
 async def test_the_inbox_forgets_ids_older_than_its_retention_and_keeps_the_rest(
-    runtime: Runtime,
+    database_url: str,
 ) -> None:
-    async with runtime.pool.acquire() as connection:
+    # A schema of its own, without a running service whose own pruning would race this one.
+    pool = await create_pool(database_url, schema="pruning")
+    await migrate(pool, schema="pruning", package=None)
+    async with pool.acquire() as connection:
         await connection.execute(
             "INSERT INTO inbox (consumer, event_id, applied_at)"
             " SELECT 'old', gen_random_uuid(), now() - interval '40 days' FROM generate_series(1, 25)"
@@ -269,9 +272,12 @@ async def test_the_inbox_forgets_ids_older_than_its_retention_and_keeps_the_rest
             " SELECT 'recent', gen_random_uuid(), now() - interval '2 days' FROM generate_series(1, 7)"
         )
 
-    forgotten = await forget_applied(runtime.pool, older_than=timedelta(days=30), chunk=10)
+    try:
+        forgotten = await forget_applied(pool, older_than=timedelta(days=30), chunk=10)
+        async with pool.acquire() as connection:
+            left = await connection.fetch("SELECT consumer, count(*) FROM inbox GROUP BY consumer")
+    finally:
+        await pool.close()
 
     assert forgotten == 25, "in three chunks of at most 10"
-    async with runtime.pool.acquire() as connection:
-        left = await connection.fetch("SELECT consumer, count(*) FROM inbox GROUP BY consumer")
     assert {row["consumer"]: row["count"] for row in left} == {"recent": 7}
