@@ -239,6 +239,9 @@ async def test_trends_bucket_by_week_and_month(populated: Populated) -> None:
     body = await populated.query(
         """query($period: PeriodInput) { dashboard(period: $period) {
             incidentTrend(granularity: WEEK) { start count }
+            outages: incidentTrend(granularity: WEEK, category: "outage") { start count }
+            access: incidentTrend(granularity: MONTH, category: "access_restriction") {
+              start count }
             responseModeTrend(granularity: MONTH) { start modes { with to not pending } }
             completionTrend(granularity: MONTH) { start completion { keptOnTime keptLate lapsed } }
         } }""",
@@ -255,6 +258,10 @@ async def test_trends_bucket_by_week_and_month(populated: Populated) -> None:
         {"start": "2026-11-23", "count": 0},
         {"start": "2026-11-30", "count": 0},
     ]
+    # Other categories by name (each trend reads only its own category's rows): D's outage
+    # on Tuesday 3 November, A's access restriction on Monday 2 November.
+    assert [p["count"] for p in board["outages"]] == [0, 1, 0, 0, 0, 0]
+    assert board["access"] == [{"start": "2026-11-01", "count": 1}]
     assert board["responseModeTrend"] == [
         {"start": "2026-11-01", "modes": {"with": 2, "to": 1, "not": 1, "pending": 1}}
     ]

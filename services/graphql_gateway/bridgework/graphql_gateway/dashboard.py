@@ -454,16 +454,18 @@ class Dashboard:
 
     @strawberry.field
     async def response_modes(self, info: Info) -> ResponseModeMix:
-        counts = (await self.totals(info))["response_mode"]
-        overdue = sum((await self._overdue(info, "month")).values())
-        return _mix(counts, overdue)
+        # Both at once, on two connections: neither waits for the other's round trip.
+        totals, overdue = await asyncio.gather(self.totals(info), self._overdue(info, "month"))
+        return _mix(totals["response_mode"], sum(overdue.values()))
 
     @strawberry.field(description="The social discipline window per bucket of opening days.")
     async def response_mode_trend(
         self, info: Info, granularity: Granularity = Granularity.WEEK
     ) -> list[ResponseModePoint]:
-        points = await self._trend(info, "response_mode", granularity)
-        overdue = await self._overdue(info, granularity.value)
+        points, overdue = await asyncio.gather(
+            self._trend(info, "response_mode", granularity),
+            self._overdue(info, granularity.value),
+        )
         return [
             ResponseModePoint(start=start, modes=_mix(counts, overdue.get(start, 0)))
             for start, counts in points
@@ -486,7 +488,7 @@ class Dashboard:
         granularity: Granularity = Granularity.WEEK,
         category: str = "shadow_it",
     ) -> list[CountPoint]:
-        points = await self._trend(info, "incidents", granularity)
+        points = await self._trend(info, "incidents", granularity, key=category)
         return [CountPoint(start=s, count=c[category]) for s, c in points]
 
     @strawberry.field(description="Incidents reported in the period, per category.")
@@ -550,7 +552,7 @@ class Dashboard:
         return await relationship_health(info, self.rollup, self.range)
 
     async def _trend(
-        self, info: Info, metric: str, granularity: Granularity
+        self, info: Info, metric: str, granularity: Granularity, key: str | None = None
     ) -> list[tuple[date, Counter[str]]]:
         starts = rollups.buckets(self.range, granularity.value)
         if len(starts) > MAX_TREND_POINTS:
@@ -564,6 +566,7 @@ class Dashboard:
                 period=self.range,
                 metric=metric,
                 granularity=granularity.value,
+                key=key,
             )
         return [(start, found.get(start, Counter())) for start in starts]
 

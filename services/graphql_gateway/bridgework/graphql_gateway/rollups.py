@@ -79,15 +79,24 @@ def buckets(period: Period, granularity: str) -> list[date]:
 
 
 async def trend(
-    connection: Connection, *, department: str, period: Period, metric: str, granularity: str
+    connection: Connection,
+    *,
+    department: str,
+    period: Period,
+    metric: str,
+    granularity: str,
+    key: str | None = None,
 ) -> dict[date, Counter[str]]:
-    """The metric's keys summed per day, week or month of the period."""
+    """The metric's keys (or only `key`) summed per day, week or month of the period."""
     params: list[Any] = [metric, department]
     if granularity == "month":
         condition = _ranges("day", period, params)
     else:
         params.extend([period.start, period.end])
         condition = "(grain = 'd' AND day BETWEEN $3 AND $4)"
+    if key is not None:
+        params.append(key)
+        condition += f" AND key = ${len(params)}"
     params.append(granularity)
     rows = await connection.fetch(
         f"SELECT date_trunc(${len(params)}, day)::date AS bucket, key, sum(value)::bigint AS value"
@@ -107,18 +116,31 @@ async def relationship_totals(
     """Every department pair's counts over the period (pairs with the department, or all)."""
     params: list[Any] = []
     condition = _ranges("day", period, params, weeks=True)
-    if department != ORGANISATION:
+    columns = "department_a, department_b, key, value FROM relationship_counts"
+    if department == ORGANISATION:
+        source = f"SELECT {columns} WHERE {condition}"
+    else:
+        # Each side through its own index, (department_x, grain, day): `a = $n OR b = $n`
+        # had Postgres read the whole department index (~110,000 entries for a million
+        # commitments) and AND it with the days' bitmap, 9-12 ms instead of 2-3.
         params.append(department)
-        condition += f" AND (department_a = ${len(params)} OR department_b = ${len(params)})"
-    rows = await connection.fetch(
-        "SELECT department_a, department_b, key, sum(value)::bigint AS value"
-        f" FROM relationship_counts WHERE {condition} GROUP BY 1, 2, 3",
-        *params,
+        n = len(params)
+        source = (
+            f"SELECT {columns} WHERE department_a = ${n} AND {condition} UNION ALL"
+            f" SELECT {columns} WHERE department_b = ${n} AND department_a <> ${n} AND {condition}"
+        )
+    # One row per pair with its keys and sums side by side: a tenth of the rows to decode.
+    query = (
+        "SELECT department_a, department_b, array_agg(key) AS keys, array_agg(value) AS sums"
+        " FROM (SELECT department_a, department_b, key, sum(value)::bigint AS value"
+        f" FROM ({source}) AS counts GROUP BY 1, 2, 3) AS per_key GROUP BY 1, 2"
     )
-    result: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
-    for row in rows:
-        result[(row["department_a"], row["department_b"])][row["key"]] += row["value"]
-    return result
+    # Without parallel workers: starting them costs more (5-10 ms on a busy 2-core host)
+    # than the whole read (2-5 ms), and Postgres chose them for a department's year.
+    async with connection.transaction():
+        await connection.execute("SET LOCAL max_parallel_workers_per_gather = 0")
+        rows = await connection.fetch(query, *params)
+    return {(row[0], row[1]): Counter(dict(zip(row[2], row[3], strict=True))) for row in rows}
 
 
 async def overdue_awaiting_agreement(

@@ -19,6 +19,7 @@ from strawberry.extensions import (
 from strawberry.types import ExecutionContext
 
 from bridgework.graphql_gateway.errors import should_mask
+from bridgework.graphql_gateway.execution import GatewayExecutionContext
 from bridgework.graphql_gateway.mutation import Mutation
 from bridgework.graphql_gateway.query import Query
 from bridgework.graphql_gateway.settings import GatewaySettings
@@ -54,5 +55,9 @@ def build_schema(settings: GatewaySettings) -> strawberry.Schema:
     if not settings.graphql_introspection:
         extensions.append(DisableIntrospection)
     return GatewaySchema(
-        query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions
+        query=Query,
+        mutation=Mutation,
+        subscription=Subscription,
+        extensions=extensions,
+        execution_context_class=GatewayExecutionContext,
     )
