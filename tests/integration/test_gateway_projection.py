@@ -19,8 +19,7 @@ import pytest
 
 from bridgework.common.contracts import Contract, FollowupEvent, IncidentFacts, RepairEvent
 from bridgework.common.events import Event
-from bridgework.common.postgres import Pool, create_pool, migrate
-from bridgework.graphql_gateway import service
+from bridgework.common.postgres import Pool
 from bridgework.graphql_gateway.domain import (
     IncidentState,
     RepairState,
@@ -34,47 +33,17 @@ from bridgework.graphql_gateway.metrics import (
     week_start,
 )
 from tests.gateway_factories import busy_organisation
-from tests.infra import Infrastructure, create_database, drop_database
+from tests.gateway_read_models import READ_MODEL_TABLES, apply_in_batches, dump, empty_read_models
+from tests.infra import Infrastructure
 
 pytestmark = pytest.mark.integration
-
-TABLES = (
-    "incidents", "repairs", "repair_incidents", "repair_relationships", "repair_recurrences",
-    "participants", "conversations", "agreements", "proposals", "consents", "commitments",
-    "nudges", "check_ins", "departments", "dashboard_counts", "relationship_counts",
-)  # fmt: skip
 
 
 @pytest.fixture
 async def pools(infra: Infrastructure) -> AsyncIterator[list[Pool]]:
-    urls = [await create_database(infra) for _ in range(3)]
-    made = []
-    try:
-        for url in urls:
-            pool = await create_pool(url, schema="gateway")
-            made.append(pool)
-            await migrate(pool, schema="gateway", package="bridgework.graphql_gateway")
+    """Three empty read models."""
+    async with empty_read_models(infra, 3) as made:
         yield made
-    finally:
-        for pool in made:
-            await pool.close()
-        for url in urls:
-            await drop_database(infra, url)
-
-
-async def apply_in_batches(pool: Pool, events: Sequence[Event[Contract]], size: int) -> None:
-    for start in range(0, len(events), size):
-        async with pool.acquire() as connection, connection.transaction():
-            await service.apply_events(connection, events[start : start + size])
-
-
-async def dump(pool: Pool) -> dict[str, list[tuple[Any, ...]]]:
-    tables: dict[str, list[tuple[Any, ...]]] = {}
-    async with pool.acquire() as connection:
-        for table in TABLES:
-            rows = await connection.fetch(f"SELECT * FROM {table}")
-            tables[table] = sorted(tuple(map(repr, row.values())) for row in rows)
-    return tables
 
 
 def rollups_from_scratch(
@@ -151,7 +120,7 @@ async def test_a_busy_stream_builds_one_read_model_in_any_order_and_batching(
 
     first, second, third = [await dump(pool) for pool in pools]
     assert len(first["repair_recurrences"]) > 100, "recurrences were written"
-    for table in TABLES:
+    for table in READ_MODEL_TABLES:
         assert second[table] == first[table], table
         assert third[table] == first[table], table
     assert await stored_rollups(pools[1]) == rollups_from_scratch(events)

@@ -7,59 +7,23 @@ order-independence); test_gateway_dashboard.py covers the path through the broke
 from __future__ import annotations
 
 import random
-from collections.abc import AsyncIterator, Sequence
-from typing import Any
+from collections.abc import AsyncIterator
 
 import pytest
 
-from bridgework.common.contracts import Contract
-from bridgework.common.events import Event
-from bridgework.common.postgres import Pool, create_pool, migrate
-from bridgework.graphql_gateway import service
+from bridgework.common.postgres import Pool
 from tests.gateway_factories import organisation
-from tests.infra import Infrastructure, create_database, drop_database
+from tests.gateway_read_models import READ_MODEL_TABLES, apply_in_batches, dump, empty_read_models
+from tests.infra import Infrastructure
 
 pytestmark = pytest.mark.integration
-
-READ_MODEL_TABLES = (
-    "incidents", "repairs", "repair_incidents", "repair_relationships", "repair_recurrences",
-    "participants",
-    "conversations", "agreements", "proposals", "consents", "commitments", "nudges",
-    "check_ins", "departments", "dashboard_counts", "relationship_counts",
-)  # fmt: skip
 
 
 @pytest.fixture
 async def pools(infra: Infrastructure) -> AsyncIterator[list[Pool]]:
     """Three empty read models."""
-    urls = [await create_database(infra) for _ in range(3)]
-    made = []
-    try:
-        for url in urls:
-            pool = await create_pool(url, schema="gateway")
-            made.append(pool)
-            await migrate(pool, schema="gateway", package="bridgework.graphql_gateway")
+    async with empty_read_models(infra, 3) as made:
         yield made
-    finally:
-        for pool in made:
-            await pool.close()
-        for url in urls:
-            await drop_database(infra, url)
-
-
-async def apply_in_batches(pool: Pool, events: Sequence[Event[Contract]], size: int) -> None:
-    for start in range(0, len(events), size):
-        async with pool.acquire() as connection, connection.transaction():
-            await service.apply_events(connection, events[start : start + size])
-
-
-async def dump(pool: Pool) -> dict[str, list[tuple[Any, ...]]]:
-    tables: dict[str, list[tuple[Any, ...]]] = {}
-    async with pool.acquire() as connection:
-        for table in READ_MODEL_TABLES:
-            rows = await connection.fetch(f"SELECT * FROM {table}")
-            tables[table] = sorted(tuple(map(repr, row.values())) for row in rows)
-    return tables
 
 
 async def test_any_order_and_batching_rebuilds_the_same_read_model(pools: list[Pool]) -> None:
