@@ -1,4 +1,8 @@
-"""One shape for HTTP client errors in every service: which field, and why."""
+"""One shape for HTTP client errors in every service: which field, and why.
+
+The one place a `DomainError` becomes an HTTP answer: `INVALID` answers 422 with the failing
+fields, as request validation does; every other kind answers `{"error": code, "detail": ...}`.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,20 @@ from typing import Any
 from fastapi import FastAPI, Request, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+
+from bridgework.common.errors import DomainError, ErrorKind
+
+STATUS_OF_KIND: dict[ErrorKind, int] = {
+    ErrorKind.INVALID: status.HTTP_422_UNPROCESSABLE_CONTENT,
+    ErrorKind.BAD_REQUEST: status.HTTP_400_BAD_REQUEST,
+    ErrorKind.UNAUTHENTICATED: status.HTTP_401_UNAUTHORIZED,
+    ErrorKind.FORBIDDEN: status.HTTP_403_FORBIDDEN,
+    ErrorKind.NOT_FOUND: status.HTTP_404_NOT_FOUND,
+    ErrorKind.CONFLICT: status.HTTP_409_CONFLICT,
+    ErrorKind.GONE: status.HTTP_410_GONE,
+    ErrorKind.TOO_LARGE: status.HTTP_413_CONTENT_TOO_LARGE,
+    ErrorKind.UNSUPPORTED: status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
+}
 
 
 def _field_path(location: tuple[Any, ...] | list[Any]) -> str:
@@ -27,8 +45,29 @@ def validation_problem(errors: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+def problem_status(error: DomainError) -> int:
+    """The HTTP status that answers a domain error."""
+    return STATUS_OF_KIND[error.kind]
+
+
+def problem_body(error: DomainError) -> dict[str, Any]:
+    """The JSON body that answers a domain error."""
+    if error.kind is ErrorKind.INVALID and error.field is not None:
+        problem = validation_problem([{"loc": error.field.split("."), "msg": error.reason}])
+        if error.code != "validation_failed":
+            problem["error"] = error.code
+        return problem
+    return {"error": error.code, "detail": error.detail}
+
+
+def problem_response(error: DomainError) -> JSONResponse:
+    """The whole HTTP answer to a domain error; 401 says which scheme would do."""
+    headers = {"WWW-Authenticate": "Bearer"} if error.kind is ErrorKind.UNAUTHENTICATED else None
+    return JSONResponse(problem_body(error), status_code=problem_status(error), headers=headers)
+
+
 def install_error_handlers(app: FastAPI) -> None:
-    """Answer validation failures with 422 and the failing fields, never a bare 500."""
+    """Answer validation failures and domain errors with a clear 4xx, never a bare 500."""
 
     async def on_validation_error(_: Request, error: Exception) -> JSONResponse:
         assert isinstance(error, RequestValidationError)
@@ -37,4 +76,9 @@ def install_error_handlers(app: FastAPI) -> None:
             content=validation_problem(list(error.errors())),
         )
 
+    async def on_domain_error(_: Request, error: Exception) -> JSONResponse:
+        assert isinstance(error, DomainError)
+        return problem_response(error)
+
     app.add_exception_handler(RequestValidationError, on_validation_error)
+    app.add_exception_handler(DomainError, on_domain_error)
