@@ -12,9 +12,14 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import httpx
+import pytest
 
-from bridgework.agreements import agreement, domain
-from bridgework.agreements.domain import CommitmentDraft, Decision, Repair
+from bridgework.agreements.domain.agreement import Commitment, CommitmentDraft
+from bridgework.agreements.domain.consent import give_consent
+from bridgework.agreements.domain.opening import open_repair
+from bridgework.agreements.domain.participants import join
+from bridgework.agreements.domain.proposals import propose_agreement
+from bridgework.agreements.domain.repair import Decision, NewId, Repair
 from bridgework.agreements.settings import AgreementsSettings
 from bridgework.common.contracts import (
     CheckInOutcome,
@@ -24,6 +29,7 @@ from bridgework.common.contracts import (
     ParticipantRole,
     PersonRef,
 )
+from bridgework.common.errors import DomainError, ErrorKind
 from bridgework.common.events import Event
 from tests.factories import incident_reported
 from tests.infra import eventually, produce
@@ -45,19 +51,24 @@ ROLES: dict[str, ParticipantRole] = {
 }
 
 
+def refusal(kind: ErrorKind) -> pytest.RaisesExc[DomainError]:
+    """Expect a rule to refuse with common's DomainError of this kind."""
+    return pytest.raises(DomainError, check=lambda error: error.kind is kind)
+
+
 def sequential_ids() -> Iterator[UUID]:
     """Predictable ids, so tests can name the commitments a proposal will create."""
     return (UUID(int=n) for n in count(1))
 
 
-def new_ids() -> domain.NewId:
+def new_ids() -> NewId:
     ids = sequential_ids()
     return lambda: next(ids)
 
 
 def opened(**incident_overrides: Any) -> Repair:
     """A repair just opened for an IT-locks-out-Finance incident."""
-    return domain.open_repair(
+    return open_repair(
         incident_reported(**incident_overrides),
         repair_id=uuid4(),
         now=NOW,
@@ -71,9 +82,7 @@ def with_people(repair: Repair | None = None, *people: PersonRef) -> Repair:
     others in the order given."""
     repair = repair or opened()
     for person in sorted(people or (RESPONSIBLE, AFFECTED, FACILITATOR), key=_facilitator_first):
-        repair = domain.join(
-            repair, person, ROLES[person.person_id], actor=FACILITATOR, now=NOW
-        ).repair
+        repair = join(repair, person, ROLES[person.person_id], actor=FACILITATOR, now=NOW).repair
     return repair
 
 
@@ -96,7 +105,7 @@ def draft(**overrides: Any) -> CommitmentDraft:
 def proposed(repair: Repair | None = None, *drafts: CommitmentDraft) -> Repair:
     """Terms proposed (by the facilitator) and waiting for consent."""
     repair = repair or with_people()
-    return agreement.propose_agreement(
+    return propose_agreement(
         repair, actor=FACILITATOR, drafts=drafts or (draft(),), now=NOW, new_id=new_ids()
     ).repair
 
@@ -111,7 +120,7 @@ def consented(repair: Repair, *people: PersonRef) -> Decision:
     """Everyone named (default: responsible and affected) consents to the current version."""
     decision = Decision(repair)
     for person in people or (RESPONSIBLE, AFFECTED):
-        step = agreement.give_consent(
+        step = give_consent(
             decision.repair, participant=person, version=current_version(decision.repair), now=NOW
         )
         decision = Decision(step.repair, decision.events + step.events)
@@ -123,13 +132,13 @@ def reached(*drafts: CommitmentDraft) -> Repair:
     return consented(proposed(None, *drafts)).repair
 
 
-def only_commitment(repair: Repair) -> domain.Commitment:
+def only_commitment(repair: Repair) -> Commitment:
     assert repair.agreement is not None
     (commitment,) = repair.agreement.commitments
     return commitment
 
 
-def lapse(repair: Repair, commitment: domain.Commitment, **overrides: Any) -> CommitmentLapsedV1:
+def lapse(repair: Repair, commitment: Commitment, **overrides: Any) -> CommitmentLapsedV1:
     """What follow-up publishes when the commitment's date passed."""
     assert repair.agreement is not None
     fields: dict[str, Any] = {

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from bridgework.agreements.service import apply_incident_facts
 from bridgework.agreements.settings import AgreementsSettings
+from bridgework.agreements.use_cases.incidents import open_repairs_for_incidents
 from bridgework.common.clock import ManualClock
 from bridgework.common.contracts import (
     IncidentCategory,
@@ -45,7 +45,9 @@ async def apply(
     pool: Pool, settings: AgreementsSettings, clock: ManualClock, *facts: IncidentFacts
 ) -> int:
     async with pool.acquire() as connection, connection.transaction():
-        return await apply_incident_facts(connection, facts, clock=clock, settings=settings)
+        return await open_repairs_for_incidents(
+            connection=connection, facts=facts, clock=clock, settings=settings
+        )
 
 
 async def rows(connection: Connection, sql: str) -> list[dict[str, Any]]:

@@ -5,18 +5,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from uuid import UUID
 
-import pytest
-
-from bridgework.agreements import agreement
-from bridgework.agreements.domain import (
-    AgreementStatus,
-    CommitmentStatus,
-    ConflictError,
-    ForbiddenError,
-    InvalidError,
-    Repair,
-    UnknownError,
-)
+from bridgework.agreements.domain.agreement import AgreementStatus, CommitmentStatus
+from bridgework.agreements.domain.commitments import keep_commitment
+from bridgework.agreements.domain.followup_news import record_lapse
+from bridgework.agreements.domain.proposals import propose_release, propose_renegotiation
+from bridgework.agreements.domain.repair import Repair
 from bridgework.common.contracts import (
     AgreementProposedV1,
     CommitmentKeptV1,
@@ -25,6 +18,7 @@ from bridgework.common.contracts import (
     ConsentGivenV1,
     PersonRef,
 )
+from bridgework.common.errors import ErrorKind
 from tests.agreements_factories import (
     AFFECTED,
     FACILITATOR,
@@ -36,13 +30,14 @@ from tests.agreements_factories import (
     only_commitment,
     proposed,
     reached,
+    refusal,
 )
 
 DUE = NOW + timedelta(days=30)
 
 
 def kept(repair: Repair, commitment_id: UUID, *, at: timedelta) -> Repair:
-    return agreement.keep_commitment(
+    return keep_commitment(
         repair, actor=RESPONSIBLE, commitment_id=commitment_id, kept_at=NOW + at, now=NOW + at
     ).repair
 
@@ -54,7 +49,7 @@ def renegotiate(
     action: str | None = None,
     due_at: datetime | None = None,
 ) -> Repair:
-    return agreement.propose_renegotiation(
+    return propose_renegotiation(
         repair,
         actor=FACILITATOR,
         commitment_id=commitment_id,
@@ -69,7 +64,7 @@ def test_a_commitment_kept_by_its_due_date_is_kept_on_time() -> None:
     repair = reached()
     commitment = only_commitment(repair)
 
-    decision = agreement.keep_commitment(
+    decision = keep_commitment(
         repair, actor=RESPONSIBLE, commitment_id=commitment.commitment_id, kept_at=DUE, now=DUE
     )
 
@@ -95,13 +90,13 @@ def test_keeping_a_commitment_of_an_agreement_not_reached_is_a_conflict() -> Non
     assert repair.agreement.pending is not None
     commitment_id = repair.agreement.pending.commitments[0].commitment_id
 
-    with pytest.raises(ConflictError) as refused:
+    with refusal(ErrorKind.CONFLICT) as refused:
         kept(repair, commitment_id, at=timedelta(days=1))
     assert refused.value.code == "agreement_not_in_force"
 
 
 def test_keeping_an_unknown_commitment_is_unknown() -> None:
-    with pytest.raises(UnknownError):
+    with refusal(ErrorKind.NOT_FOUND):
         kept(reached(), UUID(int=404), at=timedelta(days=1))
 
 
@@ -110,7 +105,7 @@ def test_a_commitment_is_kept_once() -> None:
     commitment_id = only_commitment(repair).commitment_id
     repair = kept(repair, commitment_id, at=timedelta(days=1))
 
-    with pytest.raises(ConflictError) as refused:
+    with refusal(ErrorKind.CONFLICT) as refused:
         kept(repair, commitment_id, at=timedelta(days=2))
     assert refused.value.code == "commitment_kept"
 
@@ -118,8 +113,8 @@ def test_a_commitment_is_kept_once() -> None:
 def test_a_commitment_is_not_kept_in_the_future() -> None:
     repair = reached()
 
-    with pytest.raises(InvalidError) as refused:
-        agreement.keep_commitment(
+    with refusal(ErrorKind.INVALID) as refused:
+        keep_commitment(
             repair,
             actor=RESPONSIBLE,
             commitment_id=only_commitment(repair).commitment_id,
@@ -132,8 +127,8 @@ def test_a_commitment_is_not_kept_in_the_future() -> None:
 def test_only_participants_report_a_commitment_kept() -> None:
     repair = reached()
 
-    with pytest.raises(ForbiddenError):
-        agreement.keep_commitment(
+    with refusal(ErrorKind.FORBIDDEN):
+        keep_commitment(
             repair,
             actor=PersonRef(person_id="p-x-1", department="estates"),
             commitment_id=only_commitment(repair).commitment_id,
@@ -146,7 +141,7 @@ def test_follow_up_reports_a_commitment_lapsed() -> None:
     repair = reached()
     commitment = only_commitment(repair)
 
-    after = agreement.record_lapse(repair, lapse(repair, commitment))
+    after = record_lapse(repair, lapse(repair, commitment))
 
     lapsed = only_commitment(after)
     assert lapsed.status == CommitmentStatus.LAPSED
@@ -158,7 +153,7 @@ def test_a_lapse_of_terms_since_renegotiated_changes_nothing() -> None:
     repair = reached()
     commitment = only_commitment(repair)
 
-    after = agreement.record_lapse(repair, lapse(repair, commitment, terms_version=7))
+    after = record_lapse(repair, lapse(repair, commitment, terms_version=7))
 
     assert after == repair
 
@@ -168,13 +163,13 @@ def test_a_lapse_of_a_commitment_already_kept_changes_nothing() -> None:
     commitment = only_commitment(repair)
     repair = kept(repair, commitment.commitment_id, at=timedelta(days=1))
 
-    assert agreement.record_lapse(repair, lapse(repair, commitment)) == repair
+    assert record_lapse(repair, lapse(repair, commitment)) == repair
 
 
 def test_a_lapsed_commitment_may_still_be_kept_late() -> None:
     repair = reached()
     commitment = only_commitment(repair)
-    repair = agreement.record_lapse(repair, lapse(repair, commitment))
+    repair = record_lapse(repair, lapse(repair, commitment))
 
     after = kept(repair, commitment.commitment_id, at=timedelta(days=32))
 
@@ -186,7 +181,7 @@ def test_renegotiating_proposes_a_new_agreement_version_with_new_terms() -> None
     repair = reached()
     commitment = only_commitment(repair)
 
-    decision = agreement.propose_renegotiation(
+    decision = propose_renegotiation(
         repair,
         actor=FACILITATOR,
         commitment_id=commitment.commitment_id,
@@ -210,7 +205,7 @@ def test_renegotiating_proposes_a_new_agreement_version_with_new_terms() -> None
 def test_a_renegotiation_everyone_consents_to_is_announced_and_in_force() -> None:
     repair = reached()
     commitment = only_commitment(repair)
-    repair = agreement.record_lapse(repair, lapse(repair, commitment))
+    repair = record_lapse(repair, lapse(repair, commitment))
     repair = renegotiate(repair, commitment.commitment_id, due_at=DUE + timedelta(days=14))
 
     decision = consented(repair)
@@ -234,16 +229,16 @@ def test_a_renegotiation_must_change_something() -> None:
     repair = reached()
     commitment = only_commitment(repair)
 
-    with pytest.raises(InvalidError):
+    with refusal(ErrorKind.INVALID):
         renegotiate(repair, commitment.commitment_id)
-    with pytest.raises(InvalidError):
+    with refusal(ErrorKind.INVALID):
         renegotiate(repair, commitment.commitment_id, due_at=commitment.terms.due_at)
 
 
 def test_a_new_date_must_lie_in_the_future() -> None:
     repair = reached()
 
-    with pytest.raises(InvalidError) as refused:
+    with refusal(ErrorKind.INVALID) as refused:
         renegotiate(repair, only_commitment(repair).commitment_id, due_at=NOW - timedelta(days=1))
     assert refused.value.field == "due_at"
 
@@ -253,7 +248,7 @@ def test_a_kept_commitment_is_not_renegotiated() -> None:
     commitment_id = only_commitment(repair).commitment_id
     repair = kept(repair, commitment_id, at=timedelta(days=1))
 
-    with pytest.raises(ConflictError):
+    with refusal(ErrorKind.CONFLICT):
         renegotiate(repair, commitment_id, due_at=DUE + timedelta(days=1))
 
 
@@ -272,7 +267,7 @@ def test_releasing_by_everyones_consent_shows_the_reason() -> None:
     repair = reached(draft(), draft(action="Review the USB policy with Finance."))
     assert repair.agreement is not None
     first = repair.agreement.commitments[0]
-    repair = agreement.propose_release(
+    repair = propose_release(
         repair,
         actor=FACILITATOR,
         commitment_id=first.commitment_id,
@@ -301,7 +296,7 @@ def test_a_release_needs_the_affected_too() -> None:
     repair = reached(draft(), draft(action="Review the USB policy with Finance."))
     assert repair.agreement is not None
     first = repair.agreement.commitments[0]
-    repair = agreement.propose_release(
+    repair = propose_release(
         repair, actor=RESPONSIBLE, commitment_id=first.commitment_id, reason="Busy.", now=NOW
     ).repair
 
@@ -315,8 +310,8 @@ def test_a_release_needs_the_affected_too() -> None:
 def test_the_last_commitment_standing_is_not_released() -> None:
     repair = reached()
 
-    with pytest.raises(ConflictError) as refused:
-        agreement.propose_release(
+    with refusal(ErrorKind.CONFLICT) as refused:
+        propose_release(
             repair,
             actor=FACILITATOR,
             commitment_id=only_commitment(repair).commitment_id,

@@ -7,13 +7,13 @@ from uuid import UUID
 
 import pytest
 
-from bridgework.agreements import agreement, domain
-from bridgework.agreements.domain import (
-    AgreementStatus,
-    ConflictError,
-    ForbiddenError,
-    InvalidError,
-)
+from bridgework.agreements.domain.agreement import AgreementStatus
+from bridgework.agreements.domain.closing import close_repair
+from bridgework.agreements.domain.consent import decline_consent, give_consent
+from bridgework.agreements.domain.participants import join
+from bridgework.agreements.domain.proposals import propose_agreement
+from bridgework.agreements.domain.repair import CloseReason
+from bridgework.agreements.domain.response_mode import response_mode
 from bridgework.common.contracts import (
     AgreementProposedV1,
     AgreementReachedV1,
@@ -24,6 +24,7 @@ from bridgework.common.contracts import (
     RepairOutcome,
     ResponseMode,
 )
+from bridgework.common.errors import ErrorKind
 from tests.agreements_factories import (
     AFFECTED,
     FACILITATOR,
@@ -36,6 +37,7 @@ from tests.agreements_factories import (
     new_ids,
     opened,
     proposed,
+    refusal,
     with_people,
 )
 
@@ -43,7 +45,7 @@ from tests.agreements_factories import (
 def test_proposing_terms_asks_every_responsible_and_affected_participant() -> None:
     repair = with_people(None, RESPONSIBLE, AFFECTED, FACILITATOR, SUPPORTER)
 
-    decision = agreement.propose_agreement(
+    decision = propose_agreement(
         repair, actor=FACILITATOR, drafts=[draft()], now=NOW, new_id=new_ids()
     )
 
@@ -60,9 +62,9 @@ def test_proposing_terms_asks_every_responsible_and_affected_participant() -> No
 def test_the_agreement_is_reached_when_the_last_consent_arrives() -> None:
     repair = proposed()
 
-    first = agreement.give_consent(repair, participant=RESPONSIBLE, version=1, now=NOW)
+    first = give_consent(repair, participant=RESPONSIBLE, version=1, now=NOW)
     assert [type(e) for e in first.events] == [ConsentGivenV1]
-    last = agreement.give_consent(first.repair, participant=AFFECTED, version=1, now=NOW)
+    last = give_consent(first.repair, participant=AFFECTED, version=1, now=NOW)
 
     given, reached = last.events
     assert isinstance(given, ConsentGivenV1)
@@ -81,12 +83,12 @@ def test_agreement_needs_consent_of_the_affected() -> None:
 
     assert repair.agreement is not None
     assert repair.agreement.status == AgreementStatus.PROPOSED
-    assert domain.response_mode(repair, now=NOW) is None
+    assert response_mode(repair, now=NOW) is None
 
 
 def test_agreement_needs_consent_of_every_affected_participant() -> None:
     other_affected = PersonRef(person_id="p-fin-3", department="finance")
-    repair = domain.join(
+    repair = join(
         with_people(), other_affected, ParticipantRole.AFFECTED, actor=FACILITATOR, now=NOW
     ).repair
 
@@ -100,7 +102,7 @@ def test_agreement_needs_consent_of_every_affected_participant() -> None:
 def test_someone_affected_who_joins_after_the_proposal_must_consent_too() -> None:
     repair = proposed()
     late = PersonRef(person_id="p-fin-5", department="finance")
-    repair = domain.join(repair, late, ParticipantRole.AFFECTED, actor=FACILITATOR, now=NOW).repair
+    repair = join(repair, late, ParticipantRole.AFFECTED, actor=FACILITATOR, now=NOW).repair
 
     after = consented(repair, RESPONSIBLE, AFFECTED)
 
@@ -114,7 +116,7 @@ def test_someone_affected_who_joins_after_the_proposal_must_consent_too() -> Non
 def test_changing_the_terms_makes_a_new_version_and_asks_again() -> None:
     repair = consented(proposed(), RESPONSIBLE).repair
 
-    revised = agreement.propose_agreement(
+    revised = propose_agreement(
         repair,
         actor=FACILITATOR,
         drafts=[draft(action="Tell Finance two weeks ahead.")],
@@ -126,8 +128,8 @@ def test_changing_the_terms_makes_a_new_version_and_asks_again() -> None:
     assert revised.agreement is not None
     assert revised.agreement.pending is not None
     assert revised.agreement.pending.consents == ()
-    with pytest.raises(ConflictError) as stale:
-        agreement.give_consent(revised, participant=AFFECTED, version=1, now=NOW)
+    with refusal(ErrorKind.CONFLICT) as stale:
+        give_consent(revised, participant=AFFECTED, version=1, now=NOW)
     assert stale.value.code == "stale_version"
 
 
@@ -137,7 +139,7 @@ def test_a_revised_commitment_keeps_its_id_and_raises_its_terms_version_only_if_
     assert repair.agreement.pending is not None
     first, second = repair.agreement.pending.commitments
 
-    revised = agreement.propose_agreement(
+    revised = propose_agreement(
         repair,
         actor=FACILITATOR,
         drafts=[
@@ -162,8 +164,8 @@ def test_a_revised_commitment_keeps_its_id_and_raises_its_terms_version_only_if_
 
 
 def test_revising_a_commitment_that_was_not_proposed_is_refused() -> None:
-    with pytest.raises(InvalidError) as refused:
-        agreement.propose_agreement(
+    with refusal(ErrorKind.INVALID) as refused:
+        propose_agreement(
             proposed(),
             actor=FACILITATOR,
             drafts=[draft(commitment_id=UUID(int=999))],
@@ -176,7 +178,7 @@ def test_revising_a_commitment_that_was_not_proposed_is_refused() -> None:
 def test_declining_is_recorded_with_its_reason_and_blocks_the_agreement() -> None:
     repair = consented(proposed(), RESPONSIBLE).repair
 
-    declined = agreement.decline_consent(
+    declined = decline_consent(
         repair, participant=AFFECTED, version=1, reason="A week is not enough notice.", now=NOW
     )
 
@@ -189,11 +191,11 @@ def test_declining_is_recorded_with_its_reason_and_blocks_the_agreement() -> Non
 
 def test_a_participant_who_declined_may_change_their_mind() -> None:
     repair = consented(proposed(), RESPONSIBLE).repair
-    repair = agreement.decline_consent(
+    repair = decline_consent(
         repair, participant=AFFECTED, version=1, reason="Not yet.", now=NOW
     ).repair
 
-    after = agreement.give_consent(repair, participant=AFFECTED, version=1, now=NOW)
+    after = give_consent(repair, participant=AFFECTED, version=1, now=NOW)
 
     assert any(isinstance(e, AgreementReachedV1) for e in after.events)
 
@@ -201,7 +203,7 @@ def test_a_participant_who_declined_may_change_their_mind() -> None:
 def test_consenting_twice_changes_nothing() -> None:
     repair = consented(proposed(), RESPONSIBLE).repair
 
-    again = agreement.give_consent(repair, participant=RESPONSIBLE, version=1, now=NOW)
+    again = give_consent(repair, participant=RESPONSIBLE, version=1, now=NOW)
 
     assert again.events == ()
     assert again.repair == repair
@@ -211,37 +213,35 @@ def test_consenting_twice_changes_nothing() -> None:
 def test_supporters_and_facilitators_are_not_asked_for_consent(person: PersonRef) -> None:
     repair = proposed(with_people(None, RESPONSIBLE, AFFECTED, FACILITATOR, SUPPORTER))
 
-    with pytest.raises(ForbiddenError) as refused:
-        agreement.give_consent(repair, participant=person, version=1, now=NOW)
+    with refusal(ErrorKind.FORBIDDEN) as refused:
+        give_consent(repair, participant=person, version=1, now=NOW)
     assert refused.value.code == "consent_not_asked"
 
 
 def test_someone_outside_the_repair_cannot_consent() -> None:
     stranger = PersonRef(person_id="p-x-1", department="estates")
 
-    with pytest.raises(ForbiddenError):
-        agreement.give_consent(proposed(), participant=stranger, version=1, now=NOW)
+    with refusal(ErrorKind.FORBIDDEN):
+        give_consent(proposed(), participant=stranger, version=1, now=NOW)
 
 
 def test_consent_without_a_proposal_is_a_conflict() -> None:
-    with pytest.raises(ConflictError) as refused:
-        agreement.give_consent(with_people(), participant=AFFECTED, version=1, now=NOW)
+    with refusal(ErrorKind.CONFLICT) as refused:
+        give_consent(with_people(), participant=AFFECTED, version=1, now=NOW)
     assert refused.value.code == "no_proposal_pending"
 
 
 def test_terms_need_a_responsible_and_an_affected_participant() -> None:
     repair = with_people(None, RESPONSIBLE, FACILITATOR)
 
-    with pytest.raises(ConflictError) as refused:
-        agreement.propose_agreement(
-            repair, actor=FACILITATOR, drafts=[draft()], now=NOW, new_id=new_ids()
-        )
+    with refusal(ErrorKind.CONFLICT) as refused:
+        propose_agreement(repair, actor=FACILITATOR, drafts=[draft()], now=NOW, new_id=new_ids())
     assert refused.value.code == "consent_parties_missing"
 
 
 def test_only_participants_propose_terms() -> None:
-    with pytest.raises(ForbiddenError):
-        agreement.propose_agreement(
+    with refusal(ErrorKind.FORBIDDEN):
+        propose_agreement(
             with_people(),
             actor=PersonRef(person_id="p-x-1", department="estates"),
             drafts=[draft()],
@@ -254,12 +254,12 @@ def test_a_commitment_is_owned_by_a_participant_and_due_in_the_future() -> None:
     repair = with_people()
     outsider = PersonRef(person_id="p-x-1", department="estates")
 
-    with pytest.raises(InvalidError) as not_a_participant:
-        agreement.propose_agreement(
+    with refusal(ErrorKind.INVALID) as not_a_participant:
+        propose_agreement(
             repair, actor=FACILITATOR, drafts=[draft(owner=outsider)], now=NOW, new_id=new_ids()
         )
-    with pytest.raises(InvalidError) as in_the_past:
-        agreement.propose_agreement(
+    with refusal(ErrorKind.INVALID) as in_the_past:
+        propose_agreement(
             repair,
             actor=FACILITATOR,
             drafts=[draft(), draft(due_at=NOW - timedelta(days=1))],
@@ -274,27 +274,23 @@ def test_a_commitment_is_owned_by_a_participant_and_due_in_the_future() -> None:
 def test_terms_are_not_proposed_again_once_the_agreement_is_in_force() -> None:
     repair = consented(proposed()).repair
 
-    with pytest.raises(ConflictError) as refused:
-        agreement.propose_agreement(
-            repair, actor=FACILITATOR, drafts=[draft()], now=NOW, new_id=new_ids()
-        )
+    with refusal(ErrorKind.CONFLICT) as refused:
+        propose_agreement(repair, actor=FACILITATOR, drafts=[draft()], now=NOW, new_id=new_ids())
     assert refused.value.code == "agreement_in_force"
 
 
 def test_nothing_is_proposed_in_a_closed_repair() -> None:
-    repair = domain.close_repair(
+    repair = close_repair(
         with_people(),
         actor=FACILITATOR,
         outcome=RepairOutcome.UNREPAIRED,
-        reason_code=domain.CloseReason.PARTICIPANT_WITHDREW,
+        reason_code=CloseReason.PARTICIPANT_WITHDREW,
         reason=None,
         now=NOW,
     ).repair
 
-    with pytest.raises(ConflictError) as refused:
-        agreement.propose_agreement(
-            repair, actor=FACILITATOR, drafts=[draft()], now=NOW, new_id=new_ids()
-        )
+    with refusal(ErrorKind.CONFLICT) as refused:
+        propose_agreement(repair, actor=FACILITATOR, drafts=[draft()], now=NOW, new_id=new_ids())
     assert refused.value.code == "repair_closed"
 
 

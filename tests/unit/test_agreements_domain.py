@@ -7,7 +7,7 @@ from uuid import UUID, uuid4
 import pytest
 from pydantic import ValidationError
 
-from bridgework.agreements.domain import (
+from bridgework.agreements.domain.opening import (
     PriorRepair,
     SameMatterIndex,
     open_repair,

@@ -6,8 +6,10 @@ from dataclasses import replace
 
 import pytest
 
-from bridgework.agreements import domain
-from bridgework.agreements.domain import ConflictError, ForbiddenError, InvalidError
+from bridgework.agreements.domain.closing import close_repair
+from bridgework.agreements.domain.conversation import record_conversation
+from bridgework.agreements.domain.participants import join
+from bridgework.agreements.domain.repair import CloseReason, Participant
 from bridgework.common.contracts import (
     Answer,
     ConversationRecordedV1,
@@ -17,6 +19,7 @@ from bridgework.common.contracts import (
     Question,
     RepairOutcome,
 )
+from bridgework.common.errors import ErrorKind
 from tests.agreements_factories import (
     AFFECTED,
     FACILITATOR,
@@ -24,6 +27,7 @@ from tests.agreements_factories import (
     RESPONSIBLE,
     SUPPORTER,
     opened,
+    refusal,
     with_people,
 )
 
@@ -36,9 +40,7 @@ def answer(question: Question, text: str = "An honest answer.") -> Answer:
 
 
 def test_the_facilitator_taking_the_case_joins_first_themselves() -> None:
-    decision = domain.join(
-        opened(), FACILITATOR, ParticipantRole.FACILITATOR, actor=FACILITATOR, now=NOW
-    )
+    decision = join(opened(), FACILITATOR, ParticipantRole.FACILITATOR, actor=FACILITATOR, now=NOW)
 
     (event,) = decision.events
     assert isinstance(event, ParticipantJoinedV1)
@@ -48,7 +50,7 @@ def test_the_facilitator_taking_the_case_joins_first_themselves() -> None:
 
 
 def test_a_facilitator_of_the_repair_adds_a_person_in_a_role() -> None:
-    decision = domain.join(
+    decision = join(
         with_people(None, FACILITATOR),
         AFFECTED,
         ParticipantRole.AFFECTED,
@@ -64,13 +66,13 @@ def test_a_facilitator_of_the_repair_adds_a_person_in_a_role() -> None:
 
 
 def test_a_facilitator_of_the_repair_may_add_another_facilitator() -> None:
-    decision = domain.join(
+    decision = join(
         with_people(), CO_FACILITATOR, ParticipantRole.FACILITATOR, actor=FACILITATOR, now=NOW
     )
 
     assert len(decision.events) == 1
     # ... who may then add people too.
-    added = domain.join(
+    added = join(
         decision.repair, SUPPORTER, ParticipantRole.SUPPORTER, actor=CO_FACILITATOR, now=NOW
     )
     assert len(added.events) == 1
@@ -98,8 +100,8 @@ def test_a_facilitator_of_the_repair_may_add_another_facilitator() -> None:
 def test_before_any_facilitator_only_the_facilitator_joining_themselves_is_allowed(
     actor: PersonRef, person: PersonRef, role: ParticipantRole
 ) -> None:
-    with pytest.raises(ForbiddenError) as refused:
-        domain.join(opened(), person, role, actor=actor, now=NOW)
+    with refusal(ErrorKind.FORBIDDEN) as refused:
+        join(opened(), person, role, actor=actor, now=NOW)
 
     assert refused.value.code == "facilitator_first"
     assert "no facilitator yet" in refused.value.detail
@@ -125,8 +127,8 @@ def test_once_there_is_a_facilitator_only_a_facilitator_adds_people(
     repair = with_people(None, RESPONSIBLE, AFFECTED, FACILITATOR, SUPPORTER)
     newcomer = PersonRef(person_id="p-fin-4", department="finance")
 
-    with pytest.raises(ForbiddenError) as refused:
-        domain.join(repair, newcomer, ParticipantRole.AFFECTED, actor=actor, now=NOW)
+    with refusal(ErrorKind.FORBIDDEN) as refused:
+        join(repair, newcomer, ParticipantRole.AFFECTED, actor=actor, now=NOW)
 
     assert refused.value.code == "not_the_facilitator"
     assert why in refused.value.detail
@@ -136,16 +138,16 @@ def test_once_there_is_a_facilitator_only_a_facilitator_adds_people(
 def test_nobody_may_join_themselves_once_there_is_a_facilitator() -> None:
     repair = with_people(None, FACILITATOR)
 
-    with pytest.raises(ForbiddenError) as refused:
-        domain.join(repair, AFFECTED, ParticipantRole.AFFECTED, actor=AFFECTED, now=NOW)
+    with refusal(ErrorKind.FORBIDDEN) as refused:
+        join(repair, AFFECTED, ParticipantRole.AFFECTED, actor=AFFECTED, now=NOW)
     assert refused.value.code == "not_the_facilitator"
 
 
 def test_joining_again_in_the_same_role_changes_nothing() -> None:
     repair = with_people()
 
-    again = domain.join(repair, AFFECTED, ParticipantRole.AFFECTED, actor=FACILITATOR, now=NOW)
-    facilitator_again = domain.join(
+    again = join(repair, AFFECTED, ParticipantRole.AFFECTED, actor=FACILITATOR, now=NOW)
+    facilitator_again = join(
         repair, FACILITATOR, ParticipantRole.FACILITATOR, actor=FACILITATOR, now=NOW
     )
 
@@ -158,55 +160,51 @@ def test_joining_again_in_the_same_role_changes_nothing() -> None:
 def test_joining_again_is_refused_to_an_actor_who_may_not_add_that_person() -> None:
     repair = with_people()
 
-    with pytest.raises(ForbiddenError) as themselves:
-        domain.join(repair, AFFECTED, ParticipantRole.AFFECTED, actor=AFFECTED, now=NOW)
-    with pytest.raises(ForbiddenError) as outsider:
-        domain.join(repair, AFFECTED, ParticipantRole.AFFECTED, actor=OUTSIDER, now=NOW)
+    with refusal(ErrorKind.FORBIDDEN) as themselves:
+        join(repair, AFFECTED, ParticipantRole.AFFECTED, actor=AFFECTED, now=NOW)
+    with refusal(ErrorKind.FORBIDDEN) as outsider:
+        join(repair, AFFECTED, ParticipantRole.AFFECTED, actor=OUTSIDER, now=NOW)
 
     assert themselves.value.code == outsider.value.code == "not_the_facilitator"
 
 
 def test_a_repair_with_people_but_no_facilitator_takes_a_facilitator_next() -> None:
     # As stored before the rule: people joined, nobody facilitating yet.
-    repair = replace(
-        opened(), participants=(domain.Participant(AFFECTED, ParticipantRole.AFFECTED, NOW),)
-    )
+    repair = replace(opened(), participants=(Participant(AFFECTED, ParticipantRole.AFFECTED, NOW),))
 
-    with pytest.raises(ForbiddenError) as refused:
-        domain.join(repair, AFFECTED, ParticipantRole.AFFECTED, actor=AFFECTED, now=NOW)
-    taken = domain.join(
-        repair, FACILITATOR, ParticipantRole.FACILITATOR, actor=FACILITATOR, now=NOW
-    )
+    with refusal(ErrorKind.FORBIDDEN) as refused:
+        join(repair, AFFECTED, ParticipantRole.AFFECTED, actor=AFFECTED, now=NOW)
+    taken = join(repair, FACILITATOR, ParticipantRole.FACILITATOR, actor=FACILITATOR, now=NOW)
 
     assert refused.value.code == "facilitator_first"
     assert len(taken.events) == 1
 
 
 def test_a_person_takes_part_in_one_role_only() -> None:
-    with pytest.raises(ConflictError) as refused:
-        domain.join(with_people(), AFFECTED, ParticipantRole.SUPPORTER, actor=FACILITATOR, now=NOW)
+    with refusal(ErrorKind.CONFLICT) as refused:
+        join(with_people(), AFFECTED, ParticipantRole.SUPPORTER, actor=FACILITATOR, now=NOW)
     assert refused.value.code == "already_participant"
 
 
 def test_nobody_joins_a_closed_repair() -> None:
-    closed = domain.close_repair(
+    closed = close_repair(
         with_people(None, FACILITATOR),
         actor=FACILITATOR,
         outcome=RepairOutcome.UNREPAIRED,
-        reason_code=domain.CloseReason.NO_AGREEMENT,
+        reason_code=CloseReason.NO_AGREEMENT,
         reason=None,
         now=NOW,
     ).repair
 
-    with pytest.raises(ConflictError) as refused:
-        domain.join(closed, AFFECTED, ParticipantRole.AFFECTED, actor=FACILITATOR, now=NOW)
+    with refusal(ErrorKind.CONFLICT) as refused:
+        join(closed, AFFECTED, ParticipantRole.AFFECTED, actor=FACILITATOR, now=NOW)
     assert refused.value.code == "repair_closed"
 
 
 def test_the_responsible_answer_the_questions_of_the_responsible() -> None:
     answers = [answer(Question.WHAT_HAPPENED), answer(Question.THOUGHT_SINCE)]
 
-    decision = domain.record_conversation(
+    decision = record_conversation(
         with_people(), actor=RESPONSIBLE, participant=RESPONSIBLE, answers=answers, now=NOW
     )
 
@@ -219,7 +217,7 @@ def test_the_responsible_answer_the_questions_of_the_responsible() -> None:
 def test_the_affected_tell_their_own_account_of_the_impact() -> None:
     answers = [answer(Question.IMPACT_ON_YOU_AND_OTHERS), answer(Question.HARDEST_THING)]
 
-    decision = domain.record_conversation(
+    decision = record_conversation(
         with_people(), actor=AFFECTED, participant=AFFECTED, answers=answers, now=NOW
     )
 
@@ -229,8 +227,8 @@ def test_the_affected_tell_their_own_account_of_the_impact() -> None:
 
 
 def test_a_question_of_another_role_is_refused_naming_the_answer() -> None:
-    with pytest.raises(InvalidError) as refused:
-        domain.record_conversation(
+    with refusal(ErrorKind.INVALID) as refused:
+        record_conversation(
             with_people(),
             actor=AFFECTED,
             participant=AFFECTED,
@@ -241,8 +239,8 @@ def test_a_question_of_another_role_is_refused_naming_the_answer() -> None:
 
 
 def test_a_question_answered_twice_in_one_record_is_refused() -> None:
-    with pytest.raises(InvalidError):
-        domain.record_conversation(
+    with refusal(ErrorKind.INVALID):
+        record_conversation(
             with_people(),
             actor=AFFECTED,
             participant=AFFECTED,
@@ -254,7 +252,7 @@ def test_a_question_answered_twice_in_one_record_is_refused() -> None:
 def test_supporters_answer_the_questions_of_the_affected() -> None:
     repair = with_people(None, RESPONSIBLE, AFFECTED, FACILITATOR, SUPPORTER)
 
-    decision = domain.record_conversation(
+    decision = record_conversation(
         repair,
         actor=SUPPORTER,
         participant=SUPPORTER,
@@ -266,7 +264,7 @@ def test_supporters_answer_the_questions_of_the_affected() -> None:
 
 
 def test_a_facilitator_may_write_down_a_participants_answers() -> None:
-    decision = domain.record_conversation(
+    decision = record_conversation(
         with_people(),
         actor=FACILITATOR,
         participant=AFFECTED,
@@ -278,8 +276,8 @@ def test_a_facilitator_may_write_down_a_participants_answers() -> None:
 
 
 def test_one_participant_does_not_record_anothers_answers() -> None:
-    with pytest.raises(ForbiddenError):
-        domain.record_conversation(
+    with refusal(ErrorKind.FORBIDDEN):
+        record_conversation(
             with_people(),
             actor=RESPONSIBLE,
             participant=AFFECTED,
@@ -289,8 +287,8 @@ def test_one_participant_does_not_record_anothers_answers() -> None:
 
 
 def test_answers_of_someone_outside_the_repair_are_refused() -> None:
-    with pytest.raises(InvalidError) as refused:
-        domain.record_conversation(
+    with refusal(ErrorKind.INVALID) as refused:
+        record_conversation(
             with_people(),
             actor=FACILITATOR,
             participant=PersonRef(person_id="p-x-1", department="estates"),
@@ -301,8 +299,8 @@ def test_answers_of_someone_outside_the_repair_are_refused() -> None:
 
 
 def test_facilitators_answer_no_restorative_questions() -> None:
-    with pytest.raises(InvalidError):
-        domain.record_conversation(
+    with refusal(ErrorKind.INVALID):
+        record_conversation(
             with_people(),
             actor=FACILITATOR,
             participant=FACILITATOR,

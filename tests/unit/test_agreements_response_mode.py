@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
-
-from bridgework.agreements import agreement, domain
-from bridgework.agreements.domain import AgreementStatus, ConflictError, Repair
+from bridgework.agreements.domain.agreement import AgreementStatus, CommitmentDraft
+from bridgework.agreements.domain.closing import close_repair
+from bridgework.agreements.domain.imposition import impose_outcome
+from bridgework.agreements.domain.repair import CloseReason, Decision, Repair
+from bridgework.agreements.domain.response_mode import recorded_mode, response_mode
 from bridgework.common.contracts import OutcomeImposedV1, RepairOutcome, ResponseMode
+from bridgework.common.errors import ErrorKind
 from tests.agreements_factories import (
     AFFECTED,
     AUTHORITY,
@@ -21,14 +23,15 @@ from tests.agreements_factories import (
     opened,
     proposed,
     reached,
+    refusal,
     with_people,
 )
 
 DUE_BY = NOW + timedelta(days=14)
 
 
-def impose(repair: Repair, *drafts: domain.CommitmentDraft) -> domain.Decision:
-    return agreement.impose_outcome(
+def impose(repair: Repair, *drafts: CommitmentDraft) -> Decision:
+    return impose_outcome(
         repair,
         decided_by=AUTHORITY,
         reason="The board decided.",
@@ -39,25 +42,25 @@ def impose(repair: Repair, *drafts: domain.CommitmentDraft) -> domain.Decision:
 
 
 def test_a_repair_without_an_agreement_has_no_mode_while_the_window_is_open() -> None:
-    assert domain.response_mode(opened(), now=DUE_BY - timedelta(seconds=1)) is None
+    assert response_mode(opened(), now=DUE_BY - timedelta(seconds=1)) is None
 
 
 def test_no_agreement_by_the_due_date_is_neglect() -> None:
-    assert domain.response_mode(opened(), now=DUE_BY) == ResponseMode.NOT
+    assert response_mode(opened(), now=DUE_BY) == ResponseMode.NOT
 
 
 def test_terms_only_proposed_by_the_due_date_are_still_neglect() -> None:
-    assert domain.response_mode(proposed(), now=DUE_BY) == ResponseMode.NOT
+    assert response_mode(proposed(), now=DUE_BY) == ResponseMode.NOT
 
 
 def test_an_agreement_by_everyones_consent_is_with() -> None:
-    assert domain.response_mode(reached(), now=DUE_BY + timedelta(days=100)) == ResponseMode.WITH
+    assert response_mode(reached(), now=DUE_BY + timedelta(days=100)) == ResponseMode.WITH
 
 
 def test_an_agreement_reached_after_the_window_still_counts_as_with() -> None:
     late = consented(proposed()).repair
 
-    assert domain.response_mode(late, now=DUE_BY + timedelta(days=3)) == ResponseMode.WITH
+    assert response_mode(late, now=DUE_BY + timedelta(days=3)) == ResponseMode.WITH
 
 
 def test_new_terms_decided_by_an_authority_are_to() -> None:
@@ -68,7 +71,7 @@ def test_new_terms_decided_by_an_authority_are_to() -> None:
     assert event.response_mode == ResponseMode.TO
     assert event.decided_by == AUTHORITY
     assert len(event.commitments) == 1
-    assert domain.response_mode(decision.repair, now=NOW) == ResponseMode.TO
+    assert response_mode(decision.repair, now=NOW) == ResponseMode.TO
     assert decision.repair.agreement is not None
     assert decision.repair.agreement.status == AgreementStatus.IMPOSED
 
@@ -76,7 +79,7 @@ def test_new_terms_decided_by_an_authority_are_to() -> None:
 def test_imposing_a_proposal_the_responsible_did_not_consent_to_is_to() -> None:
     repair = consented(proposed(), AFFECTED).repair
 
-    assert domain.response_mode(impose(repair).repair, now=NOW) == ResponseMode.TO
+    assert response_mode(impose(repair).repair, now=NOW) == ResponseMode.TO
 
 
 def test_imposing_a_proposal_without_the_affecteds_consent_is_for() -> None:
@@ -101,19 +104,19 @@ def test_an_imposed_outcome_without_commitments_is_to() -> None:
 
 
 def test_an_outcome_is_not_imposed_over_an_agreement_in_force() -> None:
-    with pytest.raises(ConflictError):
+    with refusal(ErrorKind.CONFLICT):
         impose(reached())
 
 
 def test_the_closing_mode_is_the_repairs_mode_from_then_on() -> None:
-    closed = domain.close_repair(
+    closed = close_repair(
         with_people(),
         actor=FACILITATOR,
         outcome=RepairOutcome.UNREPAIRED,
-        reason_code=domain.CloseReason.NO_AGREEMENT,
+        reason_code=CloseReason.NO_AGREEMENT,
         reason=None,
         now=NOW,
     ).repair
 
-    assert domain.response_mode(closed, now=NOW) == ResponseMode.NOT
-    assert domain.recorded_mode(closed) == ResponseMode.NOT
+    assert response_mode(closed, now=NOW) == ResponseMode.NOT
+    assert recorded_mode(closed) == ResponseMode.NOT

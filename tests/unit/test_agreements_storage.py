@@ -5,8 +5,13 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-from bridgework.agreements import agreement, domain, repository
-from bridgework.agreements.domain import Repair
+from bridgework.agreements.domain.closing import close_repair
+from bridgework.agreements.domain.consent import decline_consent, give_consent
+from bridgework.agreements.domain.followup_news import record_check_in, record_lapse
+from bridgework.agreements.domain.imposition import impose_outcome
+from bridgework.agreements.domain.proposals import propose_renegotiation
+from bridgework.agreements.domain.repair import CloseReason, Repair
+from bridgework.agreements.repository.repairs import repair_from_row, workflow_document
 from bridgework.common.contracts import RepairOutcome
 from tests.agreements_factories import (
     AFFECTED,
@@ -25,7 +30,7 @@ from tests.agreements_factories import (
 
 def stored_and_loaded(repair: Repair) -> Repair:
     # Through JSON text, as Postgres's jsonb would hand it back.
-    document = json.loads(json.dumps(repository.workflow_document(repair)))
+    document = json.loads(json.dumps(workflow_document(repair)))
     row = {
         "repair_id": repair.repair_id,
         "incident_ids": list(repair.incident_ids),
@@ -38,14 +43,14 @@ def stored_and_loaded(repair: Repair) -> Repair:
         "recurrence_of": list(repair.recurrence_of),
         "workflow": document,
     }
-    return repository.repair_from_row(row)
+    return repair_from_row(row)
 
 
 def test_a_repair_with_its_whole_history_round_trips() -> None:
     repair = reached()
     commitment = only_commitment(repair)
-    repair = agreement.record_lapse(repair, lapse(repair, commitment))
-    repair = agreement.propose_renegotiation(
+    repair = record_lapse(repair, lapse(repair, commitment))
+    repair = propose_renegotiation(
         repair,
         actor=FACILITATOR,
         commitment_id=commitment.commitment_id,
@@ -54,17 +59,17 @@ def test_a_repair_with_its_whole_history_round_trips() -> None:
         reason="Audit season.",
         now=NOW,
     ).repair
-    repair = agreement.decline_consent(
+    repair = decline_consent(
         repair, participant=AFFECTED, version=2, reason="Too late for us.", now=NOW
     ).repair
-    repair = agreement.give_consent(repair, participant=RESPONSIBLE, version=2, now=NOW).repair
-    repair = domain.record_check_in(repair, check_in(repair.repair_id))
+    repair = give_consent(repair, participant=RESPONSIBLE, version=2, now=NOW).repair
+    repair = record_check_in(repair, check_in(repair.repair_id))
 
     assert stored_and_loaded(repair) == repair
 
 
 def test_an_imposed_and_closed_repair_round_trips() -> None:
-    repair = agreement.impose_outcome(
+    repair = impose_outcome(
         with_people(),
         decided_by=FACILITATOR,
         reason="Decided.",
@@ -72,11 +77,11 @@ def test_an_imposed_and_closed_repair_round_trips() -> None:
         now=NOW,
         new_id=new_ids(),
     ).repair
-    repair = domain.close_repair(
+    repair = close_repair(
         repair,
         actor=FACILITATOR,
         outcome=RepairOutcome.RETURNED_TO_FORMAL_PROCESS,
-        reason_code=domain.CloseReason.UNSAFE_TO_CONTINUE,
+        reason_code=CloseReason.UNSAFE_TO_CONTINUE,
         reason=None,
         now=NOW,
     ).repair

@@ -1,4 +1,4 @@
-"""Agreements' composition root: the one place that wires settings, clock and adapters."""
+"""Agreements' composition root: the one place that wires settings, clock, routes and subscribers."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from functools import partial
 
 from fastapi import FastAPI
 
-from bridgework.agreements import api, handlers
+from bridgework.agreements.entrypoints import events, http_agreement, http_closing, http_repairs
 from bridgework.agreements.settings import AgreementsSettings
 from bridgework.common.clock import Clock, SystemClock
 from bridgework.common.service_app import create_service_app
@@ -16,7 +16,9 @@ def create_app(settings: AgreementsSettings | None = None, clock: Clock | None =
     """The agreements service as an ASGI app; its consumers start with its lifespan."""
     settings = settings or AgreementsSettings()
     clock = clock or SystemClock()
-    app = create_service_app(
+    # Routes read settings and clock from app.state (entrypoints/dependencies.py), put there
+    # by common's create_service_app; common also answers every DomainError.
+    return create_service_app(
         settings,
         clock=clock,
         title="Bridgework agreements",
@@ -26,9 +28,7 @@ def create_app(settings: AgreementsSettings | None = None, clock: Clock | None =
             " network (the GraphQL gateway authenticates people); every change names its actor."
         ),
         migrations_package="bridgework.agreements",
-        routers=[api.router],
-        subscriptions=partial(handlers.subscribe_all, settings=settings, clock=clock),
+        routers=[http_repairs.router, http_agreement.router, http_closing.router],
+        subscriptions=partial(events.subscribe_all, settings=settings, clock=clock),
         publishes=["repairs"],
     )
-    api.install_domain_errors(app)
-    return app

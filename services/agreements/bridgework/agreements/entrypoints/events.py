@@ -1,13 +1,16 @@
-"""Agreements' event subscribers: incidents (to open repairs) and follow-up's news."""
+"""Agreements' Kafka subscribers: incidents (to open repairs) and follow-up's news, each
+common's batch consumer over one use case."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 
 from faststream.kafka import KafkaBroker
 
-from bridgework.agreements.service import apply_followup_facts, apply_incident_facts
 from bridgework.agreements.settings import AgreementsSettings
+from bridgework.agreements.use_cases.followup_news import record_followup_news
+from bridgework.agreements.use_cases.incidents import open_repairs_for_incidents
 from bridgework.common.clock import Clock
 from bridgework.common.consumer import BatchConsumer, subscribe
 from bridgework.common.contracts import (
@@ -20,22 +23,30 @@ from bridgework.common.events import Event
 from bridgework.common.postgres import Connection, Pool
 
 
+async def on_incident_facts(
+    connection: Connection,
+    events: Sequence[Event[Contract]],
+    *,
+    settings: AgreementsSettings,
+    clock: Clock,
+) -> None:
+    """IncidentReported and IncidentUpdated both carry the incident's whole facts."""
+    facts = [e.data for e in events if isinstance(e.data, IncidentFacts)]
+    await open_repairs_for_incidents(
+        connection=connection, facts=facts, clock=clock, settings=settings
+    )
+
+
+async def on_followup_news(connection: Connection, events: Sequence[Event[Contract]]) -> None:
+    """CommitmentLapsed and CheckInRecorded; follow-up's other events are not agreements' business."""
+    news = [e.data for e in events if isinstance(e.data, CommitmentLapsedV1 | CheckInRecordedV1)]
+    await record_followup_news(connection=connection, news=news)
+
+
 def subscribe_all(
     broker: KafkaBroker, pool: Pool, *, settings: AgreementsSettings, clock: Clock
 ) -> None:
     """Register every subscriber of the agreements service."""
-
-    async def on_incident_events(connection: Connection, events: Sequence[Event[Contract]]) -> None:
-        # IncidentReported and IncidentUpdated both carry the incident's whole facts.
-        facts = [e.data for e in events if isinstance(e.data, IncidentFacts)]
-        await apply_incident_facts(connection, facts, clock=clock, settings=settings)
-
-    async def on_followup_events(connection: Connection, events: Sequence[Event[Contract]]) -> None:
-        news = [
-            e.data for e in events if isinstance(e.data, CommitmentLapsedV1 | CheckInRecordedV1)
-        ]
-        await apply_followup_facts(connection, news, settings=settings)
-
     # One consumer group per topic, so a rebalance of one never pauses the other.
     group_id = f"{settings.topic_namespace}.agreements"
     subscribe(
@@ -46,7 +57,7 @@ def subscribe_all(
             name="agreements.incidents",
             pool=pool,
             broker=broker,
-            apply=on_incident_events,
+            apply=partial(on_incident_facts, settings=settings, clock=clock),
             max_attempts=settings.consumer_max_attempts,
         ),
         batch_size=settings.consumer_batch_size,
@@ -63,7 +74,7 @@ def subscribe_all(
             name="agreements.followups",
             pool=pool,
             broker=broker,
-            apply=on_followup_events,
+            apply=on_followup_news,
             max_attempts=settings.consumer_max_attempts,
         ),
         batch_size=settings.consumer_batch_size,

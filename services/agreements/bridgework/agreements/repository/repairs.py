@@ -1,8 +1,5 @@
-"""Agreements' SQL: repairs stored whole (opening facts in columns, the workflow as jsonb),
-their incidents, relationships and the confidential conversation.
-
-Writes take lists, so a consumer's batch is one statement per table, not one per event.
-"""
+"""Repairs stored whole: the opening facts in columns, what happened since as one jsonb
+document (`repairs.workflow`), and the department pairs recurrence looks up."""
 
 from __future__ import annotations
 
@@ -14,24 +11,18 @@ from uuid import UUID
 
 from pydantic import TypeAdapter
 
-from bridgework.agreements.domain import (
-    Agreement,
+from bridgework.agreements.domain.agreement import Agreement
+from bridgework.agreements.domain.opening import PriorRepair, relationship
+from bridgework.agreements.domain.repair import (
     CheckIn,
     Closure,
     Participant,
-    PriorRepair,
     Repair,
     RepairStatus,
-    recorded_mode,
-    relationship,
+    RepairSummary,
 )
-from bridgework.common.contracts import (
-    ConversationRecordedV1,
-    IncidentCategory,
-    IncidentFacts,
-    IncidentUpdatedV1,
-    RelationshipPair,
-)
+from bridgework.agreements.domain.response_mode import recorded_mode
+from bridgework.common.contracts import IncidentCategory, RelationshipPair, ResponseMode
 from bridgework.common.postgres import Connection
 
 
@@ -98,109 +89,14 @@ _REPAIR_COLUMNS = """
 """
 
 
-# --- incidents ----------------------------------------------------------------------------------
-
-
-async def insert_new_incidents(
-    connection: Connection, incidents: Sequence[IncidentFacts]
-) -> set[UUID]:
-    """Store incidents not known yet; return the ids that were new."""
-    if not incidents:
-        return set()
-    # Bodies travel as JSON text (pydantic writes it in one step; Postgres makes it jsonb);
-    # enum members are str, so they travel as they are.
-    rows = await connection.fetch(
-        "INSERT INTO incidents"
-        " (incident_id, department, category, severity, occurred_at, reported_at, body, revision)"
-        " SELECT u.incident_id, u.department, u.category, u.severity, u.occurred_at,"
-        "        u.reported_at, u.body::jsonb, u.revision"
-        " FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::timestamptz[],"
-        "             $6::timestamptz[], $7::text[], $8::int[])"
-        "   AS u(incident_id, department, category, severity, occurred_at, reported_at, body,"
-        "        revision)"
-        " ON CONFLICT (incident_id) DO NOTHING RETURNING incident_id",
-        [i.incident_id for i in incidents],
-        [i.department for i in incidents],
-        [i.category for i in incidents],
-        [i.severity for i in incidents],
-        [i.occurred_at for i in incidents],
-        [i.reported_at for i in incidents],
-        [i.model_dump_json() for i in incidents],
-        [_revision(i) for i in incidents],
-    )
-    return {row["incident_id"] for row in rows}
-
-
-def _revision(incident: IncidentFacts) -> int:
-    return incident.revision if isinstance(incident, IncidentUpdatedV1) else 1
-
-
-async def refresh_incidents(connection: Connection, updates: Sequence[IncidentUpdatedV1]) -> int:
-    """Replace the copies of updated incidents with their newer revision; older news is ignored."""
-    newest: dict[UUID, IncidentUpdatedV1] = {}
-    for update in updates:
-        known = newest.get(update.incident_id)
-        if known is None or update.revision > known.revision:
-            newest[update.incident_id] = update
-    if not newest:
-        return 0
-    latest = list(newest.values())
-    result: str = await connection.execute(
-        "UPDATE incidents i SET department = u.department, category = u.category,"
-        " severity = u.severity, occurred_at = u.occurred_at, body = u.body::jsonb,"
-        " revision = u.revision"
-        " FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::timestamptz[],"
-        "             $6::text[], $7::int[])"
-        "   AS u(incident_id, department, category, severity, occurred_at, body, revision)"
-        " WHERE i.incident_id = u.incident_id AND i.revision < u.revision",
-        [u.incident_id for u in latest],
-        [u.department for u in latest],
-        [u.category.value for u in latest],
-        [u.severity.value for u in latest],
-        [u.occurred_at for u in latest],
-        [u.model_dump_json() for u in latest],
-        [u.revision for u in latest],
-    )
-    return int(result.split()[-1])
-
-
-async def incidents_of(connection: Connection, repair_id: UUID) -> list[dict[str, Any]]:
-    """The stored facts (latest revision) of a repair's incidents, oldest first."""
-    rows = await connection.fetch(
-        "SELECT i.body FROM repair_incidents ri JOIN incidents i USING (incident_id)"
-        " WHERE ri.repair_id = $1 ORDER BY i.reported_at, i.incident_id",
-        repair_id,
-    )
-    return [dict(row["body"]) for row in rows]
-
-
-async def find_repair_of_incident(connection: Connection, incident_id: UUID) -> UUID | None:
-    found: UUID | None = await connection.fetchval(
-        "SELECT repair_id FROM repair_incidents WHERE incident_id = $1", incident_id
-    )
-    return found
-
-
-async def move_incident(connection: Connection, incident_id: UUID, *, to_repair: UUID) -> None:
-    """An incident now belongs to another repair (it was linked there)."""
-    await connection.execute(
-        "UPDATE repair_incidents SET repair_id = $2 WHERE incident_id = $1", incident_id, to_repair
-    )
-
-
-# --- repairs ------------------------------------------------------------------------------------
-
-
 async def insert_repairs(connection: Connection, repairs: Sequence[Repair]) -> None:
     """Store newly opened repairs with their incidents and relationships (nothing has happened
     in them yet: their workflow starts as the column's empty default), in one statement."""
     if not repairs:
         return
     assert not any(r.participants or r.agreement or r.check_ins or r.closure for r in repairs)
-    # One statement for the three tables: executing one per repair (executemany) cost Postgres
-    # more than the rows themselves. A repair's two lists travel as comma-joined text (slugs
-    # and uuids hold no comma; '' reads back as the empty array); enum members are str, so
-    # they travel as they are.
+    # One statement for three tables (why: docs/agreements.md). Lists travel comma-joined:
+    # slugs and uuids hold no comma, and '' reads back as the empty array.
     incidents = [(r.repair_id, i) for r in repairs for i in r.incident_ids]
     pairs = [(r, pair) for r in repairs for pair in r.relationships]
     await connection.execute(
@@ -275,25 +171,11 @@ def _mode_value(repair: Repair) -> str | None:
 
 
 async def get_repair(connection: Connection, repair_id: UUID) -> Repair | None:
+    """One repair as it stands, None if there is none with this id."""
     row = await connection.fetchrow(
         f"SELECT {_REPAIR_COLUMNS} FROM repairs r WHERE r.repair_id = $1", repair_id
     )
     return repair_from_row(row) if row else None
-
-
-@dataclass(frozen=True)
-class RepairSummary:
-    """A repair as lists show it."""
-
-    repair_id: UUID
-    status: str
-    category: str
-    opened_at: datetime
-    agreement_due_by: datetime
-    departments: list[str]
-    incident_ids: list[UUID]
-    recorded_mode: str | None
-    merged_into: UUID | None
 
 
 async def list_repairs(
@@ -302,7 +184,7 @@ async def list_repairs(
     limit: int,
     before: datetime | None,
     before_id: UUID | None,
-    status: str | None,
+    status: RepairStatus | None,
 ) -> list[RepairSummary]:
     """Newest first; `before` (and `before_id` for repairs opened at the same instant) pages."""
     rows = await connection.fetch(
@@ -319,9 +201,22 @@ async def list_repairs(
         limit,
         before,
         before_id,
-        status,
+        status.value if status else None,
     )
-    return [RepairSummary(**dict(row)) for row in rows]
+    return [
+        RepairSummary(
+            repair_id=row["repair_id"],
+            status=RepairStatus(row["status"]),
+            category=IncidentCategory(row["category"]),
+            opened_at=row["opened_at"],
+            agreement_due_by=row["agreement_due_by"],
+            departments=row["departments"],
+            incident_ids=row["incident_ids"],
+            recorded_mode=ResponseMode(row["recorded_mode"]) if row["recorded_mode"] else None,
+            merged_into=row["merged_into"],
+        )
+        for row in rows
+    ]
 
 
 async def recurrence_candidates(
@@ -362,49 +257,3 @@ async def recurrence_candidates(
         )
         for row in rows
     ]
-
-
-# --- the conversation -------------------------------------------------------------------------
-
-
-async def insert_conversation(
-    connection: Connection, records: Sequence[ConversationRecordedV1], *, recorded_by: str
-) -> None:
-    """Keep participants' answers (confidential: read only through `conversation_of`)."""
-    await connection.executemany(
-        "INSERT INTO conversation_records"
-        " (repair_id, person_id, department, role, answers, recorded_by, recorded_at)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        [
-            (
-                r.repair_id,
-                r.participant.person_id,
-                r.participant.department,
-                r.role.value,
-                [a.model_dump(mode="json") for a in r.answers],
-                recorded_by,
-                r.recorded_at,
-            )
-            for r in records
-        ],
-    )
-
-
-@dataclass(frozen=True)
-class ConversationRecord:
-    person_id: str
-    department: str
-    role: str
-    answers: list[dict[str, str]]
-    recorded_by: str
-    recorded_at: datetime
-
-
-async def conversation_of(connection: Connection, repair_id: UUID) -> list[ConversationRecord]:
-    """Every record of a repair's conversation, oldest first."""
-    rows = await connection.fetch(
-        "SELECT person_id, department, role, answers, recorded_by, recorded_at"
-        " FROM conversation_records WHERE repair_id = $1 ORDER BY record_id",
-        repair_id,
-    )
-    return [ConversationRecord(**dict(row)) for row in rows]

@@ -1,0 +1,82 @@
+"""Linking a further incident about the same harm, and closing a repair."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from bridgework.agreements.domain import closing
+from bridgework.agreements.domain.repair import CloseReason
+from bridgework.agreements.repository import incidents as incident_rows
+from bridgework.agreements.settings import AgreementsSettings
+from bridgework.agreements.use_cases.repair_changes import (
+    RepairDetails,
+    change_repair,
+    locked_repairs,
+    require_repair,
+    store_decisions,
+)
+from bridgework.common.clock import Clock
+from bridgework.common.contracts import PersonRef, RepairOutcome
+from bridgework.common.errors import DomainError, ErrorKind
+from bridgework.common.postgres import Pool
+
+
+async def link_incident(
+    *,
+    pool: Pool,
+    clock: Clock,
+    settings: AgreementsSettings,
+    repair_id: UUID,
+    incident_id: UUID,
+    actor: PersonRef,
+) -> RepairDetails:
+    """A further incident about the same harm joins the repair; its own untouched repair merges."""
+    now = clock.now()
+    async with pool.acquire() as connection:
+        holder = await incident_rows.find_repair_of_incident(connection, incident_id)
+    if holder is None:
+        raise DomainError(
+            "unknown_incident",
+            f"no incident {incident_id} has been reported",
+            kind=ErrorKind.NOT_FOUND,
+        )
+    async with locked_repairs(pool, [repair_id, holder]) as (connection, repairs):
+        target = require_repair(repairs, repair_id)
+        if await incident_rows.find_repair_of_incident(connection, incident_id) != holder:
+            raise DomainError(
+                "concurrent_change",
+                "the incident moved while linking; try again",
+                kind=ErrorKind.CONFLICT,
+            )
+        linking = closing.link_incident(
+            target, actor=actor, incident_id=incident_id, incident_repair=repairs[holder], now=now
+        )
+        if linking.merged is not None:
+            await incident_rows.move_incident(connection, incident_id, to_repair=repair_id)
+        await store_decisions(connection, settings, linking.decisions, now=now)
+        incidents = await incident_rows.incidents_of(connection, repair_id)
+    return RepairDetails(linking.linked.repair, incidents)
+
+
+async def close_repair(
+    *,
+    pool: Pool,
+    clock: Clock,
+    settings: AgreementsSettings,
+    repair_id: UUID,
+    actor: PersonRef,
+    outcome: RepairOutcome,
+    reason_code: CloseReason | None,
+    reason: str | None,
+) -> RepairDetails:
+    """A facilitator closes the repair: repaired, unrepaired or returned to the formal process."""
+    change = await change_repair(
+        pool=pool,
+        clock=clock,
+        settings=settings,
+        repair_id=repair_id,
+        decide=lambda repair, now: closing.close_repair(
+            repair, actor=actor, outcome=outcome, reason_code=reason_code, reason=reason, now=now
+        ),
+    )
+    return change.details

@@ -1,0 +1,89 @@
+"""People in a repair: adding a participant (the facilitator taking the case first), and
+recording a participant's answers in the confidential conversation."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from uuid import UUID
+
+from bridgework.agreements.domain import conversation, participants
+from bridgework.agreements.domain.conversation import ConversationRecord
+from bridgework.agreements.repository import conversation as conversation_rows
+from bridgework.agreements.settings import AgreementsSettings
+from bridgework.agreements.use_cases.repair_changes import (
+    RepairDetails,
+    change_repair,
+    locked_repairs,
+    require_repair,
+    store_decisions,
+)
+from bridgework.common.clock import Clock
+from bridgework.common.contracts import Answer, ConversationRecordedV1, ParticipantRole, PersonRef
+from bridgework.common.postgres import Pool
+
+
+@dataclass(frozen=True)
+class ParticipantAdded:
+    """The repair after adding someone, and whether they joined now (not already there)."""
+
+    details: RepairDetails
+    joined: bool
+
+
+async def add_participant(
+    *,
+    pool: Pool,
+    clock: Clock,
+    settings: AgreementsSettings,
+    repair_id: UUID,
+    actor: PersonRef,
+    participant: PersonRef,
+    role: ParticipantRole,
+) -> ParticipantAdded:
+    """The actor adds a person in a role (a facilitator taking the case adds themselves first)."""
+    change = await change_repair(
+        pool=pool,
+        clock=clock,
+        settings=settings,
+        repair_id=repair_id,
+        decide=lambda repair, now: participants.join(
+            repair, participant, role, actor=actor, now=now
+        ),
+    )
+    return ParticipantAdded(details=change.details, joined=change.changed)
+
+
+async def record_answers(
+    *,
+    pool: Pool,
+    clock: Clock,
+    settings: AgreementsSettings,
+    repair_id: UUID,
+    actor: PersonRef,
+    participant: PersonRef,
+    answers: Sequence[Answer],
+) -> ConversationRecord:
+    """Record a participant's answers: the confidential rows and their event, together."""
+    now = clock.now()
+    async with locked_repairs(pool, [repair_id]) as (connection, repairs):
+        decision = conversation.record_conversation(
+            require_repair(repairs, repair_id),
+            actor=actor,
+            participant=participant,
+            answers=answers,
+            now=now,
+        )
+        records = [e for e in decision.events if isinstance(e, ConversationRecordedV1)]
+        await conversation_rows.insert_conversation(
+            connection, records, recorded_by=actor.person_id
+        )
+        await store_decisions(connection, settings, [decision], now=now)
+    (recorded,) = records
+    return ConversationRecord(
+        participant=recorded.participant,
+        role=recorded.role,
+        answers=tuple(recorded.answers),
+        recorded_by=actor.person_id,
+        recorded_at=recorded.recorded_at,
+    )

@@ -1,0 +1,75 @@
+"""Reading repairs: one with its incidents, the one of an incident, a page of summaries, and
+the confidential conversation for one of the repair's participants."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+from bridgework.agreements.domain import conversation
+from bridgework.agreements.domain.conversation import ConversationRecord
+from bridgework.agreements.domain.repair import RepairStatus, RepairSummary, unknown_repair
+from bridgework.agreements.repository import conversation as conversation_rows
+from bridgework.agreements.repository import incidents as incident_rows
+from bridgework.agreements.repository import repairs as repair_rows
+from bridgework.agreements.use_cases.repair_changes import RepairDetails
+from bridgework.common.errors import DomainError, ErrorKind
+from bridgework.common.postgres import Pool
+
+
+@dataclass(frozen=True)
+class Conversation:
+    """A repair's conversation, oldest record first."""
+
+    repair_id: UUID
+    records: list[ConversationRecord]
+
+
+async def repair_details(*, pool: Pool, repair_id: UUID) -> RepairDetails:
+    """One repair as it stands, with its incidents."""
+    async with pool.acquire() as connection:
+        repair = await repair_rows.get_repair(connection, repair_id)
+        if repair is None:
+            raise unknown_repair(repair_id)
+        return RepairDetails(repair, await incident_rows.incidents_of(connection, repair_id))
+
+
+async def repair_of_incident(*, pool: Pool, incident_id: UUID) -> RepairDetails:
+    """The repair an incident belongs to, once the incident has been heard of."""
+    async with pool.acquire() as connection:
+        repair_id = await incident_rows.find_repair_of_incident(connection, incident_id)
+    if repair_id is None:
+        raise DomainError(
+            "unknown_incident",
+            f"no repair for incident {incident_id}",
+            kind=ErrorKind.NOT_FOUND,
+        )
+    return await repair_details(pool=pool, repair_id=repair_id)
+
+
+async def list_repairs(
+    *,
+    pool: Pool,
+    limit: int,
+    before: datetime | None,
+    before_id: UUID | None,
+    status: RepairStatus | None,
+) -> list[RepairSummary]:
+    """Repairs, newest first, a page at a time."""
+    async with pool.acquire() as connection:
+        return await repair_rows.list_repairs(
+            connection, limit=limit, before=before, before_id=before_id, status=status
+        )
+
+
+async def read_conversation(*, pool: Pool, repair_id: UUID, reader: str) -> Conversation:
+    """The conversation of a repair, for one of its participants (facilitator included) only."""
+    async with pool.acquire() as connection:
+        repair = await repair_rows.get_repair(connection, repair_id)
+        if repair is None:
+            raise unknown_repair(repair_id)
+        conversation.require_reader(repair, reader)
+        return Conversation(
+            repair_id, await conversation_rows.conversation_of(connection, repair_id)
+        )
