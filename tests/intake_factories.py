@@ -27,10 +27,10 @@ from bridgework.common.clock import ManualClock
 from bridgework.common.events import decode_headers, from_kafka
 from bridgework.common.postgres import Pool
 from bridgework.common.runtime import Runtime
-from bridgework.intake import service
 from bridgework.intake.app import create_app
-from bridgework.intake.mapping import Tool
+from bridgework.intake.domain.mapping import Tool
 from bridgework.intake.settings import IntakeSettings
+from bridgework.intake.use_cases import credentials
 from tests.infra import Infrastructure, create_database, drop_database, read_topic, running
 
 GITHUB_SECRET = "github-webhook-secret-for-tests-0001"
@@ -438,15 +438,20 @@ class RunningIntake:
 
     async def token(self, department: str = "it") -> str:
         """A fresh API token of `department`."""
-        _, token = await service.create_token(
-            self.pool, clock=self.clock, department=department, label="test"
+        _, token = await credentials.create_token(
+            pool=self.pool, clock=self.clock, department=department, label="test"
         )
         return token
 
     async def secret(self, department: str, tool: Tool, secret: str) -> None:
         """Give `department` a signing secret for `tool`."""
-        await service.add_webhook_secret(
-            self.pool, clock=self.clock, department=department, tool=tool, secret=secret, label="t"
+        await credentials.add_webhook_secret(
+            pool=self.pool,
+            clock=self.clock,
+            department=department,
+            tool=tool,
+            secret=secret,
+            label="t",
         )
 
     async def events_of(

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from bridgework.common.contracts import IncidentReportedV1, IncidentUpdatedV1
-from bridgework.intake import service
+from bridgework.intake.use_cases import credentials
 from tests.factories import submission_json
 from tests.infra import Infrastructure
 from tests.intake_factories import RunningIntake, bearer, running_intake
@@ -127,9 +127,11 @@ async def test_a_token_reports_only_for_its_own_department(
 
 async def test_a_revoked_token_is_refused(intake: RunningIntake) -> None:
     token = await intake.token("hr")
-    [principal] = (await service.authenticate(intake.pool, [token])).values()
+    [principal] = (await credentials.authenticate(pool=intake.pool, tokens=[token])).values()
 
-    assert await service.revoke_tokens(intake.pool, clock=intake.clock, token_id=principal.token_id)
+    assert await credentials.revoke_tokens(
+        pool=intake.pool, clock=intake.clock, token_id=principal.token_id
+    )
     response = await post(intake, token, submission_json(department="hr"))
 
     assert response.status_code == 401

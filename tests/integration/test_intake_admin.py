@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from bridgework.common.contracts import IncidentCategory
-from bridgework.intake.admin import cli
+from bridgework.intake.entrypoints.cli import cli
 from tests.factories import submission_json
 from tests.infra import Infrastructure
 from tests.intake_factories import (

@@ -14,9 +14,9 @@ from bridgework.common.clock import SystemClock
 from bridgework.common.contracts import IncidentReportedV1
 from bridgework.common.postgres import create_pool
 from bridgework.common.topics import dead_letter_topic
-from bridgework.intake import service
 from bridgework.intake.app import create_app
 from bridgework.intake.settings import IntakeSettings
+from bridgework.intake.use_cases import credentials
 from tests.infra import (
     Infrastructure,
     create_database,
@@ -352,8 +352,8 @@ async def committed_offsets(settings: IntakeSettings) -> dict[Any, int]:
 async def admin_token(settings: IntakeSettings) -> str:
     pool = await create_pool(settings.database_url, schema=settings.db_schema, max_size=2)
     try:
-        _, token = await service.create_token(
-            pool, clock=SystemClock(), department="it", label="restart"
+        _, token = await credentials.create_token(
+            pool=pool, clock=SystemClock(), department="it", label="restart"
         )
     finally:
         await pool.close()

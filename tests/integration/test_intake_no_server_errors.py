@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from bridgework.intake.mapping import Tool
+from bridgework.intake.domain.mapping import Tool
 from tests.factories import submission_json
 from tests.infra import Infrastructure
 from tests.intake_factories import (

@@ -17,8 +17,8 @@ from bridgework.common.contracts import (
     IncidentUpdatedV1,
     Severity,
 )
-from bridgework.intake import service
-from bridgework.intake.mapping import Tool, ToolMapping
+from bridgework.intake.domain.mapping import Tool, ToolMapping
+from bridgework.intake.use_cases import incidents, mappings
 from tests.infra import Infrastructure
 from tests.intake_factories import (
     GITHUB_SECRET,
@@ -217,8 +217,8 @@ async def test_a_webhook_in_the_wrong_content_type_is_unsupported(intake: Runnin
 async def test_a_department_mapping_changes_how_github_labels_are_read(
     intake: RunningIntake,
 ) -> None:
-    await service.set_mapping(
-        intake.pool,
+    await mappings.set_mapping(
+        pool=intake.pool,
         clock=intake.clock,
         department="it",
         tool=Tool.GITHUB,
@@ -230,7 +230,7 @@ async def test_a_department_mapping_changes_how_github_labels_are_read(
     try:
         response = await github(intake, github_issue_event(labels=("VPN", "P1")))
     finally:
-        await service.reset_mapping(intake.pool, department="it", tool=Tool.GITHUB)
+        await mappings.reset_mapping(pool=intake.pool, department="it", tool=Tool.GITHUB)
 
     [event] = await intake.events_of(response.json()["incident_id"])
     assert event.data.category is IncidentCategory.COMMUNICATION
@@ -239,8 +239,8 @@ async def test_a_department_mapping_changes_how_github_labels_are_read(
 
 
 async def test_a_required_tag_keeps_untagged_issues_out(intake: RunningIntake) -> None:
-    await service.set_mapping(
-        intake.pool,
+    await mappings.set_mapping(
+        pool=intake.pool,
         clock=intake.clock,
         department="it",
         tool=Tool.GITHUB,
@@ -250,7 +250,7 @@ async def test_a_required_tag_keeps_untagged_issues_out(intake: RunningIntake) -
         untagged = await github(intake, github_issue_event(labels=("bug",)))
         tagged = await github(intake, github_issue_event(labels=("bug", "Bridgework")))
     finally:
-        await service.reset_mapping(intake.pool, department="it", tool=Tool.GITHUB)
+        await mappings.reset_mapping(pool=intake.pool, department="it", tool=Tool.GITHUB)
 
     assert untagged.json()["status"] == "ignored"
     assert tagged.status_code == 202
@@ -485,7 +485,7 @@ async def test_past_the_retention_a_redelivery_is_still_recognised_by_its_conten
     first = await github(intake, payload, delivery=delivery)
     intake.clock.advance(timedelta(days=intake.settings.delivery_retention_days + 1))
 
-    forgotten = await service.forget_old_deliveries(
+    forgotten = await incidents.forget_old_deliveries(
         pool=intake.pool, clock=intake.clock, settings=intake.settings
     )
     late = await github(intake, payload, delivery=delivery)

@@ -8,7 +8,7 @@ import httpx
 from fastapi import FastAPI, Request
 from pydantic import BaseModel
 
-from bridgework.intake.errors import BodyLimitMiddleware, install_client_error_handler
+from bridgework.intake.entrypoints.http_errors import BodyLimitMiddleware, install_error_handlers
 
 LIMIT = 64
 
@@ -31,7 +31,7 @@ def app_with_limit() -> tuple[FastAPI, list[int]]:
     async def model(small: Small) -> dict[str, int]:
         return {"read": len(small.text)}
 
-    install_client_error_handler(app)
+    install_error_handlers(app)
     app.add_middleware(BodyLimitMiddleware, limit_for=lambda scope: LIMIT)
     return app, reads
 

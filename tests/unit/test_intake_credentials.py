@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from bridgework.intake.credentials import (
+from bridgework.intake.domain.credentials import (
     TOKEN_PATTERN,
     bearer_token,
-    new_token,
-    new_webhook_secret,
     redact_text,
     token_hash,
     verify_hub_signature,
     verify_pagerduty_signature,
 )
+from bridgework.intake.use_cases.credentials import new_token, new_webhook_secret
 from tests.intake_factories import hub_signature, pagerduty_signature
 
 

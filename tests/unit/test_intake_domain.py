@@ -8,7 +8,13 @@ import pytest
 from pydantic import ValidationError
 
 from bridgework.common.contracts import IncidentReportedV1, IncidentUpdatedV1
-from bridgework.intake.domain import IncidentSubmission, StoredIncident, Verdict, decide, report
+from bridgework.intake.domain.incidents import (
+    IncidentSubmission,
+    StoredIncident,
+    Verdict,
+    decide,
+    report,
+)
 from tests import factories
 
 NOW = datetime(2026, 11, 3, 8, 0, tzinfo=UTC)

@@ -9,17 +9,18 @@ from typing import Any
 from uuid import uuid4
 
 from bridgework.common.contracts import IncidentFacts
-from bridgework.intake import receipts
-from bridgework.intake.domain import (
+from bridgework.intake.domain.incidents import (
     COMPARED_FIELDS,
     IncidentSubmission,
+    Outcome,
     StoredIncident,
     Verdict,
     changed_fields,
     decide,
     report,
 )
-from bridgework.intake.service import Outcome, _new_ids
+from bridgework.intake.entrypoints import receipts
+from bridgework.intake.use_cases.incidents import _new_ids
 from tests import factories
 
 NOW = datetime(2026, 11, 3, 8, 0, tzinfo=UTC)

@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 
 from bridgework.common.contracts import IncidentCategory, ResponseMode, Severity
-from bridgework.intake.answers import ANSWER_LIMIT, answers_from_text
-from bridgework.intake.mapping import (
+from bridgework.intake.domain.answers import ANSWER_LIMIT, answers_from_text
+from bridgework.intake.domain.errors import InvalidFieldsError
+from bridgework.intake.domain.mapping import (
     DEFAULTS,
-    MappingError,
     Tool,
     ToolItem,
     ToolMapping,
@@ -117,7 +117,7 @@ def test_affected_departments_come_from_prefixed_tags_tables_and_department_name
 
 
 def test_a_department_name_that_cannot_be_a_slug_is_explained() -> None:
-    with pytest.raises(MappingError) as raised:
+    with pytest.raises(InvalidFieldsError) as raised:
         to_submission(
             item(tool=Tool.SERVICENOW, department_names=("42nd floor",)),
             effective_mapping(Tool.SERVICENOW, None),
@@ -197,7 +197,7 @@ def test_answers_in_fields_of_their_own_are_clipped_too() -> None:
 
 
 def test_an_empty_summary_is_named_as_the_failing_field() -> None:
-    with pytest.raises(MappingError) as raised:
+    with pytest.raises(InvalidFieldsError) as raised:
         to_submission(item(summary="   "), github_defaults(), department="it")
 
     assert [e["loc"] for e in raised.value.errors] == [("incident", "summary")]

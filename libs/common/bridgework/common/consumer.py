@@ -11,6 +11,10 @@ Failures are sorted in two kinds:
 - the event itself cannot be applied (invalid, or the apply keeps failing):
   after `max_attempts` the batch is split and each bad event goes to the
   dead-letter topic with the reason in its headers; the partition flows on.
+
+A consumer of records that are not Bridgework events (intake's raw topic of tools'
+CloudEvents) gives the consumer a `RecordHook`: it reads the records and applies what
+it read in its own transaction, and the retries, splitting and dead letters stay here.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, Protocol, TypeVar
 from uuid import UUID
 
 import asyncpg
@@ -38,6 +42,42 @@ from bridgework.common.topics import dead_letter_topic
 logger = logging.getLogger(__name__)
 
 Applier = Callable[[Connection, Sequence[Event[Contract]]], Awaitable[None]]
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why a record is not applied: it goes to the dead-letter topic with this reason."""
+
+    reason: str
+    error: str
+
+
+@dataclass(frozen=True)
+class Reading(Generic[T]):
+    """What a hook made of a fetched batch: the records to apply, each with what it carries,
+    and the records refused at once, each with why."""
+
+    items: list[tuple[Any, T]]
+    refused: list[tuple[Any, Refusal]]
+
+
+class RecordHook(Protocol[T]):
+    """A consumer's own reading of records that are not Bridgework events, and applying."""
+
+    def read(self, records: Sequence[Any]) -> Reading[T]:
+        """Sort a fetched batch into items to apply and records refused (no I/O)."""
+        ...
+
+    async def apply(self, items: Sequence[T]) -> Sequence[Refusal | None]:
+        """Apply `items` in one transaction; per item, in order, None or why it was refused
+        (an empty sequence: none was). Raising retries, as for any applier."""
+        ...
+
+    def kept(self, record: Any, error: str) -> tuple[Any, str]:
+        """The record and the error as the dead-letter topic may keep them (secrets out)."""
+        ...
+
 
 TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
     OSError,
@@ -56,44 +96,59 @@ MAX_BACKOFF_SECONDS = 5.0
 
 @dataclass
 class BatchConsumer:
-    """Applies batches of events for one named consumer of one service."""
+    """Applies batches of events for one named consumer of one service.
+
+    With a `hook`, the batches are of records the hook reads and applies itself (`apply`
+    is then not called, and no inbox is claimed: the hook's own transaction de-duplicates).
+    """
 
     name: str
     pool: Pool
     broker: KafkaBroker
-    apply: Applier
+    apply: Applier | None = None
     max_attempts: int = 3
     retry_base_seconds: float = 0.2
+    hook: RecordHook[Any] | None = None
     applied: int = field(default=0, init=False)
     dead_lettered: int = field(default=0, init=False)
 
+    def __post_init__(self) -> None:
+        if (self.apply is None) == (self.hook is None):
+            raise ValueError(f"{self.name}: give the consumer an applier or a hook, not both")
+
     async def handle(self, records: Sequence[Any]) -> None:
         """Apply a fetched batch durably (or dead-letter its bad records); never raise for data."""
-        events: list[Event[Contract]] = []
+        reading = self._read(records) if self.hook is None else self.hook.read(records)
+        for record, refusal in reading.refused:
+            await self._dead_letter(record, refusal.reason, refusal.error)
+        await self._apply_with_retries(reading.items)
+
+    @staticmethod
+    def _read(records: Sequence[Any]) -> Reading[Event[Contract]]:
         # The first record of each event id: the one dead-lettered if the event cannot apply.
-        record_of: dict[UUID, Any] = {}
+        items: list[tuple[Any, Event[Contract]]] = []
+        refused: list[tuple[Any, Refusal]] = []
+        seen: set[UUID] = set()
         for record in records:
             try:
                 event = from_kafka(decode_headers(record.headers), record.value)
             except InvalidEventError as invalid:
-                await self._dead_letter(record, "invalid_event", invalid.reason)
+                refused.append((record, Refusal("invalid_event", invalid.reason)))
                 continue
-            if event.id not in record_of:
-                record_of[event.id] = record
-                events.append(event)
-        await self._apply_with_retries(events, record_of)
+            if event.id not in seen:
+                seen.add(event.id)
+                items.append((record, event))
+        return Reading(items, refused)
 
-    async def _apply_with_retries(
-        self, events: list[Event[Contract]], records: dict[UUID, Any]
-    ) -> None:
-        if not events:
+    async def _apply_with_retries(self, items: list[tuple[Any, Any]]) -> None:
+        if not items:
             return
         failures = 0
         transient_failures = 0
         while True:
             try:
-                await self._apply_once(events)
-                return
+                refusals = await self._apply_once([item for _, item in items])
+                break
             except TRANSIENT_ERRORS as error:
                 transient_failures += 1
                 delay = min(self.retry_base_seconds * 2**transient_failures, MAX_BACKOFF_SECONDS)
@@ -109,30 +164,45 @@ class BatchConsumer:
                 if failures < self.max_attempts:
                     await asyncio.sleep(self.retry_base_seconds * 2**failures)
                     continue
-                if len(events) > 1:
+                if len(items) > 1:
                     # Find the bad ones: apply one by one, each with its own bounded retries.
-                    for event in events:
-                        await self._apply_with_retries([event], records)
+                    for item in items:
+                        await self._apply_with_retries([item])
                     return
-                logger.exception("%s: giving up on event %s", self.name, events[0].id)
+                record = items[0][0]
+                logger.exception(
+                    "%s: giving up on %s[%s]@%s",
+                    self.name,
+                    record.topic,
+                    record.partition,
+                    record.offset,
+                )
                 await self._dead_letter(
-                    records[events[0].id],
-                    "processing_failed",
-                    f"{type(error).__name__}: {error}",
+                    record, "processing_failed", f"{type(error).__name__}: {error}"
                 )
                 return
+        # Refused by a hook's transaction, which committed: kept aside, never applied again.
+        for (record, _), refusal in zip(items, refusals, strict=bool(refusals)):
+            if refusal is not None:
+                await self._dead_letter(record, refusal.reason, refusal.error)
 
-    async def _apply_once(self, events: list[Event[Contract]]) -> None:
+    async def _apply_once(self, items: list[Any]) -> Sequence[Refusal | None]:
+        if self.hook is not None:
+            refusals = await self.hook.apply(items)
+            self.applied += sum(r is None for r in refusals) if refusals else len(items)
+            return refusals
+        assert self.apply is not None
         async with self.pool.acquire() as connection, connection.transaction():
-            fresh_ids = await claim(
-                connection, consumer=self.name, event_ids=[e.id for e in events]
-            )
-            fresh = [event for event in events if event.id in fresh_ids]
+            fresh_ids = await claim(connection, consumer=self.name, event_ids=[e.id for e in items])
+            fresh = [event for event in items if event.id in fresh_ids]
             if fresh:
                 await self.apply(connection, fresh)
         self.applied += len(fresh)
+        return ()
 
     async def _dead_letter(self, record: Any, reason: str, error: str) -> None:
+        if self.hook is not None:
+            record, error = self.hook.kept(record, error)
         await dead_letter(self.broker, record, consumer=self.name, reason=reason, error=error)
         self.dead_lettered += 1
 
@@ -221,8 +291,12 @@ def subscribe(
     consumer: BatchConsumer,
     batch_size: int,
     description: str,
+    title: str | None = None,
 ) -> None:
-    """Register `consumer` as a batch subscriber with manual, after-the-fact commits."""
+    """Register `consumer` as a batch subscriber with manual, after-the-fact commits.
+
+    `title` names it in the AsyncAPI document (default: the consumer's name).
+    """
 
     async def on_batch(message: KafkaMessage) -> None:
         records = message.raw_message
@@ -239,6 +313,6 @@ def subscribe(
         auto_offset_reset="earliest",
         ack_policy=AckPolicy.MANUAL,
         decoder=_bodies_left_undecoded,
-        title=consumer.name,
+        title=title or consumer.name,
         description=description,
     )(on_batch)

@@ -13,14 +13,11 @@ from bridgework.common.settings import ServiceSettings
 
 def tune_garbage_collector() -> None:
     """Set the collector up for a long-running service that applies batches of events."""
-    # Everything made so far (modules, the app, its routes and models: ~90k objects) lives as
-    # long as the process. Frozen, the collector stops walking it on every full collection,
-    # which a batch of 500 events triggers again and again (measured in docs/intake.md).
+    # What exists at start lives as long as the process: frozen, no collection walks it again.
     gc.collect()
     gc.freeze()
-    # A batch of 500 events allocates some 100k objects: at the default threshold (700) the
-    # young generation is collected ~140 times per batch. 20,000 took ~12% off the plumbing's
-    # CPU per event (bench/plumbing.py); garbage is still mostly freed by reference counting.
+    # A batch allocates far more than the default threshold; reference counting frees most
+    # garbage anyway (figures in docs/architecture.md, "Where a pipeline incident's CPU goes").
     gc.set_threshold(20_000, 10, 10)
 
 

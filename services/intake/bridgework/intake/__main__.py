@@ -8,6 +8,7 @@ from bridgework.intake.settings import IntakeSettings
 
 
 def main() -> None:
+    """Serve intake with its settings from the environment."""
     settings = IntakeSettings()
     serve(create_app(settings), settings)
 

@@ -1,4 +1,4 @@
-"""Intake's composition root: the one place that wires settings, clock and adapters."""
+"""Intake's composition root: the one place that wires settings, clock, routes, subscriber, loop."""
 
 from __future__ import annotations
 
@@ -10,9 +10,15 @@ from starlette.types import Scope
 
 from bridgework.common.clock import Clock, SystemClock
 from bridgework.common.service_app import create_service_app
-from bridgework.intake import api, handlers, webhooks_api
-from bridgework.intake.domain import IncidentSubmission
-from bridgework.intake.errors import BodyLimitMiddleware, install_client_error_handler
+from bridgework.intake.domain.incidents import IncidentSubmission
+from bridgework.intake.entrypoints import (
+    events,
+    http_cloudevents,
+    http_errors,
+    http_incidents,
+    http_webhooks,
+    loops,
+)
 from bridgework.intake.settings import IntakeSettings
 
 
@@ -28,16 +34,19 @@ def create_app(settings: IntakeSettings | None = None, clock: Clock | None = Non
         "CloudEvents, and webhooks of GitHub, Jira, ServiceNow and PagerDuty. "
         "Authenticate with your department's API token (`Authorization: Bearer`).",
         migrations_package="bridgework.intake",
-        routers=[api.build_router(settings), webhooks_api.build_router(settings)],
-        subscriptions=partial(handlers.subscribe_all, settings=settings, clock=clock),
+        routers=[http_incidents.router, http_cloudevents.router, http_webhooks.router],
+        subscriptions=partial(events.subscribe_raw_incidents, settings=settings, clock=clock),
         publishes=["incidents"],
         topic_payloads={settings.topics.intake_raw: IncidentSubmission},
-        background=[partial(handlers.forget_old_deliveries, clock=clock)],
+        background=[
+            partial(loops.forget_old_deliveries_hourly, settings=settings, clock=clock),
+        ],
     )
-    install_client_error_handler(app)
+    http_errors.install_error_handlers(app)
 
     def limit_for(scope: Scope) -> int:
-        return api.body_limit(settings, scope["path"], Headers(scope=scope).get("content-type"))
+        content_type = Headers(scope=scope).get("content-type")
+        return http_errors.body_limit(settings, scope["path"], content_type)
 
-    app.add_middleware(BodyLimitMiddleware, limit_for=limit_for)
+    app.add_middleware(http_errors.BodyLimitMiddleware, limit_for=limit_for)
     return app

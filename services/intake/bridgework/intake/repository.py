@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 from bridgework.common.contracts import IncidentFacts
 from bridgework.common.postgres import Connection
-from bridgework.intake.domain import StoredIncident
+from bridgework.intake.domain.credentials import SecretInfo, TokenInfo
+from bridgework.intake.domain.incidents import StoredIncident
 
 # (department, source tool, source reference): the de-duplication key of an incident.
 SourceKey = tuple[str, str, str]
@@ -19,25 +19,6 @@ SourceKey = tuple[str, str, str]
 DeliveryKey = tuple[str, str, str]
 # Advisory locks of intake's source keys live in their own class of the two-key lock space.
 _SOURCE_LOCK_CLASS = 0x1_27A4E
-
-
-@dataclass(frozen=True)
-class TokenRow:
-    token_id: UUID
-    department: str
-    label: str
-    created_at: datetime
-    revoked_at: datetime | None
-
-
-@dataclass(frozen=True)
-class SecretRow:
-    secret_id: UUID
-    department: str
-    tool: str
-    label: str
-    created_at: datetime
-    revoked_at: datetime | None
 
 
 def _lock_key(key: SourceKey) -> int:
@@ -187,6 +168,7 @@ async def insert_token(
     label: str,
     created_at: datetime,
 ) -> None:
+    """Record a new token by its hash (the token itself is never stored)."""
     await connection.execute(
         "INSERT INTO api_tokens (token_id, department, token_hash, label, created_at)"
         " VALUES ($1, $2, $3, $4, $5)",
@@ -212,13 +194,14 @@ async def find_active_tokens(
     return {bytes(row["token_hash"]): (row["token_id"], row["department"]) for row in rows}
 
 
-async def list_tokens(connection: Connection, *, department: str | None) -> list[TokenRow]:
+async def list_tokens(connection: Connection, *, department: str | None) -> list[TokenInfo]:
+    """Tokens of one department (or all), oldest first, never their values."""
     rows = await connection.fetch(
         "SELECT token_id, department, label, created_at, revoked_at FROM api_tokens"
         " WHERE $1::text IS NULL OR department = $1 ORDER BY department, created_at",
         department,
     )
-    return [TokenRow(**dict(row)) for row in rows]
+    return [TokenInfo(**dict(row)) for row in rows]
 
 
 async def revoke_tokens(
@@ -253,6 +236,7 @@ async def insert_secret(
     label: str,
     created_at: datetime,
 ) -> None:
+    """Record a webhook signing secret for a tool of a department."""
     await connection.execute(
         "INSERT INTO webhook_secrets (secret_id, department, tool, secret, label, created_at)"
         " VALUES ($1, $2, $3, $4, $5, $6)",
@@ -266,6 +250,7 @@ async def insert_secret(
 
 
 async def active_secrets(connection: Connection, *, department: str, tool: str) -> list[str]:
+    """The department's unrevoked signing secrets for `tool`."""
     rows = await connection.fetch(
         "SELECT secret FROM webhook_secrets"
         " WHERE department = $1 AND tool = $2 AND revoked_at IS NULL",
@@ -275,16 +260,18 @@ async def active_secrets(connection: Connection, *, department: str, tool: str) 
     return [row["secret"] for row in rows]
 
 
-async def list_secrets(connection: Connection, *, department: str | None) -> list[SecretRow]:
+async def list_secrets(connection: Connection, *, department: str | None) -> list[SecretInfo]:
+    """Signing secrets of one department (or all), never their values."""
     rows = await connection.fetch(
         "SELECT secret_id, department, tool, label, created_at, revoked_at FROM webhook_secrets"
         " WHERE $1::text IS NULL OR department = $1 ORDER BY department, tool, created_at",
         department,
     )
-    return [SecretRow(**dict(row)) for row in rows]
+    return [SecretInfo(**dict(row)) for row in rows]
 
 
 async def revoke_secret(connection: Connection, *, secret_id: UUID, at: datetime) -> bool:
+    """Revoke an active secret; False when there was none."""
     status: str = await connection.execute(
         "UPDATE webhook_secrets SET revoked_at = $2 WHERE secret_id = $1 AND revoked_at IS NULL",
         secret_id,
@@ -303,6 +290,7 @@ async def get_mapping(connection: Connection, *, department: str, tool: str) -> 
 async def put_mapping(
     connection: Connection, *, department: str, tool: str, mapping: Any, at: datetime
 ) -> None:
+    """Store (or replace) the department's mapping of `tool`."""
     await connection.execute(
         "INSERT INTO tool_mappings (department, tool, mapping, updated_at)"
         " VALUES ($1, $2, $3, $4)"
@@ -315,6 +303,7 @@ async def put_mapping(
 
 
 async def delete_mapping(connection: Connection, *, department: str, tool: str) -> bool:
+    """Forget the department's mapping of `tool`; False when there was none."""
     status: str = await connection.execute(
         "DELETE FROM tool_mappings WHERE department = $1 AND tool = $2", department, tool
     )

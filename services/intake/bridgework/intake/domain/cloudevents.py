@@ -22,9 +22,10 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from bridgework.intake.adapters import delivery_key
-from bridgework.intake.credentials import REDACTED, redact_text
-from bridgework.intake.domain import IncidentSubmission, SourceInput
+from bridgework.intake.domain.adapters import delivery_key
+from bridgework.intake.domain.credentials import REDACTED, redact_text
+from bridgework.intake.domain.errors import FieldError, InvalidFieldsError
+from bridgework.intake.domain.incidents import IncidentSubmission, SourceInput
 
 SPEC_VERSION = "1.0"
 INCIDENT_TYPE = "bridgework.intake.incident.v1"
@@ -34,14 +35,6 @@ BATCH = "application/cloudevents-batch+json"
 _REQUIRED = ("specversion", "id", "source", "type")
 _ATTRIBUTE_LIMIT = 500
 _TOKEN_FIELD = re.compile(rb'("' + TOKEN_ATTRIBUTE.encode() + rb'"\s*:\s*")(?:[^"\\]|\\.)*(")')
-
-
-class CloudEventError(ValueError):
-    """Not an acceptable CloudEvent; `errors` name each attribute or data field and why."""
-
-    def __init__(self, errors: list[dict[str, Any]]) -> None:
-        super().__init__("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in errors))
-        self.errors = errors
 
 
 @dataclass(frozen=True)
@@ -55,6 +48,7 @@ class IncomingCloudEvent:
 
     @property
     def delivery_id(self) -> str:
+        """The delivery this event is: its source and id, as intake keeps delivery ids."""
         key = delivery_key(f"{self.source} {self.id}")
         assert key is not None
         return key
@@ -66,6 +60,7 @@ def media_type(content_type: str | None) -> str:
 
 
 def is_json(content_type: str | None) -> bool:
+    """Whether a content type is JSON (`application/json` or `application/*+json`)."""
     kind = media_type(content_type)
     return kind == "application/json" or (
         kind.startswith("application/") and kind.endswith("+json")
@@ -75,8 +70,8 @@ def is_json(content_type: str | None) -> bool:
 def from_structured(document: Any) -> IncomingCloudEvent:
     """An event in structured mode: attributes and `data` in one JSON object."""
     if not isinstance(document, dict):
-        raise CloudEventError([{"loc": (), "msg": "expected a CloudEvent as a JSON object"}])
-    errors: list[dict[str, Any]] = []
+        raise InvalidFieldsError([{"loc": (), "msg": "expected a CloudEvent as a JSON object"}])
+    errors: list[FieldError] = []
     attributes = {
         name: value
         for name, value in document.items()
@@ -101,7 +96,7 @@ def from_binary(
     attributes: Mapping[str, str], content_type: str | None, body: bytes, *, prefix: str
 ) -> IncomingCloudEvent:
     """An event in binary mode: attributes in `ce-`/`ce_` headers, the body is `data`."""
-    errors: list[dict[str, Any]] = []
+    errors: list[FieldError] = []
     data: Any = None
     if not is_json(content_type):
         errors.append(
@@ -113,6 +108,31 @@ def from_binary(
         except (ValueError, RecursionError) as invalid:
             errors.append({"loc": ("data",), "msg": f"not JSON: {invalid}"})
     return _event(dict(attributes), data, errors, naming=lambda name: prefix + name)
+
+
+def from_kafka(headers: Mapping[str, str], value: bytes | None) -> IncomingCloudEvent:
+    """An event in a raw-topic record (its headers decoded): structured or binary mode."""
+    if value is None:
+        raise InvalidFieldsError([{"loc": ("value",), "msg": "empty record"}])
+    content_type = next((v for k, v in headers.items() if k.lower() == "content-type"), None)
+    if media_type(content_type) == STRUCTURED:
+        try:
+            document = json.loads(value)
+        except (ValueError, RecursionError) as error:
+            raise InvalidFieldsError([{"loc": ("value",), "msg": f"not JSON: {error}"}]) from error
+        return from_structured(document)
+    attributes = kafka_attributes(headers.items())
+    if "specversion" not in attributes:
+        raise InvalidFieldsError(
+            [
+                {
+                    "loc": ("headers",),
+                    "msg": "not a CloudEvent: no ce_specversion header (binary mode) and no "
+                    f"content-type {STRUCTURED} (structured mode)",
+                }
+            ]
+        )
+    return from_binary(attributes, content_type, value, prefix="ce_")
 
 
 def http_attributes(headers: Iterable[tuple[str, str]]) -> dict[str, str]:
@@ -136,7 +156,7 @@ def _attributes(headers: Iterable[tuple[str, str]], prefix: str) -> dict[str, st
 def _event(
     attributes: dict[str, str],
     data: Any,
-    errors: list[dict[str, Any]],
+    errors: list[FieldError],
     *,
     naming: Callable[[str], str],
 ) -> IncomingCloudEvent:
@@ -157,7 +177,7 @@ def _event(
         complain("type", f"intake accepts only {INCIDENT_TYPE!r}")
     submission = _submission(data, attributes, errors)
     if errors or submission is None:
-        raise CloudEventError(errors)
+        raise InvalidFieldsError(errors)
     return IncomingCloudEvent(
         id=attributes["id"],
         source=attributes["source"],
@@ -167,7 +187,7 @@ def _event(
 
 
 def _submission(
-    data: Any, attributes: Mapping[str, str], errors: list[dict[str, Any]]
+    data: Any, attributes: Mapping[str, str], errors: list[FieldError]
 ) -> IncidentSubmission | None:
     if not isinstance(data, dict):
         if not any(error["loc"][:1] == ("data",) for error in errors):

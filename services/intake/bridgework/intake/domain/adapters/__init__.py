@@ -11,23 +11,17 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from bridgework.intake.domain.errors import InvalidFieldsError
+
 M = TypeVar("M", bound=BaseModel)
 
 
-class PayloadError(ValueError):
-    """The payload is not what the tool sends; `errors` name each field and why."""
-
-    def __init__(self, errors: list[dict[str, Any]]) -> None:
-        super().__init__("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in errors))
-        self.errors = errors
-
-
 def parse_as(model: type[M], payload: Any, *, at: tuple[str | int, ...] = ()) -> M:
-    """`payload` validated as `model`; PayloadError (fields prefixed with `at`) otherwise."""
+    """`payload` validated as `model`; InvalidFieldsError (fields prefixed with `at`) otherwise."""
     try:
         return model.model_validate(payload)
     except ValidationError as invalid:
-        raise PayloadError(
+        raise InvalidFieldsError(
             [{"loc": (*at, *error["loc"]), "msg": error["msg"]} for error in invalid.errors()]
         ) from invalid
 

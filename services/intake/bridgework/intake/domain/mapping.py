@@ -25,8 +25,9 @@ from bridgework.common.contracts import (
     ResponseMode,
     Severity,
 )
-from bridgework.intake.answers import ANSWER_LIMIT, answers_from_text
-from bridgework.intake.domain import IncidentSubmission, PersonInput
+from bridgework.intake.domain.answers import ANSWER_LIMIT, answers_from_text
+from bridgework.intake.domain.errors import FieldError, InvalidFieldsError
+from bridgework.intake.domain.incidents import IncidentSubmission, PersonInput
 
 SUMMARY_LIMIT = 4000
 _PERSON_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")
@@ -74,14 +75,6 @@ class Ignored:
     """A delivery that is fine but is not an incident (a ping, a deletion, an untagged item)."""
 
     reason: str
-
-
-class MappingError(ValueError):
-    """The item cannot become a valid incident; `errors` name each field and why."""
-
-    def __init__(self, errors: list[dict[str, Any]]) -> None:
-        super().__init__("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in errors))
-        self.errors = errors
 
 
 class ToolMapping(BaseModel):
@@ -255,12 +248,12 @@ def effective_mapping(tool: Tool, configured: ToolMapping | None) -> ToolMapping
 
 
 def to_submission(item: ToolItem, mapping: ToolMapping, *, department: str) -> IncidentSubmission:
-    """The incident `item` describes for `department`; MappingError names what cannot be."""
+    """The incident `item` describes for `department`; InvalidFieldsError names what cannot be."""
     categories = _table(mapping.category_from)
     severities = _table(mapping.severity_from)
     modes = _table(mapping.response_mode_from)
     people_department = mapping.people_department or department
-    errors: list[dict[str, Any]] = []
+    errors: list[FieldError] = []
     affected_departments = _affected_departments(item, mapping, errors)
     affected = list(item.affected)
     if mapping.reporter_is_affected and item.reporter:
@@ -291,7 +284,7 @@ def to_submission(item: ToolItem, mapping: ToolMapping, *, department: str) -> I
             {"loc": ("incident", *error["loc"]), "msg": error["msg"]} for error in invalid.errors()
         )
     if errors:
-        raise MappingError(errors)
+        raise InvalidFieldsError(errors)
     return submission
 
 
@@ -333,7 +326,7 @@ def _first_match(values: Iterable[str], table: Mapping[str, Any]) -> Any:
 
 
 def _affected_departments(
-    item: ToolItem, mapping: ToolMapping, errors: list[dict[str, Any]]
+    item: ToolItem, mapping: ToolMapping, errors: list[FieldError]
 ) -> list[str]:
     named = _table(mapping.affected_departments_from)
     prefix = (
@@ -350,7 +343,7 @@ def _affected_departments(
     return sorted({slug for slug in found if slug})
 
 
-def _department_slug(name: str, errors: list[dict[str, Any]], *, source: str) -> str:
+def _department_slug(name: str, errors: list[FieldError], *, source: str) -> str:
     slug = slugify(name)
     if not _SLUG.match(slug):
         errors.append(

@@ -14,8 +14,8 @@ from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from bridgework.intake.adapters import parse_as
-from bridgework.intake.mapping import Ignored, Tool, ToolItem
+from bridgework.intake.domain.adapters import parse_as
+from bridgework.intake.domain.mapping import Ignored, Tool, ToolItem
 
 # Event types whose `data` is the incident (others carry annotations, responders, status updates).
 INCIDENT_EVENTS = {

@@ -13,8 +13,8 @@ from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from bridgework.intake.adapters import parse_as
-from bridgework.intake.mapping import Ignored, Tool, ToolItem
+from bridgework.intake.domain.adapters import parse_as
+from bridgework.intake.domain.mapping import Ignored, Tool, ToolItem
 
 ISSUE_EVENTS = {"jira:issue_created", "jira:issue_updated"}
 _MAX_DEPTH = 20

@@ -1,10 +1,10 @@
-"""`python -m bridgework.intake.admin`: department API tokens, webhook secrets, tool mappings.
+"""`python -m bridgework.intake.entrypoints.cli`: department API tokens, webhook secrets, mappings.
 
 An operator's command, run where intake's database is reachable (DATABASE_URL or
 --database-url). It applies intake's migrations first, so it works before the
 service has ever started. Secrets and tokens are printed once, on stdout alone, so
-scripts can capture them: `TOKEN=$(python -m bridgework.intake.admin tokens create
---department it)`; everything else goes to stderr.
+scripts can capture them: `TOKEN=$(python -m bridgework.intake.entrypoints.cli tokens
+create --department it)`; everything else goes to stderr.
 """
 
 from __future__ import annotations
@@ -23,10 +23,9 @@ from pydantic import ValidationError
 
 from bridgework.common.clock import SystemClock
 from bridgework.common.postgres import Pool, create_pool, migrate
-from bridgework.intake import service
-from bridgework.intake.credentials import new_webhook_secret
-from bridgework.intake.mapping import Tool, ToolMapping, effective_mapping
+from bridgework.intake.domain.mapping import Tool, ToolMapping, effective_mapping
 from bridgework.intake.settings import IntakeSettings
+from bridgework.intake.use_cases import credentials, mappings
 
 T = TypeVar("T")
 _SLUG = re.compile(r"^[a-z][a-z0-9-]{0,39}$")
@@ -94,7 +93,9 @@ def create_token(
     """Make an API token for a department; prints the token (only now) on stdout."""
     token_id, token = _run(
         database_url,
-        lambda pool: service.create_token(pool, clock=_clock, department=department, label=label),
+        lambda pool: credentials.create_token(
+            pool=pool, clock=_clock, department=department, label=label
+        ),
     )
     _say(f"token {token_id} for department {department}: keep it secret, it is shown only once")
     typer.echo(token)
@@ -103,7 +104,9 @@ def create_token(
 @tokens_cli.command("list")
 def list_tokens(department: OptionalDepartment = None, database_url: DatabaseUrl = None) -> None:
     """List tokens (never their values)."""
-    rows = _run(database_url, lambda pool: service.list_tokens(pool, department=department))
+    rows = _run(
+        database_url, lambda pool: credentials.list_tokens(pool=pool, department=department)
+    )
     for row in rows:
         state = f"revoked {row.revoked_at.isoformat()}" if row.revoked_at else "active"
         typer.echo(
@@ -126,8 +129,8 @@ def revoke_tokens(
         raise typer.BadParameter("give a token id, or --label (and maybe --department)")
     count = _run(
         database_url,
-        lambda pool: service.revoke_tokens(
-            pool, clock=_clock, token_id=token_id, department=department, label=label
+        lambda pool: credentials.revoke_tokens(
+            pool=pool, clock=_clock, token_id=token_id, department=department, label=label
         ),
     )
     _say(f"revoked {count} token(s)")
@@ -151,13 +154,13 @@ def add_secret(
     """Add a signing secret; without --from-stdin one is made and printed on stdout."""
     if tool is Tool.SERVICENOW:
         raise typer.BadParameter("ServiceNow sends the department's API token; use `tokens create`")
-    secret = sys.stdin.readline().strip() if from_stdin else new_webhook_secret()
+    secret = sys.stdin.readline().strip() if from_stdin else credentials.new_webhook_secret()
     if len(secret) < MIN_SECRET_LENGTH:
         raise typer.BadParameter(f"a signing secret needs at least {MIN_SECRET_LENGTH} characters")
     secret_id = _run(
         database_url,
-        lambda pool: service.add_webhook_secret(
-            pool, clock=_clock, department=department, tool=tool, secret=secret, label=label
+        lambda pool: credentials.add_webhook_secret(
+            pool=pool, clock=_clock, department=department, tool=tool, secret=secret, label=label
         ),
     )
     _say(f"secret {secret_id} for {tool.value} in department {department} added")
@@ -169,7 +172,8 @@ def add_secret(
 def list_secrets(department: OptionalDepartment = None, database_url: DatabaseUrl = None) -> None:
     """List signing secrets (never their values)."""
     rows = _run(
-        database_url, lambda pool: service.list_webhook_secrets(pool, department=department)
+        database_url,
+        lambda pool: credentials.list_webhook_secrets(pool=pool, department=department),
     )
     for row in rows:
         state = f"revoked {row.revoked_at.isoformat()}" if row.revoked_at else "active"
@@ -187,7 +191,9 @@ def revoke_secret(
     """Revoke a signing secret (add its successor first to rotate without a gap)."""
     revoked = _run(
         database_url,
-        lambda pool: service.revoke_webhook_secret(pool, clock=_clock, secret_id=secret_id),
+        lambda pool: credentials.revoke_webhook_secret(
+            pool=pool, clock=_clock, secret_id=secret_id
+        ),
     )
     _say("revoked" if revoked else "no such active secret")
     if not revoked:
@@ -212,8 +218,8 @@ def set_mapping(
         raise typer.Exit(1) from invalid
     _run(
         database_url,
-        lambda pool: service.set_mapping(
-            pool, clock=_clock, department=department, tool=tool, mapping=mapping
+        lambda pool: mappings.set_mapping(
+            pool=pool, clock=_clock, department=department, tool=tool, mapping=mapping
         ),
     )
     _say(f"mapping of {tool.value} for department {department} set")
@@ -226,7 +232,7 @@ def show_mapping(
     """Print the mapping in force (the department's laid over the defaults) as JSON."""
     mapping = _run(
         database_url,
-        lambda pool: service.mapping_in_force(pool, department=department, tool=tool),
+        lambda pool: mappings.mapping_in_force(pool=pool, department=department, tool=tool),
     )
     typer.echo(json.dumps(mapping.model_dump(mode="json"), indent=2, sort_keys=True))
 
@@ -244,7 +250,8 @@ def reset_mapping(
 ) -> None:
     """Forget the department's mapping of a tool: the defaults apply again."""
     removed = _run(
-        database_url, lambda pool: service.reset_mapping(pool, department=department, tool=tool)
+        database_url,
+        lambda pool: mappings.reset_mapping(pool=pool, department=department, tool=tool),
     )
     _say("reset to the defaults" if removed else "no mapping was set; the defaults apply")
 

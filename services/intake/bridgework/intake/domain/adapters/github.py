@@ -12,8 +12,8 @@ from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from bridgework.intake.adapters import parse_as
-from bridgework.intake.mapping import Ignored, Tool, ToolItem
+from bridgework.intake.domain.adapters import parse_as
+from bridgework.intake.domain.mapping import Ignored, Tool, ToolItem
 
 # Actions after which the issue is no longer the department's to report.
 _NOT_AN_INCIDENT_ANYMORE = {"deleted", "transferred"}

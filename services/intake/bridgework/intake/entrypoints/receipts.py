@@ -3,42 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal
-from uuid import UUID
 
 from fastapi import status
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
-from bridgework.intake.domain import Verdict
-from bridgework.intake.service import Outcome
-
-Status = Literal["accepted", "updated", "duplicate", "stale", "ignored"]
-
-
-class IncidentReceipt(BaseModel):
-    """The answer to one submission. `accepted` (202): a new incident; `updated`: the source
-    item changed (IncidentUpdated); `duplicate`: nothing new; `stale`: older than what intake
-    holds; `ignored`: a delivery that is not an incident (a ping, a deleted issue)."""
-
-    incident_id: UUID | None = None
-    status: Status
-    revision: int | None = Field(default=None, description="1 for the report, +1 per update.")
-    detail: str | None = None
-
-
-class ItemReceipt(IncidentReceipt):
-    index: int = Field(description="The item's position in the batch, from 0.")
-
-
-class BatchReceipt(BaseModel):
-    """The answer to a batch: one receipt per item, in order, and how many of each."""
-
-    results: list[ItemReceipt]
-    counts: dict[Status, int]
+from bridgework.intake.domain.incidents import Outcome, Verdict
+from bridgework.intake.schemas import IncidentReceipt, Status
 
 
 def receipt_of(outcome: Outcome) -> IncidentReceipt:
+    """The receipt of one outcome."""
     return IncidentReceipt(
         incident_id=outcome.incident_id, status=outcome.verdict.value, revision=outcome.revision
     )
@@ -51,6 +26,7 @@ def single(outcome: Outcome) -> JSONResponse:
 
 
 def ignored(reason: str) -> JSONResponse:
+    """200: the delivery is fine, but no incident."""
     return respond(IncidentReceipt(status="ignored", detail=reason), status.HTTP_200_OK)
 
 
@@ -60,10 +36,10 @@ _COUNTED: tuple[Status, ...] = ("accepted", "updated", "duplicate", "stale")
 def batch(outcomes: Sequence[Outcome], *, exclude_none: bool = False) -> JSONResponse:
     """200 with a BatchReceipt: one receipt per item, in order, and how many of each.
 
-    Built as plain JSON rather than through the BatchReceipt model (500 models per batch,
-    then FastAPI's validation of the response): the same document, at a fraction of the
-    cost. `exclude_none` leaves out absent fields, as every other receipt does; the native
-    batch keeps them as `null`, as it always answered.
+    Written as plain JSON rather than through the BatchReceipt model and FastAPI's response
+    validation (the same document; docs/intake.md, "Speed"). `exclude_none` leaves out absent
+    fields, as every other receipt does; the native batch keeps them as `null`, as it always
+    answered.
     """
     counts: dict[str, int] = dict.fromkeys(_COUNTED, 0)
     results: list[dict[str, object]] = []
@@ -85,4 +61,5 @@ def batch(outcomes: Sequence[Outcome], *, exclude_none: bool = False) -> JSONRes
 
 
 def respond(receipt: BaseModel, code: int) -> JSONResponse:
+    """A receipt as JSON, absent fields left out."""
     return JSONResponse(receipt.model_dump(mode="json", exclude_none=True), status_code=code)

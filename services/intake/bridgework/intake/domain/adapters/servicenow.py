@@ -17,8 +17,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from bridgework.intake.adapters import PayloadError, parse_as
-from bridgework.intake.mapping import Ignored, Tool, ToolItem
+from bridgework.intake.domain.adapters import parse_as
+from bridgework.intake.domain.errors import InvalidFieldsError
+from bridgework.intake.domain.mapping import Ignored, Tool, ToolItem
 
 ANSWER_FIELDS = {
     "u_what_happened": "what_happened",
@@ -85,7 +86,9 @@ def parse(payload: Any) -> ToolItem | Ignored:
     if isinstance(payload, dict) and isinstance(payload.get("result"), dict):
         payload = payload["result"]
     if not isinstance(payload, dict):
-        raise PayloadError([{"loc": (), "msg": "expected the incident record as a JSON object"}])
+        raise InvalidFieldsError(
+            [{"loc": (), "msg": "expected the incident record as a JSON object"}]
+        )
     record = parse_as(ServiceNowIncident, payload)
     return ToolItem(
         tool=Tool.SERVICENOW,

@@ -1,7 +1,9 @@
-"""Client errors other than validation: `{"error": code, "detail": ...}`, and the body-size limit.
+"""Intake's HTTP error answers that are not a plain DomainError, and the body-size limit.
 
-Validation failures keep the common 422 shape (bridgework.common.http_errors); every
-other 4xx of intake, including FastAPI's own 404/405, answers in this one shape.
+Every DomainError answers through common's `http_errors`; here are the rest, in the same
+`{"error": code, "detail": ...}` shape: FastAPI's own 400/404/405, a body over its limit
+(refused before it is read whole), and an input failing on several fields at once (the
+common 422 listing every one).
 """
 
 from __future__ import annotations
@@ -14,6 +16,12 @@ from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from bridgework.common.errors import DomainError, ErrorKind
+from bridgework.common.http_errors import problem_response, validation_problem
+from bridgework.intake.domain.cloudevents import BATCH, media_type
+from bridgework.intake.domain.errors import InvalidFieldsError
+from bridgework.intake.settings import IntakeSettings
+
 _CODES = {
     400: "bad_request",
     401: "unauthenticated",
@@ -25,39 +33,46 @@ _CODES = {
 }
 
 
-class ClientError(HTTPException):
-    """A client's mistake, with a code programs can switch on and a detail people can read."""
-
-    def __init__(
-        self, status_code: int, error: str, detail: str, headers: dict[str, str] | None = None
-    ) -> None:
-        super().__init__(status_code=status_code, detail=detail, headers=headers)
-        self.error = error
-
-
-class BodyTooLargeError(ClientError):
+class BodyTooLargeError(HTTPException):
     """Raised from `receive` as soon as a body passes its limit (an HTTPException, so that
     FastAPI's own body reading passes it on rather than calling it a parse error)."""
 
     def __init__(self, limit: int) -> None:
-        super().__init__(413, "body_too_large", f"request bodies here are limited to {limit} bytes")
+        super().__init__(413, f"request bodies here are limited to {limit} bytes")
+
+    def problem(self) -> DomainError:
+        """The same refusal as common's error type."""
+        return DomainError("body_too_large", self.detail, kind=ErrorKind.TOO_LARGE)
 
 
-def error_body(error: HTTPException) -> dict[str, object]:
-    code = getattr(error, "error", None) or _CODES.get(error.status_code, "http_error")
-    return {"error": code, "detail": error.detail}
-
-
-def install_client_error_handler(app: FastAPI) -> None:
-    """Answer every HTTPException in intake's one error shape."""
+def install_error_handlers(app: FastAPI) -> None:
+    """Answer FastAPI's own HTTP errors and inputs failing on several fields in intake's shapes."""
 
     async def on_http_error(_: Request, error: Exception) -> Response:
         assert isinstance(error, HTTPException)
         if error.status_code in (204, 304):
             return Response(status_code=error.status_code, headers=error.headers)
-        return JSONResponse(error_body(error), status_code=error.status_code, headers=error.headers)
+        code = _CODES.get(error.status_code, "http_error")
+        return JSONResponse(
+            {"error": code, "detail": error.detail},
+            status_code=error.status_code,
+            headers=error.headers,
+        )
+
+    async def on_invalid_fields(_: Request, error: Exception) -> Response:
+        assert isinstance(error, InvalidFieldsError)
+        failing = [{"loc": ("body", *e["loc"]), "msg": e["msg"]} for e in error.errors]
+        return JSONResponse(validation_problem(failing), status_code=422)
 
     app.add_exception_handler(HTTPException, on_http_error)
+    app.add_exception_handler(InvalidFieldsError, on_invalid_fields)
+
+
+def body_limit(settings: IntakeSettings, path: str, content_type: str | None) -> int:
+    """The body limit of a request: batches may be larger than single submissions."""
+    if path.endswith("/incidents/batch") or media_type(content_type) == BATCH:
+        return settings.max_batch_body_bytes
+    return settings.max_body_bytes
 
 
 class BodyLimitMiddleware:
@@ -107,5 +122,4 @@ class BodyLimitMiddleware:
 
     @staticmethod
     async def _refuse(scope: Scope, receive: Receive, send: Send, error: BodyTooLargeError) -> None:
-        response = JSONResponse(error_body(error), status_code=error.status_code)
-        await response(scope, receive, send)
+        await problem_response(error.problem())(scope, receive, send)

@@ -1,4 +1,4 @@
-"""Department credentials: API tokens and webhook signatures. Pure functions, no I/O.
+"""Department credentials: API tokens, who they speak for, webhook signatures. Pure, no I/O.
 
 API tokens are 256 random bits with a recognisable prefix. Intake stores only their
 SHA-256: a slow password hash (bcrypt, argon2) protects guessable secrets, but a
@@ -13,18 +13,47 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
-import secrets
 from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+from bridgework.common.errors import DomainError, ErrorKind
 
 TOKEN_PREFIX = "bwi_"  # noqa: S105 - the public prefix, not a secret
 TOKEN_PATTERN = re.compile(r"bwi_[A-Za-z0-9_-]{43}")
-_TOKEN_BYTES = 32
 REDACTED = "[redacted]"
 
 
-def new_token() -> str:
-    """A fresh department API token, shown once to the admin who made it."""
-    return TOKEN_PREFIX + secrets.token_urlsafe(_TOKEN_BYTES)
+@dataclass(frozen=True)
+class Principal:
+    """Who a token speaks for."""
+
+    token_id: UUID
+    department: str
+
+
+@dataclass(frozen=True)
+class TokenInfo:
+    """A department API token as it is listed: never its value."""
+
+    token_id: UUID
+    department: str
+    label: str
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+@dataclass(frozen=True)
+class SecretInfo:
+    """A webhook signing secret as it is listed: never its value."""
+
+    secret_id: UUID
+    department: str
+    tool: str
+    label: str
+    created_at: datetime
+    revoked_at: datetime | None
 
 
 def token_hash(token: str) -> bytes:
@@ -32,9 +61,37 @@ def token_hash(token: str) -> bytes:
     return hashlib.sha256(token.encode()).digest()
 
 
-def new_webhook_secret() -> str:
-    """A fresh shared secret for a tool that signs its webhooks (GitHub, Jira)."""
-    return secrets.token_hex(32)
+def unauthenticated(detail: str) -> DomainError:
+    """No credential, or one that proves nothing (a 401 over HTTP)."""
+    return DomainError("unauthenticated", detail, kind=ErrorKind.UNAUTHENTICATED)
+
+
+def ensure_department(principal: Principal, department: str, *, where: str = "department") -> None:
+    """Refuse (forbidden) unless the token reports for `department`."""
+    if principal.department != department:
+        raise DomainError(
+            "forbidden",
+            f"this token reports for department {principal.department!r} only, "
+            f"and {where} names {department!r}",
+            kind=ErrorKind.FORBIDDEN,
+        )
+
+
+def raw_event_refusal(
+    token: str | None, principal: Principal | None, department: str
+) -> DomainError | None:
+    """Why a raw-topic event may not report for `department` with its token, or None if it may."""
+    if token is None:
+        return unauthenticated("no `bridgeworktoken` extension attribute")
+    if principal is None:
+        return unauthenticated("unknown or revoked token")
+    if principal.department != department:
+        return DomainError(
+            "forbidden",
+            f"the token reports for {principal.department!r}, data.department is {department!r}",
+            kind=ErrorKind.FORBIDDEN,
+        )
+    return None
 
 
 def bearer_token(authorization: str | None) -> str | None:
@@ -49,6 +106,7 @@ def bearer_token(authorization: str | None) -> str | None:
 
 
 def hmac_sha256_hex(secret: str, body: bytes) -> str:
+    """The hex HMAC-SHA256 of `body` with `secret`, as tools sign."""
     return hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 

@@ -122,6 +122,31 @@ class Decision:
     state_changed: bool
 
 
+@dataclass(frozen=True)
+class Delivery:
+    """One delivery of a tool (webhook delivery id, CloudEvents source + id)."""
+
+    channel: str
+    delivery_id: str
+
+
+@dataclass(frozen=True)
+class Item:
+    """A submission to accept, and the delivery that brought it (when the tool names one)."""
+
+    submission: IncidentSubmission
+    delivery: Delivery | None = None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one item: the verdict, and the incident it is (when there is one)."""
+
+    verdict: Verdict
+    incident_id: UUID | None
+    revision: int | None = None
+
+
 def report(
     submission: IncidentSubmission, *, incident_id: UUID, now: datetime
 ) -> IncidentReportedV1:

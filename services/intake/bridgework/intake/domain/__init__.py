@@ -1,0 +1,1 @@
+"""Intake's rules and values: pure, no I/O, no clock, no framework; raises only DomainError."""

@@ -1,0 +1,145 @@
+"""CloudEvents 1.0 over HTTP: structured, batched or binary mode (OpenAPI at /docs).
+
+Each event reports for the department of the bearer token, or else of its own
+`bridgeworktoken` extension attribute.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request, status
+from fastapi.responses import JSONResponse
+
+from bridgework.common.errors import DomainError
+from bridgework.common.postgres import Pool
+from bridgework.intake.domain import cloudevents
+from bridgework.intake.domain.cloudevents import IncomingCloudEvent
+from bridgework.intake.domain.credentials import ensure_department, unauthenticated
+from bridgework.intake.domain.errors import FieldError, InvalidFieldsError
+from bridgework.intake.domain.incidents import Delivery, Item
+from bridgework.intake.entrypoints import receipts
+from bridgework.intake.entrypoints.dependencies import ClockDep, PoolDep, SettingsDep, principal_of
+from bridgework.intake.entrypoints.http_incidents import CLIENT_ERRORS, ensure_bounded
+from bridgework.intake.entrypoints.requests import parse_json, unsupported_media_type
+from bridgework.intake.schemas import IncidentReceipt
+from bridgework.intake.settings import IntakeSettings
+from bridgework.intake.use_cases.credentials import authenticate
+from bridgework.intake.use_cases.incidents import RAW_CHANNEL, accept
+
+router = APIRouter(prefix="/v1", tags=["incidents"])
+
+
+@router.post(
+    "/cloudevents",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=IncidentReceipt,
+    response_model_exclude_none=True,
+    responses={
+        200: {
+            "description": "Known (updated, duplicate, stale), or a batch: BatchReceipt.",
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "oneOf": [
+                            {"$ref": "#/components/schemas/IncidentReceipt"},
+                            {"$ref": "#/components/schemas/BatchReceipt"},
+                        ]
+                    }
+                }
+            },
+        },
+        **CLIENT_ERRORS,
+    },
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "description": "A CloudEvent of type `bridgework.intake.incident.v1` whose data is "
+            "an IncidentSubmission: structured (`application/cloudevents+json`), batched "
+            "(`application/cloudevents-batch+json`) or binary (`ce-*` headers, JSON body).",
+            "content": {
+                cloudevents.STRUCTURED: {"schema": {"type": "object"}},
+                cloudevents.BATCH: {"schema": {"type": "array", "items": {"type": "object"}}},
+                "application/json": {"schema": {"$ref": "#/components/schemas/IncidentSubmission"}},
+            },
+        }
+    },
+)
+async def submit_cloudevent(
+    request: Request, pool: PoolDep, clock: ClockDep, settings: SettingsDep
+) -> JSONResponse:
+    """Report incidents as CloudEvents 1.0 over HTTP (structured, batched or binary mode)."""
+    content_type = request.headers.get("content-type")
+    kind = cloudevents.media_type(content_type)
+    body = await request.body()
+    if kind == cloudevents.BATCH:
+        events = _batch_of_events(parse_json(body), settings)
+    elif kind == cloudevents.STRUCTURED:
+        events = [cloudevents.from_structured(parse_json(body))]
+    elif "ce-specversion" in request.headers:
+        events = [
+            cloudevents.from_binary(
+                cloudevents.http_attributes(request.headers.items()),
+                content_type,
+                body,
+                prefix="ce-",
+            )
+        ]
+    else:
+        raise unsupported_media_type(
+            content_type,
+            cloudevents.STRUCTURED,
+            cloudevents.BATCH,
+            "application/json with ce-* headers (binary mode)",
+        )
+    await _authorise(pool, request.headers.get("authorization"), events)
+    outcomes = await accept(
+        pool=pool,
+        clock=clock,
+        settings=settings,
+        items=[
+            Item(event.submission, Delivery(RAW_CHANNEL, event.delivery_id)) for event in events
+        ],
+    )
+    if kind == cloudevents.BATCH:
+        return receipts.batch(outcomes, exclude_none=True)
+    return receipts.single(outcomes[0])
+
+
+def _batch_of_events(document: Any, settings: IntakeSettings) -> list[IncomingCloudEvent]:
+    if not isinstance(document, list) or not document:
+        raise DomainError.invalid("(body)", "expected a JSON array of CloudEvents")
+    ensure_bounded(len(document), settings, at="(batch)")
+    events: list[IncomingCloudEvent] = []
+    errors: list[FieldError] = []
+    for index, entry in enumerate(document):
+        try:
+            events.append(cloudevents.from_structured(entry))
+        except InvalidFieldsError as error:
+            errors.extend({**e, "loc": (index, *e["loc"])} for e in error.errors)
+    if errors:
+        raise InvalidFieldsError(errors)
+    return events
+
+
+async def _authorise(
+    pool: Pool, authorization: str | None, events: list[IncomingCloudEvent]
+) -> None:
+    """Each event reports for the department of the bearer token, or else of its own
+    `bridgeworktoken`: 401 if any has neither, 403 if any names another department."""
+    if authorization:
+        principal = await principal_of(pool, authorization)
+        for event in events:
+            ensure_department(principal, event.submission.department, where="data.department")
+        return
+    tokens = [event.token for event in events]
+    if any(token is None for token in tokens):
+        raise unauthenticated(
+            "send `Authorization: Bearer <token>` or the `bridgeworktoken` extension attribute"
+        )
+    principals = await authenticate(pool=pool, tokens=[t for t in tokens if t])
+    for event in events:
+        own = principals.get(event.token or "")
+        if own is None:
+            raise unauthenticated("a `bridgeworktoken` is unknown or revoked")
+        ensure_department(own, event.submission.department, where="data.department")

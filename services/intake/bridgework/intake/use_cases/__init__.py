@@ -1,0 +1,1 @@
+"""Intake's use cases: named, keyword-only, one transaction each; the only callers of the repository."""
