@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
+from bridgework.common.errors import DomainError
 from bridgework.intake.domain.adapters import delivery_key, github, jira, pagerduty, servicenow
-from bridgework.intake.domain.errors import InvalidFieldsError
 from bridgework.intake.domain.mapping import Ignored, Tool, ToolItem
 from tests.intake_factories import (
     github_issue_event,
@@ -24,8 +24,8 @@ def parsed(result: ToolItem | Ignored) -> ToolItem:
     return result
 
 
-def failing_fields(error: pytest.ExceptionInfo[InvalidFieldsError]) -> list[str]:
-    return sorted(".".join(map(str, e["loc"])) for e in error.value.errors)
+def failing_fields(error: pytest.ExceptionInfo[DomainError]) -> list[str]:
+    return sorted(problem.field for problem in error.value.problems())
 
 
 # GitHub
@@ -64,17 +64,17 @@ def test_a_github_issue_without_title_and_with_a_wrong_date_names_both_fields() 
     del payload["issue"]["title"]
     payload["issue"]["created_at"] = "last tuesday"
 
-    with pytest.raises(InvalidFieldsError) as error:
+    with pytest.raises(DomainError) as error:
         github.parse(payload, event="issues")
 
     assert failing_fields(error) == ["issue.created_at", "issue.title"]
 
 
 def test_a_github_payload_of_the_wrong_types_is_a_payload_error() -> None:
-    with pytest.raises(InvalidFieldsError) as error:
+    with pytest.raises(DomainError) as error:
         github.parse({"action": "opened", "issue": "not an object"}, event="issues")
     assert failing_fields(error) == ["issue"]
-    with pytest.raises(InvalidFieldsError):
+    with pytest.raises(DomainError):
         github.parse(["a", "list"], event="issues")
 
 
@@ -121,11 +121,11 @@ def test_jira_events_that_are_not_issue_changes_are_ignored() -> None:
 
 
 def test_a_jira_payload_without_webhook_event_or_summary_names_the_fields() -> None:
-    with pytest.raises(InvalidFieldsError) as missing_event:
+    with pytest.raises(DomainError) as missing_event:
         jira.parse({"issue": {}})
     payload = jira_issue_event()
     del payload["issue"]["fields"]["summary"]
-    with pytest.raises(InvalidFieldsError) as missing_summary:
+    with pytest.raises(DomainError) as missing_summary:
         jira.parse(payload)
 
     assert failing_fields(missing_event) == ["webhookEvent"]
@@ -166,14 +166,14 @@ def test_a_servicenow_record_with_a_bad_date_and_no_description_names_both() -> 
     payload = servicenow_incident(opened_at="04/11/2026 7:55")
     del payload["short_description"]
 
-    with pytest.raises(InvalidFieldsError) as error:
+    with pytest.raises(DomainError) as error:
         servicenow.parse(payload)
 
     assert failing_fields(error) == ["opened_at", "short_description"]
 
 
 def test_a_servicenow_body_that_is_not_an_object_is_refused() -> None:
-    with pytest.raises(InvalidFieldsError):
+    with pytest.raises(DomainError):
         servicenow.parse([servicenow_incident()])
 
 
@@ -214,7 +214,7 @@ def test_a_pagerduty_incident_without_title_is_named_under_event_data() -> None:
     payload = pagerduty_event()
     del payload["event"]["data"]["title"]
 
-    with pytest.raises(InvalidFieldsError) as error:
+    with pytest.raises(DomainError) as error:
         pagerduty.parse(payload)
 
     assert failing_fields(error) == ["event.data.title"]

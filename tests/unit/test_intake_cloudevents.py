@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from bridgework.common.errors import DomainError
 from bridgework.intake.domain.cloudevents import (
     INCIDENT_TYPE,
     from_binary,
@@ -16,13 +17,12 @@ from bridgework.intake.domain.cloudevents import (
     redact_headers,
     redact_value,
 )
-from bridgework.intake.domain.errors import InvalidFieldsError
 from bridgework.intake.use_cases.credentials import new_token
 from tests.intake_factories import binary_kafka_headers, incident_data, structured_cloudevent
 
 
-def fields(error: pytest.ExceptionInfo[InvalidFieldsError]) -> list[str]:
-    return sorted(".".join(map(str, e["loc"])) for e in error.value.errors)
+def fields(error: pytest.ExceptionInfo[DomainError]) -> list[str]:
+    return sorted(problem.field for problem in error.value.problems())
 
 
 def test_a_structured_event_carries_the_submission_the_token_and_its_delivery_id() -> None:
@@ -52,7 +52,7 @@ def test_a_structured_event_names_every_missing_attribute_and_invalid_data_field
     event["type"] = "com.example.other.v1"
     event["specversion"] = "0.3"
 
-    with pytest.raises(InvalidFieldsError) as error:
+    with pytest.raises(DomainError) as error:
         from_structured(event)
 
     assert fields(error) == ["data.severity", "id", "specversion", "type"]
@@ -63,17 +63,17 @@ def test_attributes_of_the_wrong_type_and_base64_data_are_refused() -> None:
     event["data_base64"] = "e30="
     event["datacontenttype"] = "text/xml"
 
-    with pytest.raises(InvalidFieldsError) as error:
+    with pytest.raises(DomainError) as error:
         from_structured(event)
 
     assert fields(error) == ["data_base64", "datacontenttype", "id"]
 
 
 def test_data_that_is_not_an_object_is_refused() -> None:
-    with pytest.raises(InvalidFieldsError) as error:
+    with pytest.raises(DomainError) as error:
         from_structured(structured_cloudevent(["not", "an", "incident"]))
     assert fields(error) == ["data"]
-    with pytest.raises(InvalidFieldsError):
+    with pytest.raises(DomainError):
         from_structured("just a string")
 
 
@@ -94,7 +94,7 @@ def test_a_binary_kafka_event_reads_ce_headers_and_the_json_body() -> None:
 def test_a_binary_event_names_headers_as_sent_and_refuses_non_json() -> None:
     attributes = http_attributes([("Ce-Specversion", "1.0"), ("ce-type", INCIDENT_TYPE)])
 
-    with pytest.raises(InvalidFieldsError) as error:
+    with pytest.raises(DomainError) as error:
         from_binary(attributes, "text/plain", b"hello", prefix="ce-")
 
     assert fields(error) == ["ce-id", "ce-source", "content-type", "data"]
@@ -108,7 +108,7 @@ def test_a_binary_body_that_is_not_json_is_explained() -> None:
         "type": INCIDENT_TYPE,
     }
 
-    with pytest.raises(InvalidFieldsError, match="not JSON"):
+    with pytest.raises(DomainError, match="not JSON"):
         from_binary(attributes, "application/json", b"{oops", prefix="ce_")
 
 

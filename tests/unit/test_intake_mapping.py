@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from bridgework.common.contracts import IncidentCategory, ResponseMode, Severity
+from bridgework.common.errors import DomainError
 from bridgework.intake.domain.answers import ANSWER_LIMIT, answers_from_text
-from bridgework.intake.domain.errors import InvalidFieldsError
 from bridgework.intake.domain.mapping import (
     DEFAULTS,
     Tool,
@@ -117,16 +117,16 @@ def test_affected_departments_come_from_prefixed_tags_tables_and_department_name
 
 
 def test_a_department_name_that_cannot_be_a_slug_is_explained() -> None:
-    with pytest.raises(InvalidFieldsError) as raised:
+    with pytest.raises(DomainError) as raised:
         to_submission(
             item(tool=Tool.SERVICENOW, department_names=("42nd floor",)),
             effective_mapping(Tool.SERVICENOW, None),
             department="it",
         )
 
-    [error] = raised.value.errors
-    assert error["loc"] == ("incident", "affected_departments")
-    assert "42nd floor" in error["msg"]
+    [problem] = raised.value.problems()
+    assert problem.field == "incident.affected_departments"
+    assert "42nd floor" in problem.reason
 
 
 def test_tool_users_are_pseudonymous_unless_the_department_maps_them() -> None:
@@ -197,10 +197,10 @@ def test_answers_in_fields_of_their_own_are_clipped_too() -> None:
 
 
 def test_an_empty_summary_is_named_as_the_failing_field() -> None:
-    with pytest.raises(InvalidFieldsError) as raised:
+    with pytest.raises(DomainError) as raised:
         to_submission(item(summary="   "), github_defaults(), department="it")
 
-    assert [e["loc"] for e in raised.value.errors] == [("incident", "summary")]
+    assert [p.field for p in raised.value.problems()] == ["incident.summary"]
 
 
 def test_the_source_carries_tool_reference_url_and_update_time() -> None:

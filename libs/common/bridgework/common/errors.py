@@ -7,6 +7,8 @@ place. Anything else that escapes is a bug and answers as an internal error.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from enum import StrEnum
 
 
@@ -24,11 +26,20 @@ class ErrorKind(StrEnum):
     UNSUPPORTED = "unsupported"  # a media type or format not accepted here
 
 
+@dataclass(frozen=True)
+class FieldProblem:
+    """One failing field: its dotted path (empty for the whole input) and why it fails."""
+
+    field: str
+    reason: str
+
+
 class DomainError(Exception):
     """A request that cannot be honoured: a stable `code` for programs, a `detail` for people.
 
     `field` is the dotted path of the failing field where there is one
-    (`commitments.0.due_on`); an `INVALID` error should always name it.
+    (`commitments.0.due_on`); an `INVALID` error should always name it. Input that fails on
+    several fields at once lists every one in `fields` (`field` is then the first).
     """
 
     def __init__(
@@ -38,17 +49,31 @@ class DomainError(Exception):
         *,
         kind: ErrorKind = ErrorKind.BAD_REQUEST,
         field: str | None = None,
+        fields: Sequence[FieldProblem] = (),
     ) -> None:
         super().__init__(detail)
         self.code = code
         self.detail = detail
         self.kind = kind
-        self.field = field
+        self.fields = tuple(fields)
+        self.field = field if field is not None or not fields else fields[0].field
 
     @classmethod
     def invalid(cls, field: str, reason: str, *, code: str = "validation_failed") -> DomainError:
         """A field that is wrong, and why."""
         return cls(code, f"{field}: {reason}", kind=ErrorKind.INVALID, field=field)
+
+    @classmethod
+    def invalid_fields(cls, problems: Sequence[FieldProblem]) -> DomainError:
+        """Input that fails on every one of `problems` (at least one)."""
+        detail = "; ".join(f"{p.field or '(body)'}: {p.reason}" for p in problems)
+        return cls("validation_failed", detail, kind=ErrorKind.INVALID, fields=problems)
+
+    def problems(self) -> tuple[FieldProblem, ...]:
+        """Every failing field, for per-field error lists; empty when no field is named."""
+        if self.fields:
+            return self.fields
+        return (FieldProblem(self.field, self.reason),) if self.field is not None else ()
 
     @property
     def reason(self) -> str:

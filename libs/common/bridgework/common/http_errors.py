@@ -52,11 +52,10 @@ def problem_status(error: DomainError) -> int:
 
 def problem_body(error: DomainError) -> dict[str, Any]:
     """The JSON body that answers a domain error."""
-    if error.kind is ErrorKind.INVALID and error.field is not None:
-        problem = validation_problem([{"loc": error.field.split("."), "msg": error.reason}])
-        if error.code != "validation_failed":
-            problem["error"] = error.code
-        return problem
+    problems = error.problems()
+    if error.kind is ErrorKind.INVALID and problems:
+        fields = [{"field": p.field or "(body)", "reason": p.reason} for p in problems]
+        return {"error": error.code, "fields": fields}
     return {"error": error.code, "detail": error.detail}
 
 

@@ -24,7 +24,7 @@ from pydantic import ValidationError
 
 from bridgework.intake.domain.adapters import delivery_key
 from bridgework.intake.domain.credentials import REDACTED, redact_text
-from bridgework.intake.domain.errors import FieldError, InvalidFieldsError
+from bridgework.intake.domain.errors import FieldError, invalid_fields
 from bridgework.intake.domain.incidents import IncidentSubmission, SourceInput
 
 SPEC_VERSION = "1.0"
@@ -70,7 +70,7 @@ def is_json(content_type: str | None) -> bool:
 def from_structured(document: Any) -> IncomingCloudEvent:
     """An event in structured mode: attributes and `data` in one JSON object."""
     if not isinstance(document, dict):
-        raise InvalidFieldsError([{"loc": (), "msg": "expected a CloudEvent as a JSON object"}])
+        raise invalid_fields([{"loc": (), "msg": "expected a CloudEvent as a JSON object"}])
     errors: list[FieldError] = []
     attributes = {
         name: value
@@ -113,17 +113,17 @@ def from_binary(
 def from_kafka(headers: Mapping[str, str], value: bytes | None) -> IncomingCloudEvent:
     """An event in a raw-topic record (its headers decoded): structured or binary mode."""
     if value is None:
-        raise InvalidFieldsError([{"loc": ("value",), "msg": "empty record"}])
+        raise invalid_fields([{"loc": ("value",), "msg": "empty record"}])
     content_type = next((v for k, v in headers.items() if k.lower() == "content-type"), None)
     if media_type(content_type) == STRUCTURED:
         try:
             document = json.loads(value)
         except (ValueError, RecursionError) as error:
-            raise InvalidFieldsError([{"loc": ("value",), "msg": f"not JSON: {error}"}]) from error
+            raise invalid_fields([{"loc": ("value",), "msg": f"not JSON: {error}"}]) from error
         return from_structured(document)
     attributes = kafka_attributes(headers.items())
     if "specversion" not in attributes:
-        raise InvalidFieldsError(
+        raise invalid_fields(
             [
                 {
                     "loc": ("headers",),
@@ -177,7 +177,7 @@ def _event(
         complain("type", f"intake accepts only {INCIDENT_TYPE!r}")
     submission = _submission(data, attributes, errors)
     if errors or submission is None:
-        raise InvalidFieldsError(errors)
+        raise invalid_fields(errors)
     return IncomingCloudEvent(
         id=attributes["id"],
         source=attributes["source"],

@@ -26,7 +26,7 @@ from bridgework.common.contracts import (
     Severity,
 )
 from bridgework.intake.domain.answers import ANSWER_LIMIT, answers_from_text
-from bridgework.intake.domain.errors import FieldError, InvalidFieldsError
+from bridgework.intake.domain.errors import FieldError, invalid_fields
 from bridgework.intake.domain.incidents import IncidentSubmission, PersonInput
 
 SUMMARY_LIMIT = 4000
@@ -248,7 +248,7 @@ def effective_mapping(tool: Tool, configured: ToolMapping | None) -> ToolMapping
 
 
 def to_submission(item: ToolItem, mapping: ToolMapping, *, department: str) -> IncidentSubmission:
-    """The incident `item` describes for `department`; InvalidFieldsError names what cannot be."""
+    """The incident `item` describes for `department`; a DomainError names what cannot be."""
     categories = _table(mapping.category_from)
     severities = _table(mapping.severity_from)
     modes = _table(mapping.response_mode_from)
@@ -284,7 +284,7 @@ def to_submission(item: ToolItem, mapping: ToolMapping, *, department: str) -> I
             {"loc": ("incident", *error["loc"]), "msg": error["msg"]} for error in invalid.errors()
         )
     if errors:
-        raise InvalidFieldsError(errors)
+        raise invalid_fields(errors)
     return submission
 
 

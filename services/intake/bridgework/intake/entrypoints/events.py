@@ -20,12 +20,13 @@ from faststream.kafka import KafkaBroker
 
 from bridgework.common.clock import Clock
 from bridgework.common.consumer import BatchConsumer, Reading, Refusal, subscribe
+from bridgework.common.errors import DomainError
 from bridgework.common.events import InvalidEventError, decode_headers
 from bridgework.common.postgres import Pool
 from bridgework.intake.domain import cloudevents
 from bridgework.intake.domain.cloudevents import IncomingCloudEvent
 from bridgework.intake.domain.credentials import redact_text
-from bridgework.intake.domain.errors import InvalidFieldsError
+from bridgework.intake.domain.errors import invalid_fields
 from bridgework.intake.domain.incidents import Outcome
 from bridgework.intake.settings import IntakeSettings
 from bridgework.intake.use_cases.incidents import accept_raw_events
@@ -59,11 +60,11 @@ class RedactedRecord:
 
 
 def parse_record(record: Any) -> IncomingCloudEvent:
-    """The incident CloudEvent in a raw record; InvalidFieldsError says why it is not one."""
+    """The incident CloudEvent in a raw record; a DomainError says why it is not one."""
     try:
         headers = decode_headers(record.headers)
     except InvalidEventError as error:
-        raise InvalidFieldsError([{"loc": ("headers",), "msg": error.reason}]) from error
+        raise invalid_fields([{"loc": ("headers",), "msg": error.reason}]) from error
     return cloudevents.from_kafka(headers, record.value)
 
 
@@ -82,7 +83,7 @@ class RawIncidents:
         for record in records:
             try:
                 items.append((record, parse_record(record)))
-            except InvalidFieldsError as invalid:
+            except DomainError as invalid:
                 refused.append((record, Refusal("invalid_event", str(invalid))))
             except Exception as unexpected:
                 # A record must never stall the partition: whatever it is, it is kept aside.

@@ -11,12 +11,11 @@ from typing import Any
 from fastapi import APIRouter, Request, status
 from fastapi.responses import JSONResponse
 
-from bridgework.common.errors import DomainError
+from bridgework.common.errors import DomainError, FieldProblem
 from bridgework.common.postgres import Pool
 from bridgework.intake.domain import cloudevents
 from bridgework.intake.domain.cloudevents import IncomingCloudEvent
 from bridgework.intake.domain.credentials import ensure_department, unauthenticated
-from bridgework.intake.domain.errors import FieldError, InvalidFieldsError
 from bridgework.intake.domain.incidents import Delivery, Item
 from bridgework.intake.entrypoints import receipts
 from bridgework.intake.entrypoints.dependencies import ClockDep, PoolDep, SettingsDep, principal_of
@@ -111,14 +110,17 @@ def _batch_of_events(document: Any, settings: IntakeSettings) -> list[IncomingCl
         raise DomainError.invalid("(body)", "expected a JSON array of CloudEvents")
     ensure_bounded(len(document), settings, at="(batch)")
     events: list[IncomingCloudEvent] = []
-    errors: list[FieldError] = []
+    problems: list[FieldProblem] = []
     for index, entry in enumerate(document):
         try:
             events.append(cloudevents.from_structured(entry))
-        except InvalidFieldsError as error:
-            errors.extend({**e, "loc": (index, *e["loc"])} for e in error.errors)
-    if errors:
-        raise InvalidFieldsError(errors)
+        except DomainError as error:
+            problems.extend(
+                FieldProblem(f"{index}.{p.field}" if p.field else str(index), p.reason)
+                for p in error.problems()
+            )
+    if problems:
+        raise DomainError.invalid_fields(problems)
     return events
 
 

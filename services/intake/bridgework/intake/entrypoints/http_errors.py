@@ -1,9 +1,8 @@
 """Intake's HTTP error answers that are not a plain DomainError, and the body-size limit.
 
 Every DomainError answers through common's `http_errors`; here are the rest, in the same
-`{"error": code, "detail": ...}` shape: FastAPI's own 400/404/405, a body over its limit
-(refused before it is read whole), and an input failing on several fields at once (the
-common 422 listing every one).
+`{"error": code, "detail": ...}` shape: FastAPI's own 400/404/405, and a body over its limit
+(refused before it is read whole).
 """
 
 from __future__ import annotations
@@ -17,9 +16,8 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bridgework.common.errors import DomainError, ErrorKind
-from bridgework.common.http_errors import problem_response, validation_problem
+from bridgework.common.http_errors import problem_response
 from bridgework.intake.domain.cloudevents import BATCH, media_type
-from bridgework.intake.domain.errors import InvalidFieldsError
 from bridgework.intake.settings import IntakeSettings
 
 _CODES = {
@@ -46,7 +44,7 @@ class BodyTooLargeError(HTTPException):
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    """Answer FastAPI's own HTTP errors and inputs failing on several fields in intake's shapes."""
+    """Answer FastAPI's own HTTP errors in intake's shape."""
 
     async def on_http_error(_: Request, error: Exception) -> Response:
         assert isinstance(error, HTTPException)
@@ -59,13 +57,7 @@ def install_error_handlers(app: FastAPI) -> None:
             headers=error.headers,
         )
 
-    async def on_invalid_fields(_: Request, error: Exception) -> Response:
-        assert isinstance(error, InvalidFieldsError)
-        failing = [{"loc": ("body", *e["loc"]), "msg": e["msg"]} for e in error.errors]
-        return JSONResponse(validation_problem(failing), status_code=422)
-
     app.add_exception_handler(HTTPException, on_http_error)
-    app.add_exception_handler(InvalidFieldsError, on_invalid_fields)
 
 
 def body_limit(settings: IntakeSettings, path: str, content_type: str | None) -> int:

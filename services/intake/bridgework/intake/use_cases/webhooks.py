@@ -30,8 +30,8 @@ async def receive_webhook(
     read: Callable[[], ToolItem | Ignored],
 ) -> Outcome | Ignored:
     """One delivery: a retry is a duplicate before anything is read again; otherwise `read`
-    the tool's item (InvalidFieldsError if it is not the tool's payload), map it with the
-    department's mapping (InvalidFieldsError if it makes no valid incident) and accept it."""
+    the tool's item (a DomainError if it is not the tool's payload), map it with the
+    department's mapping (a DomainError if it makes no valid incident) and accept it."""
     delivery = Delivery(tool.value, delivery_id) if delivery_id else None
     async with pool.acquire() as connection, connection.transaction():
         if delivery is not None:

@@ -11,17 +11,17 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from bridgework.intake.domain.errors import InvalidFieldsError
+from bridgework.intake.domain.errors import invalid_fields
 
 M = TypeVar("M", bound=BaseModel)
 
 
 def parse_as(model: type[M], payload: Any, *, at: tuple[str | int, ...] = ()) -> M:
-    """`payload` validated as `model`; InvalidFieldsError (fields prefixed with `at`) otherwise."""
+    """`payload` validated as `model`; a DomainError (fields prefixed with `at`) otherwise."""
     try:
         return model.model_validate(payload)
     except ValidationError as invalid:
-        raise InvalidFieldsError(
+        raise invalid_fields(
             [{"loc": (*at, *error["loc"]), "msg": error["msg"]} for error in invalid.errors()]
         ) from invalid
 

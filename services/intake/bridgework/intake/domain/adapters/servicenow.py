@@ -18,7 +18,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from bridgework.intake.domain.adapters import parse_as
-from bridgework.intake.domain.errors import InvalidFieldsError
+from bridgework.intake.domain.errors import invalid_fields
 from bridgework.intake.domain.mapping import Ignored, Tool, ToolItem
 
 ANSWER_FIELDS = {
@@ -86,9 +86,7 @@ def parse(payload: Any) -> ToolItem | Ignored:
     if isinstance(payload, dict) and isinstance(payload.get("result"), dict):
         payload = payload["result"]
     if not isinstance(payload, dict):
-        raise InvalidFieldsError(
-            [{"loc": (), "msg": "expected the incident record as a JSON object"}]
-        )
+        raise invalid_fields([{"loc": (), "msg": "expected the incident record as a JSON object"}])
     record = parse_as(ServiceNowIncident, payload)
     return ToolItem(
         tool=Tool.SERVICENOW,
