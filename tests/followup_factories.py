@@ -33,7 +33,7 @@ from bridgework.common.contracts import (
     ResponseMode,
 )
 from bridgework.common.events import Event, decode_headers, from_kafka
-from bridgework.followup.policy import NudgePolicy, Weekday
+from bridgework.followup.domain.nudge_policy import NudgePolicy, Weekday
 from bridgework.followup.settings import FollowupSettings
 from tests.infra import Infrastructure, produce, read_topic
 

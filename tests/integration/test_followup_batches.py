@@ -13,9 +13,9 @@ import pytest
 from bridgework.common.clock import ManualClock
 from bridgework.common.contracts import ParticipantRole, PersonRef, RepairEvent
 from bridgework.common.postgres import Pool, create_pool, migrate
-from bridgework.followup import repository
-from bridgework.followup.policy import overrides_to_json
-from bridgework.followup.service import apply_repair_events
+from bridgework.followup.domain.nudge_policy import overrides_to_json
+from bridgework.followup.repository import commitments, policies, repairs, timers
+from bridgework.followup.use_cases.tracking import apply_repair_events
 from tests.factories import repair_opened
 from tests.followup_factories import (
     AFFECTED,
@@ -46,7 +46,9 @@ async def pool(database_url: str) -> AsyncIterator[Pool]:
 
 async def apply(pool: Pool, events: Sequence[RepairEvent], clock: ManualClock) -> None:
     async with pool.acquire() as connection, connection.transaction():
-        await apply_repair_events(connection, events, clock=clock, defaults=policy())
+        await apply_repair_events(
+            connection=connection, events=events, clock=clock, defaults=policy()
+        )
 
 
 def stories() -> list[list[RepairEvent]]:
@@ -152,10 +154,10 @@ async def test_the_one_read_knows_what_the_three_reads_know(pool: Pool) -> None:
     ids = [story[0].repair_id for story in told] + [stray, uuid4()]
 
     async with pool.acquire() as connection:
-        states = await repository.repair_states(connection, ids)
-        tracked = await repository.tracked_repairs(connection, ids)
-        people = await repository.participants(connection, ids)
-        commitments = await repository.commitments_of_repairs(connection, ids)
+        states = await repairs.repair_states(connection, ids)
+        tracked = await repairs.tracked_repairs(connection, ids)
+        people = await repairs.participants(connection, ids)
+        promised = await commitments.commitments_of_repairs(connection, ids)
 
     assert set(states) == set(ids[:-1])  # the unknown repair is absent
     assert states[stray].tracked is None
@@ -166,14 +168,14 @@ async def test_the_one_read_knows_what_the_three_reads_know(pool: Pool) -> None:
     gone = uuid4()
     await apply(pool, [closed(gone, MONDAY)], clock)
     async with pool.acquire() as connection:
-        late = (await repository.repair_states(connection, [gone]))[gone].tracked
+        late = (await repairs.repair_states(connection, [gone]))[gone].tracked
     assert late is not None
     assert late.departments == ()
     assert late.closed_at == MONDAY
     for repair_id, state in states.items():
         assert state.tracked == tracked.get(repair_id)
         assert state.participants == people.get(repair_id, [])
-        assert state.commitments == commitments.get(repair_id, [])
+        assert state.commitments == promised.get(repair_id, [])
     assert any(len(c.owed_to) == 2 for s in states.values() for c in s.commitments)
 
 
@@ -186,7 +188,7 @@ async def test_a_batch_of_keeps_alone_still_reads_the_departments_policy(pool: P
     promise = terms()
     agreed = agreement_reached(rid, [promise])
     async with pool.acquire() as connection:
-        await repository.put_policy_overrides(
+        await policies.put_policy_overrides(
             connection,
             AFFECTED.department,
             overrides_to_json({"check_in_delay": timedelta(days=3)}),
@@ -198,9 +200,9 @@ async def test_a_batch_of_keeps_alone_still_reads_the_departments_policy(pool: P
     await apply(pool, [kept(rid, agreed.agreement_id, promise, clock.now())], clock)
 
     async with pool.acquire() as connection:
-        timers = await repository.timers_of_repair(connection, rid)
-    check_ins = [t for t in timers if t["kind"] == "check_in" and t["status"] == "pending"]
-    assert [(t["recipient_id"], t["fire_at"]) for t in check_ins] == [
+        schedule = await timers.timers_of_repair(connection, rid)
+    check_ins = [t.timer for t in schedule if t.timer.kind == "check_in" and t.status == "pending"]
+    assert [(t.recipient.person_id, t.fire_at) for t in check_ins] == [
         (AFFECTED.person_id, clock.now() + timedelta(days=3))
     ]
 
@@ -211,18 +213,18 @@ async def test_a_batch_of_repairs_just_opened_reads_no_policy(
     """Nothing in such a batch times a nudge, so the policies table is not read at all."""
     clock = ManualClock(MONDAY)
     calls = 0
-    original = repository.policy_overrides
+    original = policies.policy_overrides
 
     async def counting(*args: Any, **kwargs: Any) -> dict[str, dict[str, Any]]:
         nonlocal calls
         calls += 1
         return await original(*args, **kwargs)
 
-    monkeypatch.setattr(repository, "policy_overrides", counting)
+    monkeypatch.setattr(policies, "policy_overrides", counting)
     await apply(pool, [repair_opened(opened_at=MONDAY) for _ in range(3)], clock)
     assert calls == 0
     opened = repair_opened(opened_at=MONDAY)
     await apply(pool, [opened, agreement_reached(opened.repair_id, [terms()])], clock)
     assert calls == 1
     async with pool.acquire() as connection:
-        assert len(await repository.tracked_repairs(connection, [opened.repair_id])) == 1
+        assert len(await repairs.tracked_repairs(connection, [opened.repair_id])) == 1

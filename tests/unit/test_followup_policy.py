@@ -5,16 +5,19 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
+from pydantic import ValidationError
 
-from bridgework.followup.policy import (
+from bridgework.followup.domain.nudge_policy import (
     Weekday,
     allows,
     earlier_sending_time,
+    is_known_time_zone,
     next_allowed,
     overrides_from_json,
     overrides_to_json,
-    valid_time_zone,
 )
+from bridgework.followup.schemas import PolicyOverridesIn
+from bridgework.followup.settings import FollowupSettings
 from tests.followup_factories import policy
 
 FRIDAY_EVENING = datetime(2026, 11, 6, 19, 0, tzinfo=UTC)
@@ -118,5 +121,9 @@ def test_stored_overrides_read_back_as_they_were_set() -> None:
 
 
 def test_an_unknown_time_zone_is_refused() -> None:
-    with pytest.raises(ValueError, match="unknown time zone"):
-        valid_time_zone("Europe/Atlantis")
+    assert not is_known_time_zone("Europe/Atlantis")
+    assert is_known_time_zone("Europe/London")
+    with pytest.raises(ValidationError, match="unknown time zone"):
+        PolicyOverridesIn(time_zone="Europe/Atlantis")
+    with pytest.raises(ValidationError, match="unknown time zone"):
+        FollowupSettings(nudge_time_zone="Europe/Atlantis")

@@ -7,17 +7,16 @@ from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
 from bridgework.common.contracts import ParticipantRole, RepairEvent
-from bridgework.followup.domain import (
+from bridgework.followup.domain.firing import fire
+from bridgework.followup.domain.nudge_policy import PolicyOf
+from bridgework.followup.domain.repair_plan import RepairPlan, first_timers
+from bridgework.followup.domain.schedule import (
     Cancellation,
     Commitment,
     CommitmentStatus,
-    PolicyOf,
-    RepairPlan,
     Timer,
     TimerKind,
     TrackedRepair,
-    fire,
-    first_timers,
 )
 from tests.factories import repair_opened
 from tests.followup_factories import (

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bridgework.followup.templates import DEFAULTS, Templates
+from bridgework.followup.clients.template_files import read_templates
+from bridgework.followup.domain.messages import DEFAULTS, Templates
 
 VALUES = {
     "name": "Sam <Ops>",
@@ -43,7 +44,7 @@ def test_nudges_are_kind_and_never_threaten() -> None:
 def test_a_template_file_replaces_the_default(tmp_path: Path) -> None:
     (tmp_path / "reminder.txt").write_text("Subject: Nudge for $name\n\nPlease: $action\n")
 
-    message = Templates(tmp_path).render("reminder", VALUES)
+    message = read_templates(tmp_path).render("reminder", VALUES)
 
     assert message.subject == "Nudge for Sam <Ops>"
     assert message.text == "Please: Restore USB access\n"

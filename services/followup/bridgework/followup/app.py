@@ -8,12 +8,23 @@ from functools import partial
 from fastapi import FastAPI
 
 from bridgework.common.clock import Clock, SystemClock
+from bridgework.common.runtime import BackgroundTask, Runtime
 from bridgework.common.service_app import create_service_app
-from bridgework.followup import admin_api, api, check_in_api, handlers
-from bridgework.followup.clock import TravellingClock
-from bridgework.followup.errors import install_problem_handler
-from bridgework.followup.scheduler import delivery_loop, timer_loop
+from bridgework.followup.clients.channels import Channels
+from bridgework.followup.clients.template_files import read_templates
+from bridgework.followup.domain.nudge_policy import NudgePolicy
+from bridgework.followup.domain.time_travel import TravellingClock
+from bridgework.followup.entrypoints import (
+    events,
+    http_admin,
+    http_check_ins,
+    http_repairs,
+    http_time_travel,
+    loops,
+    pages,
+)
 from bridgework.followup.settings import DEVELOPMENT_CHECK_IN_SECRET, FollowupSettings
+from bridgework.followup.use_cases.policies import default_policy
 
 logger = logging.getLogger(__name__)
 
@@ -23,12 +34,13 @@ def create_app(settings: FollowupSettings | None = None, clock: Clock | None = N
     worker start with its lifespan."""
     settings = settings or FollowupSettings()
     clock = clock or SystemClock()
-    routers = [api.router, check_in_api.router, admin_api.router]
+    routers = [http_repairs.router, pages.router, http_check_ins.router, http_admin.router]
     if settings.time_travel:
         clock = TravellingClock(clock)
-        routers.append(admin_api.clock_router)
+        routers.append(http_time_travel.router)
     _warn_about_development_settings(settings)
-    app = create_service_app(
+    defaults = default_policy(settings)
+    return create_service_app(
         settings,
         clock=clock,
         title="Bridgework follow-up",
@@ -39,12 +51,34 @@ def create_app(settings: FollowupSettings | None = None, clock: Clock | None = N
         ),
         migrations_package="bridgework.followup",
         routers=routers,
-        subscriptions=partial(handlers.subscribe_all, settings=settings, clock=clock),
+        subscriptions=partial(
+            events.subscribe_all, settings=settings, clock=clock, defaults=defaults
+        ),
         publishes=["followups"],
-        background=[timer_loop(settings, clock), delivery_loop(settings, clock)],
+        background=_loops(settings, clock, defaults),
     )
-    install_problem_handler(app)
-    return app
+
+
+def _loops(settings: FollowupSettings, clock: Clock, defaults: NudgePolicy) -> list[BackgroundTask]:
+    """The timer and delivery loops, each run with the pool of the started runtime."""
+    templates = read_templates(settings.templates_dir)
+
+    async def firing(runtime: Runtime) -> None:
+        await loops.fire_timers(
+            pool=runtime.pool, settings=settings, clock=clock, defaults=defaults
+        )
+
+    async def delivering(runtime: Runtime) -> None:
+        async with Channels.open(settings) as channels:
+            await loops.deliver_nudges(
+                pool=runtime.pool,
+                settings=settings,
+                clock=clock,
+                sender=channels,
+                templates=templates,
+            )
+
+    return [firing, delivering]
 
 
 def _warn_about_development_settings(settings: FollowupSettings) -> None:

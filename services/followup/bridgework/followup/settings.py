@@ -5,17 +5,26 @@ from __future__ import annotations
 from datetime import time, timedelta
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 from pydantic import Field, SecretStr, field_validator
 
 from bridgework.common.settings import ServiceSettings
-from bridgework.followup.policy import NudgePolicy, Weekday, valid_time_zone
+
+# The days a nudge may go out on, as the domain's `Weekday` names them.
+WorkingDay = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
 # Only good enough for a laptop: production MUST set BRIDGEWORK_CHECK_IN_SECRET.
 DEVELOPMENT_CHECK_IN_SECRET = "development-only-check-in-secret-change-me"  # noqa: S105 - public on purpose
 
 
+def _weekdays() -> list[WorkingDay]:
+    return ["mon", "tue", "wed", "thu", "fri"]
+
+
 class FollowupSettings(ServiceSettings):
+    """Follow-up's settings; the default nudge policy is `use_cases.policies.default_policy`."""
+
     service_name: str = "followup"
     http_port: int = 8003
 
@@ -66,10 +75,7 @@ class FollowupSettings(ServiceSettings):
     nudge_repeat_interval: timedelta = timedelta(days=3)
     nudge_quiet_hours_start: time | None = time(18, 0)
     nudge_quiet_hours_end: time | None = time(8, 0)
-    nudge_working_days: list[Weekday] = Field(
-        default_factory=lambda: [Weekday.MON, Weekday.TUE, Weekday.WED, Weekday.THU, Weekday.FRI],
-        min_length=1,
-    )
+    nudge_working_days: list[WorkingDay] = Field(default_factory=_weekdays, min_length=1)
     nudge_time_zone: str = "UTC"
     nudge_check_in_delay: timedelta = timedelta(days=1)
     nudge_lapse_offer_repeats: int = Field(default=1, ge=0, le=10)
@@ -77,21 +83,13 @@ class FollowupSettings(ServiceSettings):
     @field_validator("nudge_time_zone")
     @classmethod
     def _known_time_zone(cls, value: str) -> str:
-        return valid_time_zone(value)
+        try:
+            ZoneInfo(value)
+        except (ValueError, KeyError) as error:  # ZoneInfoNotFoundError is a KeyError
+            raise ValueError(f"unknown time zone {value!r}") from error
+        return value
 
     @field_validator("public_base_url")
     @classmethod
     def _no_trailing_slash(cls, value: str) -> str:
         return value.rstrip("/")
-
-    def default_policy(self) -> NudgePolicy:
-        return NudgePolicy(
-            lead_time=self.nudge_lead_time,
-            repeat_interval=self.nudge_repeat_interval,
-            quiet_hours_start=self.nudge_quiet_hours_start,
-            quiet_hours_end=self.nudge_quiet_hours_end,
-            working_days=frozenset(self.nudge_working_days),
-            time_zone=self.nudge_time_zone,
-            check_in_delay=self.nudge_check_in_delay,
-            lapse_offer_repeats=self.nudge_lapse_offer_repeats,
-        )

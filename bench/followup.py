@@ -1,24 +1,21 @@
 """Benchmark: what follow-up's repairs consumer costs per event, and its loops while idle.
 
-    python -m bridgework.followup.bench --batches 20 --batch-size 500 [--profile PHASE]
+    .venv/bin/python -m bench.followup --batches 20 --batch-size 500 [--profile PHASE]
 
-Creates a throwaway database on DATABASE_URL's server and applies synthetic repair events
-through the very function the repairs consumer runs (`handlers.repair_events_applier`), in
-the same kind of transaction as `BatchConsumer` (the inbox claim included), batch by batch.
-Phases, each over fresh batches of `--batch-size` events:
+Creates a throwaway database on DATABASE_URL's server and hands synthetic repair events, as
+Kafka records, to the consumer the service subscribes (`BatchConsumer.handle` with the public
+applier `entrypoints.events.repair_events_applier`): decoding, inbox claim and applier, one
+transaction per batch. Phases, each over fresh batches of `--batch-size` events: `opened`
+(RepairOpened, as in the pipeline bench), `joined` (two ParticipantJoined per repair),
+`agreed` (AgreementReached, three commitments), `settled` (one event per commitment: 80%
+kept, 15% renegotiated, 5% released), `closed` (RepairClosed) and `mixed` (whole stories
+interleaved, per-repair order kept).
 
-- `opened`: RepairOpened only, as in the pipeline bench (one per incident);
-- `joined`: two ParticipantJoined per repair (the affected person and a facilitator);
-- `agreed`: AgreementReached with three commitments each;
-- `settled`: one event per commitment: 80% kept, 15% renegotiated, 5% released;
-- `closed`: RepairClosed;
-- `mixed`: whole stories (all of the above) interleaved, per-repair order kept.
-
-For each phase it prints per event: wall time, this process's CPU (`time.process_time`),
-and wall minus CPU (mostly waiting on Postgres). Then it runs the timer scheduler and the
-delivery worker with nothing due and prints their CPU and database transactions per
-second. It prints figures; it asserts nothing. The machine is shared: compare runs made
-back to back, and trust the CPU figures more than the wall ones.
+Per event it prints wall time, this process's CPU, the part of it spent decoding records
+(measured apart: `CPU - decode` is the inbox claim and the applier), wall minus CPU and the
+Postgres backend's CPU. Then it runs the timer and delivery loops with nothing due and
+prints their CPU and database transactions per second. It asserts nothing. The machine is
+shared: compare runs made back to back, and trust CPU figures more than wall ones.
 """
 
 from __future__ import annotations
@@ -34,17 +31,16 @@ import pstats
 import random
 import statistics
 import time
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import cast
-from urllib.parse import urlsplit, urlunsplit
 from uuid import uuid4
 
-import asyncpg
+from faststream.kafka import KafkaBroker
 
+from bench.support import backend_cpu, backend_pid, scratch_database, server_dsn
 from bridgework.common.clock import ManualClock
-from bridgework.common.consumer import Applier
+from bridgework.common.consumer import BatchConsumer
 from bridgework.common.contracts import (
     AgreementReachedV1,
     CommitmentKeptV1,
@@ -62,13 +58,14 @@ from bridgework.common.contracts import (
     RepairOutcome,
     ResponseMode,
 )
-from bridgework.common.events import Event
-from bridgework.common.inbox import claim
-from bridgework.common.postgres import Pool, create_pool, migrate
-from bridgework.common.runtime import Runtime
-from bridgework.followup.handlers import CONSUMER_NAME, repair_events_applier
-from bridgework.followup.scheduler import delivery_loop, timer_loop
+from bridgework.common.events import Event, decode_headers, from_kafka, to_kafka
+from bridgework.common.postgres import Pool, create_pool
+from bridgework.followup.clients.channels import Channels
+from bridgework.followup.domain.messages import Templates
+from bridgework.followup.entrypoints import loops
+from bridgework.followup.entrypoints.events import CONSUMER_NAME, repair_events_applier
 from bridgework.followup.settings import FollowupSettings
+from bridgework.followup.use_cases.policies import default_policy
 
 DEPARTMENTS = (
     "it", "finance", "hr", "estates", "legal", "marketing", "sales", "research", "support",
@@ -85,14 +82,11 @@ def _person(rng: random.Random, department: str) -> PersonRef:
     )
 
 
-@dataclass
-class Story:
-    """One repair's events, phase by phase."""
-
-    phases: dict[str, list[Contract]]
+Story = dict[str, list[Contract]]  # one repair's events, phase by phase
 
 
 def story(rng: random.Random) -> Story:
+    """A repair's events: opened, joined, agreed (three commitments), settled, closed."""
     responsible_dept, affected_dept = rng.sample(DEPARTMENTS, 2)
     responsible = _person(rng, responsible_dept)
     affected = _person(rng, affected_dept)
@@ -184,15 +178,8 @@ def story(rng: random.Random) -> Story:
         response_mode=ResponseMode.WITH,
         closed_at=START + timedelta(days=2),
     )
-    return Story(
-        {
-            "opened": [opened],
-            "joined": joined,
-            "agreed": [agreed],
-            "settled": settled,
-            "closed": [closed],
-        }
-    )
+    phases: Story = {"opened": [opened], "joined": joined, "agreed": [agreed]}
+    return phases | {"settled": settled, "closed": [closed]}
 
 
 def interleave(rng: random.Random, stories: Sequence[list[Contract]]) -> list[Contract]:
@@ -203,9 +190,26 @@ def interleave(rng: random.Random, stories: Sequence[list[Contract]]) -> list[Co
     return [queues[i].pop() for i in owners]
 
 
-def batches(events: Sequence[Contract], size: int) -> list[list[Event[Contract]]]:
-    wrapped = [Event.new(e, source="/bridgework/agreements", time=START) for e in events]
-    return [wrapped[i : i + size] for i in range(0, len(wrapped), size)]
+@dataclass(frozen=True)
+class Record:
+    """A Kafka record as the consumer reads it (what `handle` needs of aiokafka's)."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: bytes
+    value: bytes
+    headers: list[tuple[str, bytes]]
+
+
+def batches(events: Sequence[Contract], size: int) -> list[list[Record]]:
+    """The events as the repairs topic holds them, in batches of `size`."""
+    records = []
+    for offset, data in enumerate(events):
+        encoded = to_kafka(Event.new(data, source="/bridgework/agreements", time=START))
+        headers = [(name, value.encode()) for name, value in encoded.headers.items()]
+        records.append(Record("repairs", 0, offset, encoded.key, encoded.value, headers))
+    return [records[i : i + size] for i in range(0, len(records), size)]
 
 
 @dataclass
@@ -213,56 +217,40 @@ class Figures:
     events: int = 0
     wall: float = 0.0
     cpu: float = 0.0
+    decode: float = 0.0
     postgres: float | None = None
-    batch_walls: list[float] | None = None
+    batch_walls: list[float] = field(default_factory=list)
 
 
-def backend_cpu(pid: int | None) -> float | None:
-    """Seconds of CPU the Postgres backend `pid` has used (Linux, database on this machine)."""
-    if pid is None:
-        return None
-    try:
-        with open(f"/proc/{pid}/schedstat") as stat:
-            return int(stat.read().split()[0]) / 1e9
-    except (OSError, ValueError, IndexError):
-        return None
-
-
-async def apply_batch(pool: Pool, apply: Applier, events: Sequence[Event[Contract]]) -> None:
-    """What `BatchConsumer._apply_once` does: inbox claim and effect in one transaction."""
-    async with pool.acquire() as connection, connection.transaction():
-        fresh_ids = await claim(
-            connection, consumer=CONSUMER_NAME, event_ids=[e.id for e in events]
-        )
-        fresh = [event for event in events if event.id in fresh_ids]
-        if fresh:
-            await apply(connection, fresh)
+def decode_cpu(work: list[list[Record]]) -> float:
+    """CPU seconds the consumer spends decoding these records (its first step)."""
+    cpu = time.process_time()
+    for batch in work:
+        for record in batch:
+            from_kafka(decode_headers(record.headers), record.value)
+    return time.process_time() - cpu
 
 
 async def run_phase(
-    pool: Pool, apply: Applier, work: list[list[Event[Contract]]], profile: bool
+    consumer: BatchConsumer, pool: Pool, work: list[list[Record]], profile: bool
 ) -> Figures:
-    figures = Figures(batch_walls=[])
+    """Hand each batch to the consumer; time it, and the Postgres backend's CPU."""
+    figures = Figures(decode=decode_cpu(work))
     profiler = cProfile.Profile() if profile else None
     # The pool has one connection: its backend does all of the phase's database work.
-    async with pool.acquire() as connection:
-        pid: int | None = await connection.fetchval("SELECT pg_backend_pid()")
+    pid = await backend_pid(pool)
     if backend_cpu(pid) is not None:
         figures.postgres = 0.0
     for batch in work:
         backend = backend_cpu(pid)
         wall, cpu = time.perf_counter(), time.process_time()
-        if profiler:
-            profiler.enable()
-        await apply_batch(pool, apply, batch)
-        if profiler:
-            profiler.disable()
+        with profiler or contextlib.nullcontext():
+            await consumer.handle(batch)
         figures.wall += time.perf_counter() - wall
         figures.cpu += time.process_time() - cpu
         if figures.postgres is not None and backend is not None:
             figures.postgres += (backend_cpu(pid) or backend) - backend
         figures.events += len(batch)
-        assert figures.batch_walls is not None
         figures.batch_walls.append(time.perf_counter() - wall)
     if profiler:
         out = io.StringIO()
@@ -272,44 +260,46 @@ async def run_phase(
 
 
 def report(name: str, figures: Figures, size: int) -> None:
+    """One line of figures per phase, per event."""
     per = 1e6 / max(figures.events, 1)
-    walls = sorted(figures.batch_walls or [0.0])
+    walls = sorted(figures.batch_walls) or [0.0]
     postgres = "n/a" if figures.postgres is None else f"{figures.postgres * per:6.1f}"
     print(
         f"  {name:<8} {figures.events:>6} events, us/event: wall {figures.wall * per:6.1f}"
-        f"  CPU {figures.cpu * per:6.1f}  wall-CPU {(figures.wall - figures.cpu) * per:6.1f}"
-        f"  Postgres CPU {postgres}  | batch of {size}: median"
-        f" {statistics.median(walls) * 1000:6.1f} ms, max {walls[-1] * 1000:6.1f} ms",
+        f"  CPU {figures.cpu * per:6.1f} (decode {figures.decode * per:5.1f})"
+        f"  wall-CPU {(figures.wall - figures.cpu) * per:6.1f}  Postgres CPU {postgres}"
+        f"  | batch of {size}: median {statistics.median(walls) * 1000:6.1f} ms,"
+        f" max {walls[-1] * 1000:6.1f} ms",
         flush=True,
     )
 
 
 async def transactions(pool: Pool) -> int:
-    async with pool.acquire() as connection:
-        count: int = await connection.fetchval(
-            "SELECT xact_commit + xact_rollback FROM pg_stat_database"
-            " WHERE datname = current_database()"
-        )
+    """Transactions committed or rolled back in this database so far."""
+    count: int = await pool.fetchval(
+        "SELECT xact_commit + xact_rollback FROM pg_stat_database"
+        " WHERE datname = current_database()"
+    )
     return count
 
 
-@dataclass
-class _Runtime:
-    pool: Pool
-
-
 async def idle_loops(pool: Pool, settings: FollowupSettings, seconds: float) -> None:
-    """Run the timer scheduler and the delivery worker with nothing due; print their cost
-    (after a second of warm-up: the delivery worker's HTTP client costs ~15 ms to make)."""
+    """Run the timer and delivery loops with nothing due; print their cost after a warm-up."""
     clock = ManualClock(START)
-    runtime = cast(Runtime, _Runtime(pool))
-    for name, loop in (("timer loop", timer_loop), ("delivery loop", delivery_loop)):
-        run = loop(settings, clock)
 
-        async def forever(run: Callable[[Runtime], Awaitable[None]] = run) -> None:
-            await run(runtime)
+    async def firing() -> None:
+        await loops.fire_timers(
+            pool=pool, settings=settings, clock=clock, defaults=default_policy(settings)
+        )
 
-        task = asyncio.create_task(forever())
+    async def delivering() -> None:
+        async with Channels.open(settings) as channels:
+            await loops.deliver_nudges(
+                pool=pool, settings=settings, clock=clock, sender=channels, templates=Templates()
+            )
+
+    for name, run in (("timer loop", firing), ("delivery loop", delivering)):
+        task = asyncio.create_task(run())
         await asyncio.sleep(1.0)
         # pg_stat_database lags a little behind: read it twice around a settled measurement.
         before_x = await transactions(pool)
@@ -329,6 +319,19 @@ async def idle_loops(pool: Pool, settings: FollowupSettings, seconds: float) -> 
         )
 
 
+def phase_events(
+    rng: random.Random, phase: str, stories: list[Story], mixed: list[Story]
+) -> list[Contract]:
+    """The events of one phase, in the order they are consumed."""
+    if phase != "mixed":
+        return [e for s in stories for e in s[phase]]
+    # Half the stories stay open: their timers wait for the idle loops below.
+    return interleave(
+        rng,
+        [[e for p in PHASES[: -1 - i % 2] for e in s[p]] for i, s in enumerate(mixed)],
+    )
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -340,25 +343,26 @@ async def main() -> None:
     parser.add_argument("--idle-seconds", type=float, default=5.0, help="0: skip idle loops")
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
-    phases = [p for p in args.phases.split(",") if p]
-    server = os.environ.get("DATABASE_URL", FollowupSettings().database_url)
-    name = f"bwbench_{uuid4().hex[:8]}"
-    admin = await asyncpg.connect(server)
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    dsn = urlunsplit(urlsplit(server)._replace(path=f"/{name}"))
-    settings = FollowupSettings(database_url=dsn)
-    pool = await create_pool(dsn, schema=settings.db_schema, max_size=1)
-    try:
-        await migrate(pool, schema=settings.db_schema, package="bridgework.followup")
+    server = server_dsn(FollowupSettings().database_url)
+    schema = FollowupSettings().db_schema
+    async with scratch_database(
+        server, schema=schema, migrations_package="bridgework.followup"
+    ) as (dsn, pool):
+        settings = FollowupSettings(database_url=dsn)
         rng = random.Random(args.seed)  # noqa: S311 - synthetic data, not security
         repairs = args.batches * args.batch_size
         stories = [story(rng) for _ in range(repairs)]
         mixed = [story(rng) for _ in range(repairs // 8)]
         # Time stands at the morning the agreements were reached, then a day on for the keeps.
         clock = ManualClock(START + timedelta(hours=1))
-        apply = repair_events_applier(settings, clock)
+        consumer = BatchConsumer(
+            name=CONSUMER_NAME,
+            pool=pool,
+            broker=KafkaBroker(settings.kafka_bootstrap_servers),  # only for dead letters: none
+            apply=repair_events_applier(clock=clock, defaults=default_policy(settings)),
+        )
         print(
-            f"{repairs:,} repairs in {name}; batches of {args.batch_size};"
+            f"{repairs:,} repairs in {dsn.rsplit('/', 1)[-1]}; batches of {args.batch_size};"
             f" pid {os.getpid()} (for py-spy)",
             flush=True,
         )
@@ -368,35 +372,20 @@ async def main() -> None:
         gc.freeze()
         # Warm up (statements prepared, caches filled), as a running consumer is; not reported.
         warm = [story(rng) for _ in range(64)]
-        whole = [[e for p in PHASES[:-1] for e in s.phases[p]] for s in warm]
+        whole = [[e for p in PHASES[:-1] for e in s[p]] for s in warm]
         for batch in batches(interleave(rng, whole), 100):
-            await apply_batch(pool, apply, batch)
-        for phase in phases:
-            if phase == "mixed":
-                # Half the stories stay open: their timers wait for the idle loops below.
-                events = interleave(
-                    rng,
-                    [
-                        [e for p in PHASES[: -1 - i % 2] for e in s.phases[p]]
-                        for i, s in enumerate(mixed)
-                    ],
-                )
-            else:
-                events = [e for s in stories for e in s.phases[phase]]
+            await consumer.handle(batch)
+        for phase in filter(None, args.phases.split(",")):
             if phase == "settled":
                 clock.advance(timedelta(days=1))
-            work = batches(events, args.batch_size)
+            work = batches(phase_events(rng, phase, stories, mixed), args.batch_size)
             gc.freeze()  # the input again (see above)
-            report(
-                phase, await run_phase(pool, apply, work, args.profile == phase), args.batch_size
-            )
+            figures = await run_phase(consumer, pool, work, args.profile == phase)
+            report(phase, figures, args.batch_size)
         if args.idle_seconds > 0:
-            async with pool.acquire() as connection:
-                pending = await connection.fetchval(
-                    "SELECT count(*) FROM timers WHERE status = 'pending'"
-                )
+            pending = await pool.fetchval("SELECT count(*) FROM timers WHERE status = 'pending'")
             print(f"idle loops ({pending:,} pending timers, none due):")
-            loops_pool = await create_pool(dsn, schema=settings.db_schema, max_size=4)
+            loops_pool = await create_pool(dsn, schema=schema, max_size=4)
             try:
                 for poll in (1.0, 0.05):
                     polled = settings.model_copy(
@@ -405,10 +394,6 @@ async def main() -> None:
                     await idle_loops(loops_pool, polled, args.idle_seconds)
             finally:
                 await loops_pool.close()
-    finally:
-        await pool.close()
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
 
 
 if __name__ == "__main__":

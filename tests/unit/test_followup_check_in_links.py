@@ -7,13 +7,8 @@ from uuid import uuid4
 
 import pytest
 
-from bridgework.followup.tokens import (
-    CheckInClaim,
-    ExpiredTokenError,
-    InvalidTokenError,
-    sign,
-    verify,
-)
+from bridgework.common.errors import DomainError, ErrorKind
+from bridgework.followup.domain.check_in_links import CheckInClaim, sign, verify
 
 SECRET = b"a-test-secret-of-reasonable-length"
 NOW = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
@@ -28,15 +23,19 @@ def test_a_signed_link_names_its_check_in_until_it_expires() -> None:
 def test_an_expired_link_is_refused() -> None:
     token = sign(CheckInClaim(uuid4(), NOW + timedelta(days=1)), SECRET)
 
-    with pytest.raises(ExpiredTokenError):
+    with pytest.raises(DomainError) as refused:
         verify(token, SECRET, now=NOW + timedelta(days=1))
+
+    assert (refused.value.code, refused.value.kind) == ("link_expired", ErrorKind.GONE)
 
 
 def test_a_link_signed_with_another_secret_is_refused() -> None:
     token = sign(CheckInClaim(uuid4(), NOW + timedelta(days=1)), b"someone-else")
 
-    with pytest.raises(InvalidTokenError):
+    with pytest.raises(DomainError, match="not a valid check-in link") as refused:
         verify(token, SECRET, now=NOW)
+
+    assert (refused.value.code, refused.value.kind) == ("invalid_link", ErrorKind.FORBIDDEN)
 
 
 def test_a_link_whose_check_in_was_swapped_is_refused() -> None:
@@ -44,11 +43,15 @@ def test_a_link_whose_check_in_was_swapped_is_refused() -> None:
     theirs = sign(CheckInClaim(uuid4(), NOW + timedelta(days=1)), SECRET)
     forged = theirs.split(".")[0] + "." + mine.split(".")[1]
 
-    with pytest.raises(InvalidTokenError):
+    with pytest.raises(DomainError, match="not a valid check-in link") as refused:
         verify(forged, SECRET, now=NOW)
+
+    assert refused.value.code == "invalid_link"
 
 
 @pytest.mark.parametrize("garbage", ["", "no-dot", ".", "abc.def", "%%%.%%%"])
 def test_garbage_is_refused_not_crashed_on(garbage: str) -> None:
-    with pytest.raises(InvalidTokenError):
+    with pytest.raises(DomainError, match="not a valid check-in link") as refused:
         verify(garbage, SECRET, now=NOW)
+
+    assert refused.value.code == "invalid_link"

@@ -1,4 +1,4 @@
-"""Signed, expiring check-in tokens: the link an affected person answers through, no login.
+"""Signed, expiring check-in links: the token an affected person answers through, no login.
 
 A token is `<payload>.<signature>`, both base64url without padding; the payload is the
 check-in id and the expiry (Unix seconds), the signature HMAC-SHA256 over the payload with
@@ -16,17 +16,25 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from uuid import UUID
 
+from bridgework.common.errors import DomainError, ErrorKind
 
-class InvalidTokenError(ValueError):
+
+def invalid_link() -> DomainError:
     """Not a token this service signed (or it was tampered with)."""
+    return DomainError(
+        "invalid_link", "This is not a valid check-in link.", kind=ErrorKind.FORBIDDEN
+    )
 
 
-class ExpiredTokenError(ValueError):
+def expired_link() -> DomainError:
     """A genuine token whose time has passed."""
+    return DomainError("link_expired", "This check-in link has expired.", kind=ErrorKind.GONE)
 
 
 @dataclass(frozen=True)
 class CheckInClaim:
+    """What a link says: which check-in, and until when."""
+
     check_in_id: UUID
     expires_at: datetime
 
@@ -51,19 +59,19 @@ def sign(claim: CheckInClaim, secret: bytes) -> str:
 
 
 def verify(token: str, secret: bytes, *, now: datetime) -> CheckInClaim:
-    """The claim of a genuine, unexpired token; raise InvalidTokenError or ExpiredTokenError."""
+    """The claim of a genuine, unexpired token; raise `invalid_link` or `link_expired`."""
     payload, _, signature = token.partition(".")
     if not payload or not signature:
-        raise InvalidTokenError("malformed token")
+        raise invalid_link()
     if not hmac.compare_digest(_signature(secret, payload), signature):
-        raise InvalidTokenError("bad signature")
+        raise invalid_link()
     try:
         body = json.loads(_unb64(payload))
         claim = CheckInClaim(
             check_in_id=UUID(body["c"]), expires_at=datetime.fromtimestamp(int(body["e"]), UTC)
         )
     except (binascii.Error, ValueError, KeyError, TypeError) as error:
-        raise InvalidTokenError("malformed payload") from error
+        raise invalid_link() from error
     if now >= claim.expires_at:
-        raise ExpiredTokenError("the link has expired")
+        raise expired_link()
     return claim

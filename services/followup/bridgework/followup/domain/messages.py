@@ -4,7 +4,7 @@ Each message has a text template (first line `Subject: …`, a blank line, then 
 body is also what a webhook posts) and an HTML template. Placeholders are `$name` style
 (`string.Template`); values are HTML-escaped in the HTML version. A directory set in
 `BRIDGEWORK_TEMPLATES_DIR` may hold files named `<message>.txt` / `<message>.html` that
-replace the defaults below, one by one.
+replace the defaults below, one by one (read by `clients/template_files.py`).
 
 Placeholders: $name (the recipient), $action, $due (the due date in the recipient's time
 zone), $owner_name (whom a facilitator's heads-up is about), $link and $link_expires (check-in).
@@ -13,8 +13,8 @@ zone), $owner_name (whom a facilitator's heads-up is about), $link and $link_exp
 from __future__ import annotations
 
 import html
+from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from string import Template
 
 DEFAULTS: dict[str, tuple[str, str]] = {
@@ -139,21 +139,27 @@ We would like to hear from you: were things made right for you?</p>
 
 @dataclass(frozen=True)
 class Message:
+    """One written message: a subject, a text body (also what a webhook posts) and HTML."""
+
     subject: str
     text: str
     html: str
 
 
-class Templates:
-    """The message templates in force: the defaults, each replaceable by a file."""
+def template_files() -> list[str]:
+    """The names of the files that may replace a default: `<message>.txt` and `.html`."""
+    return [f"{name}.{suffix}" for name in DEFAULTS for suffix in ("txt", "html")]
 
-    def __init__(self, directory: Path | None = None) -> None:
-        self._templates: dict[str, tuple[str, str]] = {}
-        for name, (text, markup) in DEFAULTS.items():
-            if directory is not None:
-                text = _read(directory / f"{name}.txt", text)
-                markup = _read(directory / f"{name}.html", markup)
-            self._templates[name] = (text, markup)
+
+class Templates:
+    """The message templates in force: the defaults, each replaceable by a file's text."""
+
+    def __init__(self, replacements: Mapping[str, str] | None = None) -> None:
+        replaced = replacements or {}
+        self._templates: dict[str, tuple[str, str]] = {
+            name: (replaced.get(f"{name}.txt", text), replaced.get(f"{name}.html", markup))
+            for name, (text, markup) in DEFAULTS.items()
+        }
 
     def render(self, name: str, values: dict[str, str]) -> Message:
         """Fill in one message; a placeholder without a value stays as written."""
@@ -166,7 +172,3 @@ class Templates:
             subject, body = "A note from Bridgework follow-up", filled
         escaped = {key: html.escape(value) for key, value in values.items()}
         return Message(subject=subject, text=body, html=Template(markup).safe_substitute(escaped))
-
-
-def _read(path: Path, default: str) -> str:
-    return path.read_text(encoding="utf-8") if path.is_file() else default

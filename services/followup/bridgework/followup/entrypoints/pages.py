@@ -1,11 +1,30 @@
 """The check-in page an affected person opens from their link: small, plain, no scripts,
-nothing loaded from elsewhere."""
+nothing loaded from elsewhere. `GET /v1/check-ins/{token}` serves it; the answer is posted
+to the same address (entrypoints/http_check_ins.py), whose form answers are pages too.
+"""
 
 from __future__ import annotations
 
 from html import escape
+from typing import Any
 
+from fastapi import APIRouter, Response
 from fastapi.responses import HTMLResponse
+
+from bridgework.common.errors import DomainError
+from bridgework.common.http_errors import problem_status
+from bridgework.followup.entrypoints.dependencies import CheckInLinkDep, PoolDep
+from bridgework.followup.schemas import ErrorBody
+from bridgework.followup.use_cases.check_ins import check_in_of
+
+router = APIRouter(prefix="/v1/check-ins", tags=["check-in"])
+ERRORS: dict[int | str, dict[str, Any]] = {
+    403: {"model": ErrorBody, "description": "Not a link follow-up signed."},
+    404: {"model": ErrorBody, "description": "The check-in no longer exists."},
+    409: {"model": ErrorBody, "description": "Answered already."},
+    410: {"model": ErrorBody, "description": "The link expired, or the repair was closed."},
+    422: {"description": "Invalid answer: the failing fields and why."},
+}
 
 # The token in the address is the person's key: keep it out of caches, referrers and frames.
 PAGE_HEADERS = {
@@ -61,6 +80,7 @@ def form_page(*, error: str | None = None, status_code: int = 200) -> HTMLRespon
 
 
 def thanks_page() -> HTMLResponse:
+    """The answer was recorded."""
     return _page(
         "Thank you",
         "<p>Your answer has been recorded. Thank you for taking the time to tell us.</p>",
@@ -68,4 +88,20 @@ def thanks_page() -> HTMLResponse:
 
 
 def notice_page(title: str, text: str, status_code: int) -> HTMLResponse:
+    """A page that says one thing: why the link does not work, or that all is done."""
     return _page(title, f"<p>{escape(text)}</p>", status_code)
+
+
+@router.get("/{token}", response_class=Response, responses=ERRORS)
+async def check_in_form(link: CheckInLinkDep, pool: PoolDep) -> Response:
+    """The check-in page: were things made right? (yes / partly / no, and a comment)."""
+    if isinstance(link, DomainError):
+        return notice_page("This link does not work", link.detail, problem_status(link))
+    check_in = await check_in_of(pool=pool, check_in_id=link)
+    if check_in is None:
+        return notice_page("This link does not work", "This check-in no longer exists.", 404)
+    if check_in.status == "answered":
+        return notice_page("Thank you", "Your answer was recorded already.", 200)
+    if check_in.status == "withdrawn":
+        return notice_page("Nothing to answer", "This repair has been closed since.", 410)
+    return form_page()

@@ -16,6 +16,9 @@ from functools import cached_property
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bridgework.common.contracts import PersonRef
+from bridgework.common.errors import DomainError, ErrorKind
+
 DAY = timedelta(days=1)
 # A policy allows at least one window a week (a working day exists), so two weeks always suffice.
 _SEARCH_DAYS = 15
@@ -36,6 +39,12 @@ class Weekday(StrEnum):
 
 
 _WEEKDAYS = tuple(Weekday)  # Monday first, as `date.isoweekday() - 1` counts
+
+
+def _no_window() -> DomainError:
+    return DomainError(
+        "no_sending_window", "the policy allows no sending window", kind=ErrorKind.CONFLICT
+    )
 
 
 @dataclass(frozen=True)
@@ -117,7 +126,7 @@ def next_allowed(policy: NudgePolicy, at: datetime) -> datetime:
         for begin, finish in _windows_of(policy, day):
             if finish > at:
                 return max(begin, at)
-    raise ValueError("the policy allows no sending window")
+    raise _no_window()
 
 
 def earlier_sending_time(policy: NudgePolicy, at: datetime) -> datetime:
@@ -137,16 +146,16 @@ def earlier_sending_time(policy: NudgePolicy, at: datetime) -> datetime:
             return max(earlier)
         if starts:  # that time of day comes before the day's first window: its start
             return min(starts)
-    raise ValueError("the policy allows no sending window")
+    raise _no_window()
 
 
-def valid_time_zone(name: str) -> str:
-    """`name` if it is an IANA time zone this machine knows; raise ValueError otherwise."""
+def is_known_time_zone(name: str) -> bool:
+    """Whether `name` is an IANA time zone this machine knows."""
     try:
         ZoneInfo(name)
-    except (ValueError, KeyError) as error:  # ZoneInfoNotFoundError is a KeyError
-        raise ValueError(f"unknown time zone {name!r}") from error
-    return name
+    except (ValueError, KeyError):  # ZoneInfoNotFoundError is a KeyError
+        return False
+    return True
 
 
 _DURATIONS = ("lead_time", "repeat_interval", "check_in_delay")
@@ -181,3 +190,59 @@ def overrides_from_json(stored: dict[str, Any]) -> dict[str, Any]:
         else:
             fields_[name] = value
     return fields_
+
+
+class PolicyOf:
+    """The effective policy for a person: their department's, or the defaults."""
+
+    def __init__(self, defaults: NudgePolicy, by_department: dict[str, NudgePolicy]) -> None:
+        self.defaults = defaults
+        self.by_department = by_department
+
+    def __call__(self, person: PersonRef) -> NudgePolicy:
+        return self.by_department.get(person.department, self.defaults)
+
+    @classmethod
+    def of_overrides(cls, defaults: NudgePolicy, stored: dict[str, dict[str, Any]]) -> PolicyOf:
+        """Every department's effective policy from the overrides as stored."""
+        return cls(
+            defaults,
+            {
+                department: defaults.with_overrides(overrides_from_json(overrides))
+                for department, overrides in stored.items()
+            },
+        )
+
+
+class PoliciesNotLoaded(PolicyOf):
+    """Stands in when a batch cannot need a policy, so the policies table is not read."""
+
+    def __init__(self, defaults: NudgePolicy) -> None:
+        super().__init__(defaults, {})
+
+    def __call__(self, person: PersonRef) -> NudgePolicy:
+        raise DomainError(
+            "policy_not_loaded",
+            "a nudge policy was needed but not loaded for this batch",
+            kind=ErrorKind.CONFLICT,
+        )
+
+
+@dataclass(frozen=True)
+class DepartmentPolicy:
+    """A department's effective policy and the fields it set itself."""
+
+    department: str
+    overridden: list[str]
+    effective: NudgePolicy
+
+
+def department_policy(
+    department: str, stored: dict[str, Any], defaults: NudgePolicy
+) -> DepartmentPolicy:
+    """The policy a department's stored overrides make of the defaults."""
+    fields_ = overrides_from_json(stored)
+    overridden = sorted(
+        {"quiet_hours" if name.startswith("quiet_hours") else name for name in fields_}
+    )
+    return DepartmentPolicy(department, overridden, defaults.with_overrides(fields_))

@@ -1,14 +1,9 @@
-"""Follow-up's rules, pure: which timers a repair's events set, move or cancel, and what a
-due timer does when it fires.
+"""Which timers a repair's events set, move or cancel, folded in memory per repair.
 
-Timers of a commitment belong to one version of its terms. A reminder goes out `lead_time`
-before the due date; at the due date, if the commitment is neither kept nor released, it
-lapses (CommitmentLapsed) and its owner is offered help or a new date, repeated
-`lapse_offer_repeats` times every `repeat_interval`. Repeated lapses (a second lapse of the
-same commitment, or offers that went unanswered) bring an offer of the facilitator's support,
-to the owner and, as a heads-up, to the facilitators: never an escalation to a manager. When
-every commitment of a repair is kept or released, each affected participant is asked at
-check-in whether things were made right.
+A reminder goes out `lead_time` before the due date and a lapse check is set at the due
+date, for each version of a commitment's terms. Kept, released, renegotiated, withdrawn
+and closed cancel what no longer stands. When every commitment of a repair is kept or
+released, each affected participant is asked at check-in whether things were made right.
 """
 
 from __future__ import annotations
@@ -16,9 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from enum import StrEnum
-from functools import cached_property
-from uuid import NAMESPACE_URL, UUID, uuid5
+from uuid import UUID
 
 from bridgework.common.contracts import (
     AgreementReachedV1,
@@ -34,98 +27,26 @@ from bridgework.common.contracts import (
     RepairEvent,
     RepairOpenedV1,
 )
-from bridgework.followup.policy import NudgePolicy, allows, earlier_sending_time, next_allowed
+from bridgework.followup.domain.nudge_policy import NudgePolicy, PolicyOf, earlier_sending_time
+from bridgework.followup.domain.schedule import (
+    SETTLED,
+    Cancellation,
+    Commitment,
+    CommitmentStatus,
+    Participant,
+    Timer,
+    TimerKind,
+    TrackedRepair,
+    agreement_id_for_imposed,
+)
 
-_IDS = uuid5(NAMESPACE_URL, "https://example.org/bridgework/followup")
-# From the second lapse of one commitment on, the facilitator's support is offered at once.
-FACILITATOR_AFTER_LAPSES = 2
-
-
-class CommitmentStatus(StrEnum):
-    OPEN = "open"
-    KEPT = "kept"
-    RELEASED = "released"
-    WITHDRAWN = "withdrawn"  # left out of a later version of the agreement
-
-
-SETTLED = (CommitmentStatus.KEPT, CommitmentStatus.RELEASED)
-
-
-class TimerKind(StrEnum):
-    REMINDER = "reminder"
-    LAPSE = "lapse"  # the fact, at the due date; not a message
-    LAPSE_OFFER = "lapse_offer"
-    FACILITATOR_SUPPORT = "facilitator_support"
-    CHECK_IN = "check_in"
-
-
-@dataclass(frozen=True)
-class TrackedRepair:
-    """A repair follow-up keeps an eye on; its schedules hang off it."""
-
-    repair_id: UUID
-    opened_at: datetime
-    departments: tuple[str, ...]
-    closed_at: datetime | None = None
-    check_ins_due_from: datetime | None = None
-
-
-@dataclass(frozen=True)
-class Participant:
-    person: PersonRef
-    role: ParticipantRole
-
-
-@dataclass(frozen=True)
-class Commitment:
-    """One commitment's terms in force, and where it stands."""
-
-    commitment_id: UUID
-    repair_id: UUID
-    agreement_id: UUID | None
-    terms_version: int
-    owner: PersonRef
-    owed_to: tuple[PersonRef, ...]
-    action: str
-    due_at: datetime
-    status: CommitmentStatus = CommitmentStatus.OPEN
-    lapse_count: int = 0
-
-
-@dataclass(frozen=True)
-class Timer:
-    """A moment at which follow-up will do something for one recipient."""
-
-    kind: TimerKind
-    repair_id: UUID
-    recipient: PersonRef
-    fire_at: datetime
-    commitment_id: UUID | None = None
-    terms_version: int | None = None
-    sequence: int = 0
-
-    @cached_property
-    def key(self) -> str:
-        """What the timer is for; unique, so each nudge is scheduled (and sent) once."""
-        about = self.commitment_id if self.commitment_id is not None else self.repair_id
-        return (
-            f"{self.kind.value}:{about}:v{self.terms_version or 0}"
-            f":{self.recipient.person_id}:{self.sequence}"
-        )
-
-
-@dataclass(frozen=True)
-class Cancellation:
-    """Pending timers that no longer stand: a commitment's (all, or all but one terms
-    version's), or a whole repair's."""
-
-    repair_id: UUID
-    commitment_id: UUID | None = None
-    keep_terms_version: int | None = None
-    reason: str = "cancelled"
+# Events whose folding reads a nudge policy (to time a new commitment's reminder). Any other
+# event reads one only through a check-in, which needs a commitment the repair already has.
+EVENTS_READING_POLICIES = (AgreementReachedV1, OutcomeImposedV1, CommitmentRenegotiatedV1)
 
 
 def track(opened: RepairOpenedV1) -> TrackedRepair:
+    """The tracked repair a RepairOpened starts."""
     return TrackedRepair(
         repair_id=opened.repair_id,
         opened_at=opened.opened_at,
@@ -147,19 +68,6 @@ def _commitment(
         due_at=terms.due_at,
         lapse_count=lapse_count,
     )
-
-
-def agreement_id_for_imposed(repair_id: UUID) -> UUID:
-    """OutcomeImposed names no agreement: a stable stand-in id derived from the repair."""
-    return uuid5(_IDS, f"imposed:{repair_id}")
-
-
-def nudge_id(timer_key: str, recipient: PersonRef) -> UUID:
-    return uuid5(_IDS, f"nudge:{timer_key}:{recipient.person_id}")
-
-
-def check_in_id(timer_key: str) -> UUID:
-    return uuid5(_IDS, f"check-in:{timer_key}")
 
 
 @dataclass
@@ -314,18 +222,8 @@ class RepairPlan:
         self.cancellations.append(cancellation)
 
 
-class PolicyOf:
-    """The effective policy for a person: their department's, or the defaults."""
-
-    def __init__(self, defaults: NudgePolicy, by_department: dict[str, NudgePolicy]) -> None:
-        self.defaults = defaults
-        self.by_department = by_department
-
-    def __call__(self, person: PersonRef) -> NudgePolicy:
-        return self.by_department.get(person.department, self.defaults)
-
-
 def cancels(cancellation: Cancellation, timer: Timer) -> bool:
+    """Whether `cancellation` names `timer`."""
     if timer.repair_id != cancellation.repair_id:
         return False
     if cancellation.commitment_id is None:
@@ -378,81 +276,3 @@ def first_timers(
             )
         )
     return timers
-
-
-# --- firing -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Firing:
-    """What a due timer does.
-
-    `outcome` is `fired` or `skipped` (with why in `note`), or `later`: outside the
-    recipient's sending window, so the timer waits until `fire_at`.
-    """
-
-    outcome: str
-    note: str | None = None
-    fire_at: datetime | None = None
-    recipients: tuple[PersonRef, ...] = ()
-    lapsed: Commitment | None = None
-    follow_ups: tuple[Timer, ...] = ()
-
-
-def fire(
-    timer: Timer,
-    *,
-    commitment: Commitment | None,
-    repair: TrackedRepair | None,
-    facilitators: Sequence[PersonRef],
-    policy: NudgePolicy,
-    now: datetime,
-) -> Firing:
-    """Decide what a due timer does now; the state is as it stands, not as it was planned."""
-    if repair is not None and repair.closed_at is not None:
-        return Firing("skipped", "repair_closed")
-    if timer.kind == TimerKind.CHECK_IN:
-        if not allows(policy, now):
-            return Firing("later", fire_at=next_allowed(policy, now))
-        return Firing("fired", recipients=(timer.recipient,))
-    if (
-        commitment is None
-        or commitment.status != CommitmentStatus.OPEN
-        or commitment.terms_version != timer.terms_version
-    ):
-        return Firing("skipped", "no_longer_open")
-    if timer.kind == TimerKind.LAPSE:
-        return _lapse(timer, commitment, now)
-    if timer.kind == TimerKind.REMINDER and now >= commitment.due_at:
-        return Firing("skipped", "already_due")  # e.g. it fell due while follow-up was down
-    if not allows(policy, now):
-        return Firing("later", fire_at=next_allowed(policy, now))
-    if timer.kind == TimerKind.REMINDER:
-        return Firing("fired", recipients=(commitment.owner,))
-    if timer.kind == TimerKind.LAPSE_OFFER:
-        return Firing(
-            "fired",
-            recipients=(commitment.owner,),
-            follow_ups=_after_offer(timer, commitment, policy, now),
-        )
-    return Firing("fired", recipients=(commitment.owner, *facilitators))
-
-
-def _lapse(timer: Timer, commitment: Commitment, now: datetime) -> Firing:
-    lapsed = replace(commitment, lapse_count=commitment.lapse_count + 1)
-    follow_ups = [replace(timer, kind=TimerKind.LAPSE_OFFER, fire_at=now)]
-    if lapsed.lapse_count >= FACILITATOR_AFTER_LAPSES:
-        follow_ups.append(replace(timer, kind=TimerKind.FACILITATOR_SUPPORT, fire_at=now))
-    return Firing("fired", lapsed=lapsed, follow_ups=tuple(follow_ups))
-
-
-def _after_offer(
-    timer: Timer, commitment: Commitment, policy: NudgePolicy, now: datetime
-) -> tuple[Timer, ...]:
-    later = now + policy.repeat_interval
-    if timer.sequence < policy.lapse_offer_repeats:
-        return (replace(timer, sequence=timer.sequence + 1, fire_at=later),)
-    if commitment.lapse_count < FACILITATOR_AFTER_LAPSES:
-        # The offers went unanswered: the facilitator's support, offered once.
-        return (replace(timer, kind=TimerKind.FACILITATOR_SUPPORT, sequence=0, fire_at=later),)
-    return ()

@@ -11,25 +11,32 @@ from bridgework.common.consumer import Applier, BatchConsumer, subscribe
 from bridgework.common.contracts import Contract, RepairEvent
 from bridgework.common.events import Event
 from bridgework.common.postgres import Connection, Pool
-from bridgework.followup.service import apply_repair_events
+from bridgework.followup.domain.nudge_policy import NudgePolicy
 from bridgework.followup.settings import FollowupSettings
+from bridgework.followup.use_cases.tracking import apply_repair_events
 
 CONSUMER_NAME = "followup.repairs"
 
 
-def repair_events_applier(settings: FollowupSettings, clock: Clock) -> Applier:
+def repair_events_applier(*, clock: Clock, defaults: NudgePolicy) -> Applier:
     """What the repairs consumer runs on each batch, inside its transaction (and the bench)."""
-    defaults = settings.default_policy()
 
     async def on_repair_events(connection: Connection, events: Sequence[Event[Contract]]) -> None:
         repair_events = [e.data for e in events if isinstance(e.data, RepairEvent)]
-        await apply_repair_events(connection, repair_events, clock=clock, defaults=defaults)
+        await apply_repair_events(
+            connection=connection, events=repair_events, clock=clock, defaults=defaults
+        )
 
     return on_repair_events
 
 
 def subscribe_all(
-    broker: KafkaBroker, pool: Pool, *, settings: FollowupSettings, clock: Clock
+    broker: KafkaBroker,
+    pool: Pool,
+    *,
+    settings: FollowupSettings,
+    clock: Clock,
+    defaults: NudgePolicy,
 ) -> None:
     """Register every subscriber of the follow-up service."""
     subscribe(
@@ -40,7 +47,7 @@ def subscribe_all(
             name=CONSUMER_NAME,
             pool=pool,
             broker=broker,
-            apply=repair_events_applier(settings, clock),
+            apply=repair_events_applier(clock=clock, defaults=defaults),
             max_attempts=settings.consumer_max_attempts,
         ),
         batch_size=settings.consumer_batch_size,

@@ -1,0 +1,1 @@
+"""What follow-up reaches outside its own database: mail servers, webhooks, template files."""

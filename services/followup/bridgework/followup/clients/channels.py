@@ -1,0 +1,94 @@
+"""Sending a written nudge: e-mail over SMTP (text and HTML), Slack-compatible webhooks.
+
+Each send has a timeout; a refusal or failure raises `DeliveryFailed`, and the delivery use
+case decides whether to try again later.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import format_datetime, formataddr
+from typing import Any
+
+import aiosmtplib
+import httpx
+
+from bridgework.followup.domain.deliveries import Draft
+from bridgework.followup.domain.messages import Message
+from bridgework.followup.settings import FollowupSettings
+
+
+class DeliveryFailed(Exception):  # noqa: N818 - a state of the delivery, like "sent"
+    """A channel refused or failed; worth another try later."""
+
+
+class Channels:
+    """The adapters that actually send: SMTP and HTTP."""
+
+    def __init__(self, settings: FollowupSettings, http: httpx.AsyncClient) -> None:
+        self._settings = settings
+        self._http = http
+
+    @classmethod
+    @asynccontextmanager
+    async def open(cls, settings: FollowupSettings) -> AsyncIterator[Channels]:
+        """Channels with an HTTP client of their own, closed afterwards."""
+        async with httpx.AsyncClient(follow_redirects=False) as http:
+            yield cls(settings, http)
+
+    async def email(self, draft: Draft, *, message_id: str, sent_at: datetime) -> None:
+        """Send `draft` to its e-mail address."""
+        settings = self._settings
+        if settings.smtp_host is None or draft.email is None:
+            raise DeliveryFailed("no e-mail channel")
+        mail = EmailMessage()
+        mail["From"] = settings.mail_from
+        mail["To"] = formataddr((draft.recipient_name, draft.email))
+        mail["Subject"] = draft.message.subject
+        mail["Date"] = format_datetime(sent_at)
+        mail["Message-ID"] = message_id  # stable per nudge: a resend can be recognised
+        mail.set_content(draft.message.text)
+        mail.add_alternative(draft.message.html, subtype="html")
+        password = settings.smtp_password.get_secret_value() if settings.smtp_password else None
+        try:
+            await aiosmtplib.send(
+                mail,
+                hostname=settings.smtp_host,
+                port=settings.smtp_port,
+                username=settings.smtp_username,
+                password=password,
+                use_tls=settings.smtp_security == "tls",
+                start_tls=settings.smtp_security == "starttls",
+                timeout=settings.delivery_timeout_seconds,
+            )
+        except (aiosmtplib.SMTPException, OSError) as error:
+            raise DeliveryFailed(f"SMTP: {type(error).__name__}: {error}") from error
+
+    async def webhook(self, draft: Draft) -> None:
+        """Post `draft` to its webhook."""
+        if draft.webhook_url is None:
+            raise DeliveryFailed("no webhook")
+        try:
+            response = await self._http.post(
+                draft.webhook_url,
+                json=slack_payload(draft.message),
+                timeout=self._settings.delivery_timeout_seconds,
+            )
+        except httpx.HTTPError as error:
+            raise DeliveryFailed(f"webhook: {type(error).__name__}: {error}") from error
+        if response.status_code >= 300:
+            raise DeliveryFailed(f"webhook answered {response.status_code}")
+
+
+def slack_payload(message: Message) -> dict[str, Any]:
+    """Slack's incoming-webhook JSON: `text` (which Mattermost and others read too) and blocks."""
+    return {
+        "text": f"*{message.subject}*\n\n{message.text}",
+        "blocks": [
+            {"type": "header", "text": {"type": "plain_text", "text": message.subject[:150]}},
+            {"type": "section", "text": {"type": "mrkdwn", "text": message.text[:3000]}},
+        ],
+    }

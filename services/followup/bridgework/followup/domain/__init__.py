@@ -1,0 +1,1 @@
+"""Follow-up's rules and values, pure: no I/O, no clock, no framework."""

@@ -1,0 +1,76 @@
+"""The background loops of a follow-up process: firing due timers, delivering nudges.
+
+Each loop works through what is due in batches and sleeps for its poll interval only when
+a batch came back short. A failure is logged and retried after a pause; the loop lives on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+
+from bridgework.common.clock import Clock
+from bridgework.common.postgres import Pool
+from bridgework.followup.domain.messages import Templates
+from bridgework.followup.domain.nudge_policy import NudgePolicy
+from bridgework.followup.settings import FollowupSettings
+from bridgework.followup.use_cases.delivering import Sender, deliver_due_nudges
+from bridgework.followup.use_cases.firing import fire_due_timers
+
+logger = logging.getLogger(__name__)
+
+
+async def keep_working(
+    name: str, work: Callable[[], Awaitable[int]], *, batch_size: int, poll_seconds: float
+) -> None:
+    """Run `work` for ever: again at once after a full batch, after `poll_seconds` otherwise."""
+    while True:
+        try:
+            done = await work()
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            logger.exception("%s failed; retrying", name)
+            done = 0
+        if done < batch_size:
+            await asyncio.sleep(poll_seconds)
+
+
+async def fire_timers(
+    *, pool: Pool, settings: FollowupSettings, clock: Clock, defaults: NudgePolicy
+) -> None:
+    """Fire due timers for as long as the process runs."""
+
+    async def tick() -> int:
+        return await fire_due_timers(pool=pool, clock=clock, settings=settings, defaults=defaults)
+
+    await keep_working(
+        "timer scheduler",
+        tick,
+        batch_size=settings.scheduler_batch_size,
+        poll_seconds=settings.scheduler_poll_seconds,
+    )
+
+
+async def deliver_nudges(
+    *,
+    pool: Pool,
+    settings: FollowupSettings,
+    clock: Clock,
+    sender: Sender,
+    templates: Templates,
+) -> None:
+    """Deliver nudges by e-mail and webhook for as long as the process runs."""
+
+    async def tick() -> int:
+        return await deliver_due_nudges(
+            pool=pool, settings=settings, clock=clock, sender=sender, templates=templates
+        )
+
+    await keep_working(
+        "delivery",
+        tick,
+        batch_size=settings.delivery_batch_size,
+        poll_seconds=settings.delivery_poll_seconds,
+    )
