@@ -46,9 +46,8 @@ async def enqueue(
 ) -> None:
     """Store `events` for `topic` in the caller's transaction and wake the relay at commit.
 
-    One statement for the whole batch and the wake-up (an executemany ran one per row, and
-    the NOTIFY was a second round trip). Rows take ids in the events' order (ORDER BY the
-    ordinality feeds the insert), which is the order the relay publishes them in.
+    One statement for the whole batch and its wake-up. Rows take ids in the events' order
+    (ORDER BY the ordinality feeds the insert), which is the order the relay publishes them in.
     """
     if not events:
         return

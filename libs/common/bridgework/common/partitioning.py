@@ -1,8 +1,8 @@
-"""Kafka's default key partitioning (murmur2, as the Java client and aiokafka do it), faster.
+"""Kafka's default key partitioning (murmur2, as the Java client and aiokafka do it).
 
-aiokafka's pure-Python murmur2 indexes the key byte by byte; reading it as
-little-endian 32-bit words halves the cost, and an aggregate's events reuse
-their key, so the last few thousand answers are kept. The result must equal
+The relay partitions every record it sends, so the hash reads the key as little-endian
+32-bit words rather than byte by byte, and an aggregate's events reuse their key, so the
+last few thousand answers are kept. The result must equal
 the Java client's, or one key's events would land on two partitions when
 other producers (kcat, a department's own tool) write to the same topic:
 tests/unit/test_partitioning.py holds it to aiokafka's own implementation.

@@ -53,7 +53,6 @@ async def _keep_session(_connection: DedicatedConnection) -> None:
     undo here: pooled connections never LISTEN (dedicated connections do, `connect`), never
     SET a session variable (the search path is a connection default), keep no cursor past a
     transaction, and hold a session advisory lock only inside `migrate`, which unlocks it.
-    Saved a round trip per batch and per request (docs/architecture.md, "Speed").
     """
 
 
