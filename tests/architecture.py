@@ -290,13 +290,19 @@ def private_reaches(root: Path) -> list[str]:
 
 
 def measurements_in_comments(root: Path) -> list[str]:
-    """Comments in product code that record how fast something is: that belongs in docs/."""
+    """Comments and docstrings in product code that record how fast something is: docs/ material."""
     found: list[str] = []
     for path in product_files(root):
         source = path.read_text(encoding="utf-8")
+        where = path.relative_to(root)
         for token in tokenize.generate_tokens(io.StringIO(source).readline):
             if token.type == tokenize.COMMENT and MEASUREMENT.search(token.string):
-                found.append(f"{path.relative_to(root)}:{token.start[0]}: {token.string.strip()}")
+                found.append(f"{where}:{token.start[0]}: {token.string.strip()}")
+        for node in ast.walk(ast.parse(source)):
+            documented = (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)
+            docstring = ast.get_docstring(node) if isinstance(node, documented) else None
+            if docstring and (measured := MEASUREMENT.search(docstring)):
+                found.append(f"{where}: a docstring records {measured.group(0)!r}")
     return found
 
 

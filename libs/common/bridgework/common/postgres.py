@@ -47,7 +47,7 @@ def connect_kwargs(schema: str, application_name: str) -> dict[str, Any]:
 
 
 async def _keep_session(_connection: DedicatedConnection) -> None:
-    """Release a pooled connection without asyncpg's reset query (one round trip per release).
+    """Release a pooled connection without asyncpg's reset query, a round trip on every release.
 
     asyncpg still rolls back a transaction left open. The rest of the reset has nothing to
     undo here: pooled connections never LISTEN (dedicated connections do, `connect`), never
