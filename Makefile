@@ -35,7 +35,7 @@ lint: install ## ruff
 	$(BIN)/ruff format --check .
 
 typecheck: install ## mypy --strict
-	$(BIN)/mypy libs services tests bench deploy/local/seed_demo.py deploy/local/demo_journeys.py deploy/local/asyncapi_docs.py
+	$(BIN)/mypy libs services tests bench deploy/local/seed_demo.py deploy/local/demo_journeys.py deploy/local/asyncapi_docs.py deploy/local/dev_jwt.py
 
 unit: install ## fast tests, no infrastructure
 	$(BIN)/pytest tests/unit -q

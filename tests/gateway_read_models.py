@@ -9,7 +9,7 @@ from typing import Any
 from bridgework.common.contracts import Contract
 from bridgework.common.events import Event
 from bridgework.common.postgres import Pool, create_pool, migrate
-from bridgework.graphql_gateway import service
+from bridgework.graphql_gateway.projection.use_cases.fold_events import fold_events
 from tests.infra import Infrastructure, create_database, drop_database
 
 READ_MODEL_TABLES = (
@@ -41,7 +41,7 @@ async def apply_in_batches(pool: Pool, events: Sequence[Event[Contract]], size: 
     """Fold `events` as the consumer would, `size` per transaction."""
     for start in range(0, len(events), size):
         async with pool.acquire() as connection, connection.transaction():
-            await service.apply_events(connection, events[start : start + size])
+            await fold_events(connection=connection, events=events[start : start + size])
 
 
 async def dump(pool: Pool) -> dict[str, list[tuple[Any, ...]]]:

@@ -65,12 +65,12 @@ DEMO_DEPARTMENTS=(it marketing hr finance)
 seed_demo() {
   local department args=()
   for department in "${DEMO_DEPARTMENTS[@]}"; do
-    args+=(--token "$department=$("$BIN/python" -m bridgework.intake.admin tokens create \
+    args+=(--token "$department=$("$BIN/python" -m bridgework.intake.entrypoints.cli tokens create \
       --department "$department" --label demo-seed 2>>"$LOG_DIR/intake-admin.log")")
   done
   local status=0
   "$BIN/python" deploy/local/seed_demo.py --intake-url http://127.0.0.1:8001 "${args[@]}" || status=$?
-  "$BIN/python" -m bridgework.intake.admin tokens revoke --label demo-seed \
+  "$BIN/python" -m bridgework.intake.entrypoints.cli tokens revoke --label demo-seed \
     2>>"$LOG_DIR/intake-admin.log"
   return $status
 }
@@ -132,7 +132,7 @@ start() {
   done
   seed_demo
   local change_team_token
-  change_team_token=$("$BIN/python" -m bridgework.graphql_gateway.tokens \
+  change_team_token=$("$BIN/python" "$ROOT/deploy/local/dev_jwt.py" \
     --sub p-chg-001 --roles change_team --hours 12)
   cat <<TXT
 
@@ -140,7 +140,7 @@ Bridgework is running.
   intake API      http://127.0.0.1:8001  (OpenAPI: http://127.0.0.1:8001/docs)
   dashboard       http://127.0.0.1:8000/dashboard#token=$change_team_token
   GraphQL         http://127.0.0.1:8000/graphql  (GraphiQL in a browser)
-  intake tokens   $BIN/python -m bridgework.intake.admin tokens create --department it
+  intake tokens   $BIN/python -m bridgework.intake.entrypoints.cli tokens create --department it
   agreements API  http://127.0.0.1:8002/docs
   follow-up API   http://127.0.0.1:8003/docs
   mail (Maildir)  $MAIL_DIR/new

@@ -121,7 +121,7 @@ class System:
         """A department API token, made with intake's admin command as an operator would."""
         command = ["tokens", "create", "--department", department, "--label", "e2e"]
         result = subprocess.run(  # noqa: S603 - our own interpreter and module
-            [sys.executable, "-m", "bridgework.intake.admin", *command],
+            [sys.executable, "-m", "bridgework.intake.entrypoints.cli", *command],
             env=self.services["intake"].env,
             capture_output=True,
             text=True,

@@ -21,8 +21,8 @@ import uvicorn
 
 from bridgework.common.clock import ManualClock
 from bridgework.common.postgres import create_pool
-from bridgework.graphql_gateway import service
 from bridgework.graphql_gateway.app import create_app
+from bridgework.graphql_gateway.projection.use_cases.fold_events import fold_events
 from tests.gateway_factories import gateway_settings, organisation, token
 from tests.infra import Infrastructure, create_database, drop_database, free_port
 
@@ -108,7 +108,7 @@ async def dashboard_url(infra: Infrastructure) -> AsyncIterator[str]:
         pool = await create_pool(database_url, schema="gateway")
         try:
             async with pool.acquire() as connection, connection.transaction():
-                await service.apply_events(connection, org.events())
+                await fold_events(connection=connection, events=org.events())
         finally:
             await pool.close()
         yield f"http://127.0.0.1:{port}/dashboard#token={token()}"

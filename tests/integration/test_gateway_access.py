@@ -11,8 +11,8 @@ import pytest
 
 from bridgework.common.clock import ManualClock
 from bridgework.common.postgres import create_pool
-from bridgework.graphql_gateway import service
 from bridgework.graphql_gateway.app import create_app
+from bridgework.graphql_gateway.projection.use_cases.fold_events import fold_events
 from bridgework.graphql_gateway.settings import GatewaySettings
 from tests.gateway_factories import Organisation, bearer, gateway_settings, organisation, token
 from tests.infra import Infrastructure, running
@@ -66,7 +66,7 @@ async def gateway(
         pool = await create_pool(database_url, schema="gateway")
         try:
             async with pool.acquire() as connection, connection.transaction():
-                await service.apply_events(connection, org.events())
+                await fold_events(connection=connection, events=org.events())
         finally:
             await pool.close()
         yield Gateway(client=client, org=org)

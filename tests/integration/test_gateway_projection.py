@@ -20,18 +20,14 @@ import pytest
 from bridgework.common.contracts import Contract, FollowupEvent, IncidentFacts, RepairEvent
 from bridgework.common.events import Event
 from bridgework.common.postgres import Pool
-from bridgework.graphql_gateway.domain import (
-    IncidentState,
-    RepairState,
-    fold_incident,
-    fold_repair,
-)
-from bridgework.graphql_gateway.metrics import (
+from bridgework.graphql_gateway.projection.domain.contributions import (
     IncidentSummary,
     incident_contributions,
     repair_contributions,
     week_start,
 )
+from bridgework.graphql_gateway.projection.domain.folding import fold_incident, fold_repair
+from bridgework.graphql_gateway.projection.domain.state import IncidentState, RepairState
 from tests.gateway_factories import busy_organisation
 from tests.gateway_read_models import READ_MODEL_TABLES, apply_in_batches, dump, empty_read_models
 from tests.infra import Infrastructure

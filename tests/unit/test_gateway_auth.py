@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import jwt
@@ -11,12 +15,14 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from bridgework.common.clock import ManualClock
-from bridgework.graphql_gateway import access
-from bridgework.graphql_gateway.auth import AuthenticationError, Role, bearer_token, verify
-from bridgework.graphql_gateway.context import Context
-from bridgework.graphql_gateway.live import ReadModelChanges
-from bridgework.graphql_gateway.schema import build_schema
-from bridgework.graphql_gateway.tokens import mint
+from bridgework.common.errors import DomainError
+from bridgework.graphql_gateway.read.clients.agreements import AgreementsClient
+from bridgework.graphql_gateway.read.domain import access
+from bridgework.graphql_gateway.read.domain.viewer import Role
+from bridgework.graphql_gateway.read.entrypoints.auth import bearer_token, verify
+from bridgework.graphql_gateway.read.entrypoints.graphql.context import Context
+from bridgework.graphql_gateway.read.entrypoints.graphql.schema import build_schema
+from bridgework.graphql_gateway.read.entrypoints.loops import ReadModelChanges
 from tests.gateway_factories import SECRET, T0, gateway_settings, token
 
 
@@ -48,7 +54,7 @@ def test_an_rs256_token_is_checked_with_the_providers_public_key() -> None:
     viewer = verify(token("p-chg-002", algorithm="RS256", key=private), settings)
 
     assert viewer.subject == "p-chg-002"
-    with pytest.raises(AuthenticationError, match="HS256"):
+    with pytest.raises(DomainError, match="HS256"):
         verify(token(), settings)
 
 
@@ -65,7 +71,7 @@ def test_an_rs256_token_is_checked_with_the_providers_public_key() -> None:
     ],
 )
 def test_a_bad_token_is_refused_with_the_reason(raw: str, reason: str) -> None:
-    with pytest.raises(AuthenticationError, match=reason):
+    with pytest.raises(DomainError, match=reason):
         verify(raw, gateway_settings())
 
 
@@ -74,20 +80,20 @@ def test_issuer_and_audience_are_checked_when_configured() -> None:
 
     good = token(iss="https://id.example.org", aud="bridgework")
     assert verify(good, settings).subject == "p-chg-001"
-    with pytest.raises(AuthenticationError):
+    with pytest.raises(DomainError):
         verify(token(iss="https://other.example.org", aud="bridgework"), settings)
-    with pytest.raises(AuthenticationError):
+    with pytest.raises(DomainError):
         verify(token(iss="https://id.example.org"), settings)
 
 
 def test_without_a_key_every_token_is_refused() -> None:
-    with pytest.raises(AuthenticationError, match="no key"):
+    with pytest.raises(DomainError, match="no key"):
         verify(token(), gateway_settings(jwt_hs256_secret=None))
 
 
 @pytest.mark.parametrize("header", [None, "", "Basic abc", "Bearer ", "Token abc"])
 def test_only_a_bearer_header_carries_a_token(header: str | None) -> None:
-    with pytest.raises(AuthenticationError):
+    with pytest.raises(DomainError):
         bearer_token(header)
 
 
@@ -135,7 +141,8 @@ def context(viewer_token: str | None) -> Context:
         settings=settings,
         clock=ManualClock(T0),
         changes=ReadModelChanges(),
-        viewer=verify(viewer_token, settings) if viewer_token else None,
+        agreements=AgreementsClient("http://127.0.0.1:9", timeout=1),
+        signed_in=verify(viewer_token, settings) if viewer_token else None,
     )
 
 
@@ -172,12 +179,27 @@ async def test_a_context_without_a_viewer_answers_unauthenticated() -> None:
     assert result.errors[0].extensions == {"code": "UNAUTHENTICATED"}
 
 
+DEV_JWT = Path(__file__).resolve().parents[2] / "deploy" / "local" / "dev_jwt.py"
+
+
 def test_a_minted_demo_token_verifies_with_the_same_settings() -> None:
     settings = gateway_settings(jwt_issuer="https://id.example.org", jwt_audience="bridgework")
+    environment = {
+        **os.environ,
+        "BRIDGEWORK_JWT_HS256_SECRET": SECRET,
+        "BRIDGEWORK_JWT_ISSUER": "https://id.example.org",
+        "BRIDGEWORK_JWT_AUDIENCE": "bridgework",
+    }
+    command = [sys.executable, str(DEV_JWT), "--sub", "p-it-100", "--roles", "department_lead"]
+    minted = subprocess.run(  # noqa: S603 - our own script, with fixed arguments
+        [*command, "--department", "it", "--hours", "1"],
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
 
-    raw = mint(settings, sub="p-it-100", roles=["department_lead"], department="it", hours=1)
-
-    viewer = verify(raw, settings)
+    viewer = verify(minted.stdout.strip(), settings)
     assert (viewer.subject, viewer.department, viewer.roles) == (
         "p-it-100",
         "it",

@@ -16,8 +16,8 @@ import strawberry
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types import ExecutionResult
 
-from bridgework.graphql_gateway.execution import GatewayExecutionContext
-from bridgework.graphql_gateway.schema import build_schema
+from bridgework.graphql_gateway.read.entrypoints.graphql.execution import GatewayExecutionContext
+from bridgework.graphql_gateway.read.entrypoints.graphql.schema import build_schema
 from bridgework.graphql_gateway.settings import GatewaySettings
 
 

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from bridgework.graphql_gateway.live import ReadModelChanges
+from bridgework.graphql_gateway.read.entrypoints.loops import ReadModelChanges
 
 
 async def test_a_department_subscription_wakes_on_its_own_changes_only() -> None:

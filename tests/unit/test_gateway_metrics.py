@@ -19,17 +19,22 @@ from bridgework.common.contracts import (
     RepairOutcome,
     ResponseMode,
 )
-from bridgework.graphql_gateway.domain import RepairState, fold_incident, fold_repair
-from bridgework.graphql_gateway.metrics import (
+from bridgework.graphql_gateway.projection.domain import contributions
+from bridgework.graphql_gateway.projection.domain.contributions import (
     ORGANISATION,
     IncidentSummary,
     agreement_completion,
     duration_bucket,
     incident_contributions,
-    percentile_from_histogram,
     repair_contributions,
-    split_period,
 )
+from bridgework.graphql_gateway.projection.domain.folding import fold_incident, fold_repair
+from bridgework.graphql_gateway.projection.domain.state import RepairState
+from bridgework.graphql_gateway.projection.repository import rollups as projection_rollups
+from bridgework.graphql_gateway.read.domain import figures
+from bridgework.graphql_gateway.read.domain.figures import percentile_from_histogram
+from bridgework.graphql_gateway.read.domain.periods import split_period
+from bridgework.graphql_gateway.read.entrypoints import loops
 from tests.gateway_factories import DAY, HOUR, T0, RepairStory, organisation
 
 
@@ -279,3 +284,12 @@ def test_a_year_not_aligned_to_months_reads_months_weeks_and_a_few_days() -> Non
         ("w", date(2026, 3, 2), date(2026, 3, 2)),
         ("d", date(2026, 3, 9), date(2026, 3, 14)),
     ]
+
+
+def test_both_halves_read_the_rollups_the_same_way() -> None:
+    """The halves share tables, not code: the histogram bounds and the organisation's key
+    the projection writes are those the read side reads."""
+    assert figures.DURATION_BOUNDS_HOURS == contributions.DURATION_BOUNDS_HOURS
+    assert figures.ORGANISATION == contributions.ORGANISATION
+    assert figures.NUDGE_KINDS == contributions.NUDGE_KINDS
+    assert projection_rollups.CHANGES_CHANNEL == loops.CHANGES_CHANNEL

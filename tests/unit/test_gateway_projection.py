@@ -7,16 +7,17 @@ from collections import Counter
 from uuid import UUID
 
 from bridgework.common.contracts import Contract
-from bridgework.graphql_gateway.domain import _REPAIR_DICTS, RepairState, fold_repair
-from bridgework.graphql_gateway.metrics import (
+from bridgework.graphql_gateway.projection.domain.batch import add_changes
+from bridgework.graphql_gateway.projection.domain.contributions import (
     DepartmentKey,
     IncidentSummary,
     PairKey,
     repair_contributions,
     repair_parts,
 )
-from bridgework.graphql_gateway.repository import RowWrites, changed_rows
-from bridgework.graphql_gateway.service import _add_changes
+from bridgework.graphql_gateway.projection.domain.folding import fold_repair
+from bridgework.graphql_gateway.projection.domain.state import REPAIR_DICTS, RepairState
+from bridgework.graphql_gateway.projection.repository.rows import RowWrites, changed_rows
 from tests.gateway_factories import RepairStory, organisation
 
 
@@ -41,12 +42,12 @@ def summaries(*stories: RepairStory) -> dict[UUID, IncidentSummary]:
 
 def test_a_copy_shares_no_mutable_part_with_its_original() -> None:
     dict_fields = {f.name for f in dataclasses.fields(RepairState) if f.default_factory is dict}
-    assert set(_REPAIR_DICTS) == dict_fields
+    assert set(REPAIR_DICTS) == dict_fields
     story = organisation().a
     original = fold(story)
     copied = original.copy()
     assert copied == original
-    for name in _REPAIR_DICTS:
+    for name in REPAIR_DICTS:
         assert getattr(copied, name) is not getattr(original, name), name
     copied.incidents.clear()
     assert original.incidents
@@ -61,7 +62,7 @@ def test_the_changes_of_a_repair_are_its_new_contributions_minus_its_old_ones() 
             old, new = fold(story, story.facts[:cut]), fold(story)
             departments: dict[DepartmentKey, int] = {}
             pairs: dict[PairKey, int] = {}
-            _add_changes(
+            add_changes(
                 departments,
                 pairs,
                 repair_parts(old, incidents, opened),
@@ -89,7 +90,7 @@ def test_only_the_rows_that_differ_are_written() -> None:
 
     writes = RowWrites()
     changed_rows(writes, before, after, None, None)
-    assert {table.name for table in writes.tables} == {"repairs"}
+    assert {table.table for table in writes.tables} == {"repairs"}
 
     unchanged = RowWrites()
     changed_rows(unchanged, before, before.copy(), None, None)
@@ -97,7 +98,7 @@ def test_only_the_rows_that_differ_are_written() -> None:
 
     everything = RowWrites()
     changed_rows(everything, None, after, None, None)
-    assert {table.name for table in everything.tables} >= {
+    assert {table.table for table in everything.tables} >= {
         "repairs", "repair_incidents", "repair_relationships", "participants", "agreements",
         "commitments", "nudges", "check_ins", "proposals", "consents",
     }  # fmt: skip

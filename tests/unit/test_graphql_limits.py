@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bridgework.graphql_gateway.schema import build_schema
+from bridgework.graphql_gateway.read.entrypoints.graphql.schema import build_schema
 from bridgework.graphql_gateway.settings import GatewaySettings
 
 

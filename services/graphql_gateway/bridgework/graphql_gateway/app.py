@@ -1,4 +1,5 @@
-"""The gateway's composition root: the one place that wires settings, clock and adapters."""
+"""The gateway's composition root: the one place that wires settings, clock and adapters
+of both halves (the projection's subscriber, the read side's routes and loops)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,13 @@ from fastapi import FastAPI
 
 from bridgework.common.clock import Clock, SystemClock
 from bridgework.common.service_app import create_service_app
-from bridgework.graphql_gateway import api, handlers
-from bridgework.graphql_gateway.agreements_api import AgreementsApi
-from bridgework.graphql_gateway.live import ReadModelChanges
+from bridgework.graphql_gateway.projection.entrypoints.events import subscribe_read_model
+from bridgework.graphql_gateway.read.clients.agreements import AgreementsClient
+from bridgework.graphql_gateway.read.entrypoints import pages
+from bridgework.graphql_gateway.read.entrypoints.dependencies import graphql_context
+from bridgework.graphql_gateway.read.entrypoints.graphql.router import GatewayGraphQLRouter
+from bridgework.graphql_gateway.read.entrypoints.graphql.schema import build_schema
+from bridgework.graphql_gateway.read.entrypoints.loops import ReadModelChanges
 from bridgework.graphql_gateway.settings import GatewaySettings
 
 
@@ -26,10 +31,16 @@ def create_app(
     settings = settings or GatewaySettings()
     clock = clock or SystemClock()
     changes = ReadModelChanges()
-    agreements = AgreementsApi(
+    agreements = AgreementsClient(
         settings.agreements_url,
         timeout=settings.agreements_timeout_seconds,
         transport=agreements_transport,
+    )
+    graphql = GatewayGraphQLRouter(
+        build_schema(settings),
+        path="/graphql",
+        context_getter=graphql_context,
+        graphql_ide="graphiql" if settings.graphql_ide else None,
     )
     app = create_service_app(
         settings,
@@ -38,12 +49,10 @@ def create_app(
         description="One GraphQL endpoint for dashboards and facilitators, at /graphql; "
         "the change team's dashboard at /dashboard.",
         migrations_package="bridgework.graphql_gateway",
-        routers=[
-            api.graphql_router(settings, clock=clock, changes=changes, agreements_api=agreements),
-            api.dashboard_router(),
-        ],
-        subscriptions=partial(handlers.subscribe_all, settings=settings),
+        routers=[graphql, pages.router],
+        subscriptions=partial(subscribe_read_model, settings=settings),
         background=[changes.listen, agreements.close_when_stopped],
     )
-    api.install_auth_errors(app)
+    app.state.changes = changes
+    app.state.agreements = agreements
     return app

@@ -1,0 +1,1 @@
+"""How events reach the projection: its Kafka subscriber."""

@@ -1,0 +1,1 @@
+"""The gateway's read side: GraphQL, the dashboard page, and the calls to agreements."""

@@ -1,0 +1,1 @@
+"""Services the read side calls: agreements' HTTP API."""

@@ -1,0 +1,283 @@
+"""Agreements' HTTP API as the gateway's mutations call it, typed on both sides.
+
+The models here are the gateway's own: exactly the fields it sends and reads.
+tests/unit/test_gateway_agreements_contract.py holds them to agreements' OpenAPI document.
+Agreements trusts the gateway to have authenticated the person and names that person as
+the `actor` of every change; it decides what the actor may do in the repair.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Generic, Literal, TypeVar
+from uuid import UUID
+
+import httpx
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from bridgework.common.contracts import ParticipantRole, Question, RepairOutcome, ResponseMode
+
+logger = logging.getLogger(__name__)
+
+
+# Why a repair closed other than repaired, in agreements' order (its 422 lists them so).
+CloseReasonCode = Literal[
+    "no_agreement",
+    "commitments_not_kept",
+    "not_made_right",
+    "participant_withdrew",
+    "unsafe_to_continue",
+    "outside_restorative_scope",
+    "other",
+]
+
+
+class Sent(BaseModel):
+    """A request body, as the gateway sends it."""
+
+    model_config = ConfigDict(frozen=True)
+
+
+class Read(BaseModel):
+    """An answer's fields the gateway reads (agreements' others are ignored)."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+
+class Person(Sent):
+    person_id: str
+    department: str
+
+
+class CommitmentDraft(Sent):
+    owner: Person
+    action: str
+    due_at: datetime
+    owed_to: list[Person]
+    owed_to_departments: list[str]
+    commitment_id: UUID | None = None  # sent only when set: revises a pending commitment
+
+
+class JoinRepair(Sent):
+    actor: Person
+    participant: Person
+    role: ParticipantRole
+
+
+class AnswerSent(Sent):
+    question: Question
+    text: str
+
+
+class RecordConversation(Sent):
+    actor: Person
+    participant: Person
+    answers: list[AnswerSent]
+
+
+class LinkIncident(Sent):
+    actor: Person
+    incident_id: UUID
+
+
+class ProposeAgreement(Sent):
+    actor: Person
+    commitments: list[CommitmentDraft]
+
+
+class AnswerProposal(Sent):
+    actor: Person
+    version: int
+    decision: Literal["give", "decline"]
+    reason: str | None
+
+
+class ImposeOutcome(Sent):
+    actor: Person
+    reason: str
+    commitments: list[CommitmentDraft]
+
+
+class KeepCommitment(Sent):
+    actor: Person
+    kept_at: datetime | None
+
+
+class RenegotiateCommitment(Sent):
+    actor: Person
+    reason: str
+    action: str | None
+    due_at: datetime | None
+
+
+class ReleaseCommitment(Sent):
+    actor: Person
+    reason: str
+
+
+class CloseRepair(Sent):
+    actor: Person
+    outcome: RepairOutcome
+    reason_code: CloseReasonCode | None
+    reason: str | None
+
+
+class AgreementRead(Read):
+    status: str
+    latest_version: int
+
+
+class RepairRead(Read):
+    repair_id: UUID
+    status: str
+    response_mode: ResponseMode | None
+    agreement: AgreementRead | None
+
+
+class ParticipantRead(Read):
+    person_id: str
+
+
+class ConversationRead(Read):
+    participant: ParticipantRead
+    recorded_at: datetime
+
+
+AnswerT = TypeVar("AnswerT", bound=Read)
+
+
+@dataclass(frozen=True)
+class Call(Generic[AnswerT]):
+    """One endpoint the gateway calls: method, path template, what it sends and reads."""
+
+    method: str
+    path: str
+    sends: type[Sent]
+    reads: type[AnswerT]
+
+
+JOIN = Call("POST", "/v1/repairs/{repair_id}/participants", JoinRepair, RepairRead)
+CONVERSE = Call(
+    "POST", "/v1/repairs/{repair_id}/conversation", RecordConversation, ConversationRead
+)
+LINK = Call("POST", "/v1/repairs/{repair_id}/incidents", LinkIncident, RepairRead)
+PROPOSE = Call("POST", "/v1/repairs/{repair_id}/agreement", ProposeAgreement, RepairRead)
+ANSWER = Call("POST", "/v1/repairs/{repair_id}/agreement/consents", AnswerProposal, RepairRead)
+IMPOSE = Call("POST", "/v1/repairs/{repair_id}/impose", ImposeOutcome, RepairRead)
+KEEP = Call(
+    "POST",
+    "/v1/repairs/{repair_id}/commitments/{commitment_id}/kept",
+    KeepCommitment,
+    RepairRead,
+)
+RENEGOTIATE = Call(
+    "POST",
+    "/v1/repairs/{repair_id}/commitments/{commitment_id}/renegotiate",
+    RenegotiateCommitment,
+    RepairRead,
+)
+RELEASE = Call(
+    "POST",
+    "/v1/repairs/{repair_id}/commitments/{commitment_id}/release",
+    ReleaseCommitment,
+    RepairRead,
+)
+CLOSE = Call("POST", "/v1/repairs/{repair_id}/close", CloseRepair, RepairRead)
+CALLS: tuple[Call[Any], ...] = (
+    JOIN, CONVERSE, LINK, PROPOSE, ANSWER, IMPOSE, KEEP, RENEGOTIATE, RELEASE, CLOSE,
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Accepted(Generic[AnswerT]):
+    """2xx: the change is made (and its events are in agreements' outbox)."""
+
+    answer: AnswerT
+
+
+@dataclass(frozen=True)
+class FieldRefusal:
+    field: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Refused:
+    """4xx: the change was refused, with agreements' code and detail (and failing fields)."""
+
+    status: int
+    code: str
+    detail: str
+    fields: tuple[FieldRefusal, ...] = ()
+
+
+@dataclass(frozen=True)
+class Unreachable:
+    """Agreements did not answer usefully (down, timed out, 5xx): nothing is known to be done."""
+
+    detail: str
+
+
+Outcome = Accepted[AnswerT] | Refused | Unreachable
+
+
+def _refusal(status: int, body: dict[str, Any]) -> Refused:
+    raw_fields = body.get("fields")
+    fields = tuple(
+        FieldRefusal(field=str(f.get("field")), reason=str(f.get("reason")))
+        for f in (raw_fields if isinstance(raw_fields, list) else [])
+        if isinstance(f, dict)
+    )
+    return Refused(
+        status=status,
+        code=str(body.get("error", "refused")),
+        detail=str(body.get("detail", "refused")),
+        fields=fields,
+    )
+
+
+class AgreementsClient:
+    """A pooled HTTP client for agreements; `transport` lets tests run agreements in-process."""
+
+    def __init__(
+        self, base_url: str, *, timeout: float, transport: httpx.AsyncBaseTransport | None = None
+    ) -> None:
+        self._client = httpx.AsyncClient(base_url=base_url, timeout=timeout, transport=transport)
+
+    async def call(self, call: Call[AnswerT], body: Sent, **ids: UUID) -> Outcome[AnswerT]:
+        """Send `body` to the endpoint `call` names, with `ids` filling its path."""
+        path = call.path.format(**ids)
+        sent = body.model_dump(mode="json", exclude_unset=True)
+        try:
+            response = await self._client.request(call.method, path, json=sent)
+        except httpx.HTTPError as error:
+            logger.warning("agreements unreachable for %s %s: %r", call.method, path, error)
+            return Unreachable("the agreements service did not answer; nothing was changed")
+        if response.status_code >= 500:
+            logger.warning(
+                "agreements answered %s for %s %s", response.status_code, call.method, path
+            )
+            return Unreachable("the agreements service failed; try again")
+        try:
+            payload = response.json()
+        except ValueError:
+            payload = {}
+        if not isinstance(payload, dict):
+            payload = {}
+        if not response.is_success:
+            return _refusal(response.status_code, payload)
+        try:
+            return Accepted(call.reads.model_validate(payload))
+        except ValidationError as error:
+            logger.warning("agreements answered %s %s unreadably: %s", call.method, path, error)
+            return Unreachable("the agreements service answered in a way the gateway cannot read")
+
+    async def close_when_stopped(self, _runtime: object) -> None:
+        """Background task: hold the client open while the service runs, close it at stop."""
+        try:
+            await asyncio.Event().wait()
+        finally:
+            await self._client.aclose()

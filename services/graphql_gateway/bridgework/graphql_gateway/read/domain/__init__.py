@@ -1,0 +1,1 @@
+"""The read side's pure rules: who may see what, periods, pagination, dashboard figures."""

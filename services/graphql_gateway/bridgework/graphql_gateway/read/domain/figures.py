@@ -1,0 +1,56 @@
+"""How the dashboard reads its rollups' counts: rates, duration percentiles, the social
+discipline window with overdue repairs, a relationship's status. Pure."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+ORGANISATION = "*"
+NUDGE_KINDS = ("reminder", "lapse_offer")
+# The projection's histogram bounds (hours) behind the duration percentiles; a last, open
+# bucket holds anything longer than a year. tests/unit/test_gateway_metrics.py holds both
+# halves of the gateway to the same bounds.
+DURATION_BOUNDS_HOURS: tuple[int, ...] = (
+    1, 2, 4, 8, 12, 24, 36, 48, 72, 96, 120, 168, 240, 336, 504, 720, 1080, 1440, 2160, 4320, 8760,
+)  # fmt: skip
+
+
+def rate(part: int, whole: int) -> float | None:
+    """part / whole to four places; None when there is no whole."""
+    return round(part / whole, 4) if whole else None
+
+
+def percentile_from_histogram(counts: Mapping[str, int], percent: float) -> float | None:
+    """Nearest-rank percentile, reported as the upper bound (hours) of its bucket.
+
+    None when there is nothing to rank or the rank falls in the open bucket (over a year).
+    """
+    total = sum(counts.values())
+    if total <= 0:
+        return None
+    rank = max(1, math.ceil(percent / 100 * total))
+    seen = 0
+    for key in sorted(counts):
+        seen += counts[key]
+        if seen >= rank:
+            index = int(key)
+            return (
+                float(DURATION_BOUNDS_HOURS[index]) if index < len(DURATION_BOUNDS_HOURS) else None
+            )
+    return None
+
+
+def relationship_status(counts: Mapping[str, int]) -> str:
+    """mending (some repair still open), repaired (every closed one repaired), or unrepaired."""
+    closed = sum(v for k, v in counts.items() if k.startswith("closed:"))
+    if counts.get("open", 0):
+        return "mending"
+    if closed and counts.get("closed:repaired", 0) == closed:
+        return "repaired"
+    return "unrepaired"
+
+
+def overdue_split(pending: int, not_: int, overdue: int) -> tuple[int, int]:
+    """(not, pending) once repairs waiting past their agreement window count as `not`."""
+    return not_ + overdue, max(pending - overdue, 0)

@@ -1,0 +1,93 @@
+"""What the read side's routes may ask FastAPI for: what the composition root (app.py) and
+common's runtime put on `app.state`, and the GraphQL context built from it per request."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.requests import HTTPConnection
+from starlette.websockets import WebSocket
+
+from bridgework.common.clock import Clock
+from bridgework.common.postgres import Pool
+from bridgework.graphql_gateway.read.entrypoints.auth import bearer_token, verify
+from bridgework.graphql_gateway.read.entrypoints.graphql.context import Context
+from bridgework.graphql_gateway.read.entrypoints.loops import ReadModelChanges
+from bridgework.graphql_gateway.read.use_cases.changes import AgreementsClient
+from bridgework.graphql_gateway.settings import GatewaySettings
+
+
+def get_settings(connection: HTTPConnection) -> GatewaySettings:
+    """The gateway's settings."""
+    settings: GatewaySettings = connection.app.state.settings
+    return settings
+
+
+def get_pool(connection: HTTPConnection) -> Pool:
+    """The read model's connection pool (the runtime opens it at start)."""
+    pool: Pool = connection.app.state.runtime.pool
+    return pool
+
+
+def get_clock(connection: HTTPConnection) -> Clock:
+    """The gateway's one clock."""
+    clock: Clock = connection.app.state.clock
+    return clock
+
+
+def get_changes(connection: HTTPConnection) -> ReadModelChanges:
+    """What live subscriptions wait on."""
+    changes: ReadModelChanges = connection.app.state.changes
+    return changes
+
+
+def get_agreements(connection: HTTPConnection) -> AgreementsClient:
+    """The pooled client of agreements' HTTP API."""
+    agreements: AgreementsClient = connection.app.state.agreements
+    return agreements
+
+
+SettingsDep = Annotated[GatewaySettings, Depends(get_settings)]
+PoolDep = Annotated[Pool, Depends(get_pool)]
+ClockDep = Annotated[Clock, Depends(get_clock)]
+ChangesDep = Annotated[ReadModelChanges, Depends(get_changes)]
+AgreementsDep = Annotated[AgreementsClient, Depends(get_agreements)]
+
+
+def _ide_page_only(connection: HTTPConnection) -> bool:
+    """A browser asking for GraphiQL's page (no query): served without a token."""
+    if not isinstance(connection, Request) or connection.method != "GET":
+        return False
+    return (
+        "text/html" in connection.headers.get("accept", "")
+        and "query" not in connection.query_params
+    )
+
+
+async def graphql_context(
+    connection: HTTPConnection,
+    settings: SettingsDep,
+    pool: PoolDep,
+    clock: ClockDep,
+    changes: ChangesDep,
+    agreements: AgreementsDep,
+) -> Context:
+    """A request's GraphQL context. Every GraphQL request over HTTP needs a bearer token
+    (UNAUTHENTICATED, 401, before any resolver runs); a WebSocket sends its token at
+    connection_init, and GraphiQL's page itself holds no data."""
+    authorization = connection.headers.get("authorization")
+    viewer = None
+    if authorization or not (isinstance(connection, WebSocket) or _ide_page_only(connection)):
+        viewer = verify(bearer_token(authorization), settings)
+    return Context(
+        pool=pool,
+        settings=settings,
+        clock=clock,
+        changes=changes,
+        agreements=agreements,
+        signed_in=viewer,
+    )
+
+
+ContextDep = Annotated[Context, Depends(graphql_context)]

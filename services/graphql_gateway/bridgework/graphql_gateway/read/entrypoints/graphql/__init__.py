@@ -1,0 +1,1 @@
+"""GraphQL: types, query, mutation, subscription, the schema, and its one error translation."""

@@ -1,0 +1,63 @@
+"""The GraphQL schema: assembly only, with the limits that keep one query from hogging the service."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import (
+    AddValidationRules,
+    DisableIntrospection,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
+from strawberry.types import ExecutionContext
+
+from bridgework.graphql_gateway.read.entrypoints.graphql.errors import DomainErrors, should_mask
+from bridgework.graphql_gateway.read.entrypoints.graphql.execution import GatewayExecutionContext
+from bridgework.graphql_gateway.read.entrypoints.graphql.mutation import Mutation
+from bridgework.graphql_gateway.read.entrypoints.graphql.query import Query
+from bridgework.graphql_gateway.read.entrypoints.graphql.subscription import Subscription
+from bridgework.graphql_gateway.settings import GatewaySettings
+
+# Bounded: distinct query texts from clients cannot grow memory without limit.
+CACHED_DOCUMENTS = 256
+
+
+class GatewaySchema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        """Log only what went wrong on our side: a client's mistake is its answer, not our log."""
+        super().process_errors([e for e in errors if should_mask(e)], execution_context)
+
+
+def build_schema(settings: GatewaySettings) -> strawberry.Schema:
+    """The schema with the limits the settings name."""
+    # The limit rules are made once, so the validation cache recognises them: the dashboard
+    # sends the same documents again and again, and parsing and validating them cost more
+    # than executing them.
+    rules = [
+        *QueryDepthLimiter(max_depth=settings.graphql_max_depth).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=settings.graphql_max_aliases).validation_rules,
+    ]
+    extensions: list[Any] = [
+        lambda: AddValidationRules(rules),
+        lambda: MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
+        lambda: ParserCache(maxsize=CACHED_DOCUMENTS),
+        lambda: ValidationCache(maxsize=CACHED_DOCUMENTS),
+        DomainErrors,
+    ]
+    if not settings.graphql_introspection:
+        extensions.append(DisableIntrospection)
+    return GatewaySchema(
+        query=Query,
+        mutation=Mutation,
+        subscription=Subscription,
+        extensions=extensions,
+        execution_context_class=GatewayExecutionContext,
+    )
