@@ -101,6 +101,8 @@ start() {
   export KAFKA_BOOTSTRAP_SERVERS DATABASE_URL
   # Demo only: follow-up's clock can be moved forward (POST /v1/admin/clock/advance) and
   # its mail goes to the local sink.
+  # A developer's machine: the services accept the development secrets below.
+  export BRIDGEWORK_DEVELOPMENT_MODE=true
   export BRIDGEWORK_TIME_TRAVEL=true BRIDGEWORK_SMTP_HOST=127.0.0.1 \
     BRIDGEWORK_SMTP_PORT=$MAIL_PORT BRIDGEWORK_SMTP_SECURITY=none
   stop_services

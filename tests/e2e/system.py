@@ -91,6 +91,8 @@ class System:
                     "DATABASE_URL": database_url,
                     "BRIDGEWORK_TOPIC_NAMESPACE": namespace,
                     "BRIDGEWORK_OUTBOX_POLL_SECONDS": "0.2",
+                    # Tests run on development secrets, which production refuses.
+                    "BRIDGEWORK_DEVELOPMENT_MODE": "true",
                     "BRIDGEWORK_HTTP_PORT": str(free_port()),
                 }
             )

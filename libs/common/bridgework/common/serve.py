@@ -21,8 +21,20 @@ def tune_garbage_collector() -> None:
     gc.set_threshold(20_000, 10, 10)
 
 
+def refuse_to_start_without_secrets(settings: ServiceSettings) -> None:
+    """Exit with every missing setting named, unless the service has what it needs."""
+    missing = settings.missing_settings()
+    if missing:
+        lines = "\n".join(f"  - {item}" for item in missing)
+        raise SystemExit(
+            f"{settings.service_name} will not start: outside development mode it needs\n{lines}\n"
+            "(BRIDGEWORK_DEVELOPMENT_MODE=true is for a developer's machine and tests only)"
+        )
+
+
 def serve(app: FastAPI, settings: ServiceSettings) -> None:
     """Block serving `app` until SIGTERM or SIGINT; shutdown drains via the app's lifespan."""
+    refuse_to_start_without_secrets(settings)
     configure_logging(settings.log_level, settings.service_name)
     tune_garbage_collector()
     uvicorn.run(

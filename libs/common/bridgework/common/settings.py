@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bridgework.common.topics import Topics
+
+# Only good enough for a laptop: outside development mode a service refuses to start on it.
+DEVELOPMENT_DATABASE_PASSWORD = "bridgework"  # noqa: S105 - public on purpose
 
 
 class ServiceSettings(BaseSettings):
@@ -42,6 +47,22 @@ class ServiceSettings(BaseSettings):
     inbox_retention_days: int = Field(default=30, ge=1)
     inbox_prune_interval_seconds: float = Field(default=3600.0, gt=0)
     log_level: str = "INFO"
+    development_mode: bool = Field(
+        default=False,
+        description="A developer's machine or a test run: secrets may be missing or weak. "
+        "Never in production: there a service refuses to start without its secrets.",
+    )
+
+    def missing_settings(self) -> list[str]:
+        """What this service needs and lacks outside development mode, one line a setting."""
+        return [] if self.development_mode else self.required_settings()
+
+    def required_settings(self) -> list[str]:
+        """What a production start needs and this environment lacks; services add theirs."""
+        password = urlsplit(self.database_url).password
+        if password in (None, "", DEVELOPMENT_DATABASE_PASSWORD):
+            return ["DATABASE_URL: a password of this service's own (not the development one)"]
+        return []
 
     @property
     def topics(self) -> Topics:

@@ -18,6 +18,10 @@ WorkingDay = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 DEVELOPMENT_CHECK_IN_SECRET = "development-only-check-in-secret-change-me"  # noqa: S105 - public on purpose
 
 
+# Secrets shorter than this are refused outside development mode.
+MIN_SECRET_LENGTH = 32
+
+
 def _weekdays() -> list[WorkingDay]:
     return ["mon", "tue", "wed", "thu", "fri"]
 
@@ -79,6 +83,21 @@ class FollowupSettings(ServiceSettings):
     nudge_time_zone: str = "UTC"
     nudge_check_in_delay: timedelta = timedelta(days=1)
     nudge_lapse_offer_repeats: int = Field(default=1, ge=0, le=10)
+
+    def required_settings(self) -> list[str]:
+        """A check-in key and an admin token of this deployment's own, and no time travel."""
+        missing = super().required_settings()
+        key = self.check_in_secret.get_secret_value()
+        if key == DEVELOPMENT_CHECK_IN_SECRET or len(key) < MIN_SECRET_LENGTH:
+            missing.append(
+                f"BRIDGEWORK_CHECK_IN_SECRET: a random key of {MIN_SECRET_LENGTH}+ characters"
+            )
+        admin = self.admin_token.get_secret_value() if self.admin_token else ""
+        if len(admin) < MIN_SECRET_LENGTH:
+            missing.append(f"BRIDGEWORK_ADMIN_TOKEN: {MIN_SECRET_LENGTH}+ random characters")
+        if self.time_travel:
+            missing.append("BRIDGEWORK_TIME_TRAVEL: must be off (a demo's movable clock)")
+        return missing
 
     @field_validator("nudge_time_zone")
     @classmethod

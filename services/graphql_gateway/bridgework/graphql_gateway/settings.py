@@ -28,3 +28,14 @@ class GatewaySettings(ServiceSettings):
     # Facilitators' mutations go to the agreements service's HTTP API.
     agreements_url: str = "http://127.0.0.1:8002"
     agreements_timeout_seconds: float = Field(default=10.0, gt=0)
+
+    def required_settings(self) -> list[str]:
+        """The identity provider's key, issuer and audience; a shared secret is for development."""
+        missing = super().required_settings()
+        if not self.jwt_rs256_public_key:
+            missing.append("BRIDGEWORK_JWT_RS256_PUBLIC_KEY: the identity provider's public key")
+        if not self.jwt_issuer:
+            missing.append("BRIDGEWORK_JWT_ISSUER: the identity provider's issuer")
+        if not self.jwt_audience:
+            missing.append("BRIDGEWORK_JWT_AUDIENCE: the audience tokens are issued for")
+        return missing

@@ -1,0 +1,78 @@
+"""Outside development mode a service refuses to start without its secrets, naming each."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import SecretStr
+
+from bridgework.common.serve import refuse_to_start_without_secrets
+from bridgework.common.settings import ServiceSettings
+from bridgework.followup.settings import FollowupSettings
+from bridgework.graphql_gateway.settings import GatewaySettings
+from bridgework.intake.settings import IntakeSettings
+
+OWN_DATABASE = "postgresql://intake:a-password-of-its-own@db:5432/bridgework"
+STRONG = "k" * 48
+
+
+def test_a_service_on_the_development_database_password_will_not_start() -> None:
+    settings = IntakeSettings(database_url="postgresql://bridgework:bridgework@db/bridgework")
+    with pytest.raises(SystemExit, match="DATABASE_URL"):
+        refuse_to_start_without_secrets(settings)
+
+
+def test_development_mode_lifts_the_refusal() -> None:
+    settings = IntakeSettings(development_mode=True)
+    assert settings.missing_settings() == []
+    refuse_to_start_without_secrets(settings)
+
+
+def test_a_service_with_its_secrets_starts() -> None:
+    refuse_to_start_without_secrets(IntakeSettings(database_url=OWN_DATABASE))
+
+
+def test_follow_up_names_its_check_in_key_admin_token_and_time_travel() -> None:
+    settings = FollowupSettings(database_url=OWN_DATABASE, time_travel=True)
+    missing = "\n".join(settings.missing_settings())
+    assert "BRIDGEWORK_CHECK_IN_SECRET" in missing
+    assert "BRIDGEWORK_ADMIN_TOKEN" in missing
+    assert "BRIDGEWORK_TIME_TRAVEL" in missing
+
+
+def test_follow_up_refuses_weak_secrets_and_accepts_strong_ones() -> None:
+    weak = FollowupSettings(
+        database_url=OWN_DATABASE, check_in_secret=SecretStr("short"), admin_token=SecretStr("x")
+    )
+    assert len(weak.missing_settings()) == 2
+    strong = FollowupSettings(
+        database_url=OWN_DATABASE, check_in_secret=SecretStr(STRONG), admin_token=SecretStr(STRONG)
+    )
+    assert strong.missing_settings() == []
+
+
+def test_the_gateway_needs_the_identity_providers_key_issuer_and_audience() -> None:
+    shared_secret_only = GatewaySettings(
+        database_url=OWN_DATABASE, jwt_hs256_secret=SecretStr(STRONG)
+    )
+    missing = "\n".join(shared_secret_only.missing_settings())
+    for name in ("JWT_RS256_PUBLIC_KEY", "JWT_ISSUER", "JWT_AUDIENCE"):
+        assert name in missing
+    configured = GatewaySettings(
+        database_url=OWN_DATABASE,
+        jwt_rs256_public_key="-----BEGIN PUBLIC KEY-----",
+        jwt_issuer="https://login.example.org",
+        jwt_audience="bridgework",
+    )
+    assert configured.missing_settings() == []
+
+
+def test_the_refusal_names_every_missing_setting() -> None:
+    with pytest.raises(SystemExit) as refused:
+        refuse_to_start_without_secrets(FollowupSettings())
+    message = str(refused.value)
+    for name in ("DATABASE_URL", "BRIDGEWORK_CHECK_IN_SECRET", "BRIDGEWORK_ADMIN_TOKEN"):
+        assert name in message
+
+
+def test_every_service_settings_class_can_say_what_it_lacks() -> None:
+    assert ServiceSettings(database_url=OWN_DATABASE).missing_settings() == []
