@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from functools import cache
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
 from pydantic import BaseModel
+from starlette.types import Scope
 
 from bridgework.common.asyncapi import describe_service
 from bridgework.common.clock import Clock
 from bridgework.common.contracts import Stream
 from bridgework.common.health import health_router
 from bridgework.common.http_errors import install_error_handlers
+from bridgework.common.http_limits import BodyLimitMiddleware
+from bridgework.common.rate_limits import RateLimitMiddleware
 from bridgework.common.runtime import BackgroundTask, Subscriptions, service_runtime
 from bridgework.common.settings import ServiceSettings
 
@@ -31,11 +34,13 @@ def create_service_app(
     background: Sequence[BackgroundTask] = (),
     publishes: Sequence[Stream] = (),
     topic_payloads: Mapping[str, type[BaseModel]] | None = None,
+    body_limit: Callable[[Scope], int] | None = None,
 ) -> FastAPI:
     """A FastAPI app whose lifespan starts the service's pool, broker, consumers and relay.
 
     `publishes` (the streams its outbox writes) and `topic_payloads` (models of topics
     that carry no contract) complete its AsyncAPI document, served at /asyncapi.json.
+    `body_limit` gives a request's body limit where one size does not fit all (intake).
     """
 
     @asynccontextmanager
@@ -80,4 +85,19 @@ def create_service_app(
         tags=["docs"],
         summary="AsyncAPI 3.0: the topics this service reads and writes, and their events",
     )
+    install_limits(app, settings, body_limit=body_limit)
     return app
+
+
+def install_limits(
+    app: FastAPI, settings: ServiceSettings, *, body_limit: Callable[[Scope], int] | None
+) -> None:
+    """Body size and JSON depth, then (outermost, so a throttled caller costs least) the rate."""
+    max_body_bytes = settings.max_body_bytes
+    app.add_middleware(
+        BodyLimitMiddleware,
+        limit_for=body_limit or (lambda _: max_body_bytes),
+        max_json_depth=settings.max_json_depth,
+    )
+    if settings.rate_limit_per_minute:
+        app.add_middleware(RateLimitMiddleware, per_minute=settings.rate_limit_per_minute)

@@ -11,6 +11,7 @@ from bridgework.common.topics import Topics
 
 # Only good enough for a laptop: outside development mode a service refuses to start on it.
 DEVELOPMENT_DATABASE_PASSWORD = "bridgework"  # noqa: S105 - public on purpose
+MIB = 1024 * 1024
 
 
 class ServiceSettings(BaseSettings):
@@ -47,6 +48,18 @@ class ServiceSettings(BaseSettings):
     inbox_retention_days: int = Field(default=30, ge=1)
     inbox_prune_interval_seconds: float = Field(default=3600.0, gt=0)
     log_level: str = "INFO"
+    # Limits on what one request, and one caller, may ask of a service (docs/architecture.md).
+    max_body_bytes: int = Field(
+        default=1 * MIB, ge=1024, description="Largest request body; larger is a 413."
+    )
+    max_json_depth: int = Field(
+        default=32, ge=2, description="Deepest nesting of a JSON request body; deeper is a 422."
+    )
+    rate_limit_per_minute: int = Field(
+        default=600,
+        ge=0,
+        description="Requests a minute per bearer token (or address without one); 0: no limit.",
+    )
     development_mode: bool = Field(
         default=False,
         description="A developer's machine or a test run: secrets may be missing or weak. "

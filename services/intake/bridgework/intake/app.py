@@ -26,6 +26,11 @@ def create_app(settings: IntakeSettings | None = None, clock: Clock | None = Non
     """The intake service as an ASGI app; resources start with its lifespan."""
     settings = settings or IntakeSettings()
     clock = clock or SystemClock()
+
+    def limit_for(scope: Scope) -> int:
+        content_type = Headers(scope=scope).get("content-type")
+        return http_errors.body_limit(settings, scope["path"], content_type)
+
     app = create_service_app(
         settings,
         clock=clock,
@@ -41,12 +46,7 @@ def create_app(settings: IntakeSettings | None = None, clock: Clock | None = Non
         background=[
             partial(loops.forget_old_deliveries_hourly, settings=settings, clock=clock),
         ],
+        body_limit=limit_for,
     )
     http_errors.install_error_handlers(app)
-
-    def limit_for(scope: Scope) -> int:
-        content_type = Headers(scope=scope).get("content-type")
-        return http_errors.body_limit(settings, scope["path"], content_type)
-
-    app.add_middleware(http_errors.BodyLimitMiddleware, limit_for=limit_for)
     return app

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import traceback
 from typing import Any
 
 import strawberry
@@ -17,6 +19,7 @@ from strawberry.extensions import (
 )
 from strawberry.types import ExecutionContext
 
+from bridgework.graphql_gateway.read.entrypoints.graphql.cost import cost_limit_rule
 from bridgework.graphql_gateway.read.entrypoints.graphql.errors import DomainErrors, should_mask
 from bridgework.graphql_gateway.read.entrypoints.graphql.execution import GatewayExecutionContext
 from bridgework.graphql_gateway.read.entrypoints.graphql.mutation import Mutation
@@ -24,16 +27,35 @@ from bridgework.graphql_gateway.read.entrypoints.graphql.query import Query
 from bridgework.graphql_gateway.read.entrypoints.graphql.subscription import Subscription
 from bridgework.graphql_gateway.settings import GatewaySettings
 
+LOG = logging.getLogger("bridgework.graphql_gateway.graphql")
+
 # Bounded: distinct query texts from clients cannot grow memory without limit.
 CACHED_DOCUMENTS = 256
+
+
+def log_failure(error: GraphQLError, operation: str | None) -> None:
+    """Log a resolver's failure by operation, path and exception type, with the stack's code
+    lines but no message: a message may quote a person's name or address from the input."""
+    original = error.original_error
+    kind = type(original).__name__ if original is not None else "GraphQLError"
+    stack = "".join(traceback.format_tb(original.__traceback__)) if original is not None else ""
+    path = ".".join(str(part) for part in error.path or ())
+    LOG.error("GraphQL operation %s failed at %s: %s\n%s", operation or "-", path, kind, stack)
 
 
 class GatewaySchema(strawberry.Schema):
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
-        """Log only what went wrong on our side: a client's mistake is its answer, not our log."""
-        super().process_errors([e for e in errors if should_mask(e)], execution_context)
+        """Log only what went wrong on our side: a client's mistake is its answer, not our log.
+
+        Never the error's message, the query or its variables: they may carry people's names
+        and addresses (a library's message often quotes the value it choked on).
+        """
+        operation = execution_context.operation_name if execution_context else None
+        for error in errors:
+            if should_mask(error):
+                log_failure(error, operation)
 
 
 def build_schema(settings: GatewaySettings) -> strawberry.Schema:
@@ -44,6 +66,7 @@ def build_schema(settings: GatewaySettings) -> strawberry.Schema:
     rules = [
         *QueryDepthLimiter(max_depth=settings.graphql_max_depth).validation_rules,
         *MaxAliasesLimiter(max_alias_count=settings.graphql_max_aliases).validation_rules,
+        cost_limit_rule(settings.graphql_max_cost, settings.graphql_max_page_size),
     ]
     extensions: list[Any] = [
         lambda: AddValidationRules(rules),
