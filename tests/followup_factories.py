@@ -186,6 +186,15 @@ class Inbox:
         return [m for m in self.messages if address in str(m["To"])]
 
 
+class RefusingInbox(Inbox):
+    """An SMTP server that refuses every recipient, quoting the address as real servers do."""
+
+    async def handle_RCPT(  # noqa: N802 - aiosmtpd's hook name
+        self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
+    ) -> str:
+        return f"550 5.1.1 <{address}>: Recipient address rejected: User unknown"
+
+
 @dataclass
 class WebhookReceiver:
     """A real HTTP endpoint on a free local port that records JSON posts; it answers 500 to

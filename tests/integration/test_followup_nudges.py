@@ -71,6 +71,7 @@ def settings(
         smtp_host="127.0.0.1",
         smtp_port=inbox.port,
         smtp_security="none",
+        webhook_allow_private_targets=True,  # the receiver listens on 127.0.0.1
     )
 
 
@@ -320,6 +321,7 @@ async def test_a_failing_webhook_is_retried_and_holds_up_no_other_nudge(
         smtp_port=inbox.port,
         smtp_security="none",
         delivery_retry_base_seconds=0.3,
+        webhook_allow_private_targets=True,  # the receiver listens on 127.0.0.1
     )
     clock = ManualClock(MONDAY)
     opened = repair_opened(opened_at=MONDAY)

@@ -49,7 +49,9 @@ def test_a_link_whose_check_in_was_swapped_is_refused() -> None:
     assert refused.value.code == "invalid_link"
 
 
-@pytest.mark.parametrize("garbage", ["", "no-dot", ".", "abc.def", "%%%.%%%"])
+@pytest.mark.parametrize(
+    "garbage", ["", "no-dot", ".", "abc.def", "%%%.%%%", "é.ü", "abc.dé", "\U0001f600", "a" * 600]
+)
 def test_garbage_is_refused_not_crashed_on(garbage: str) -> None:
     with pytest.raises(DomainError, match="not a valid check-in link") as refused:
         verify(garbage, SECRET, now=NOW)

@@ -65,6 +65,13 @@ class FollowupSettings(ServiceSettings):
     delivery_retry_max_seconds: float = Field(default=900.0, gt=0)
     delivery_timeout_seconds: float = Field(default=10.0, gt=0)
 
+    # Webhooks go to public addresses only: a private one is the network's, not a chat's.
+    webhook_allow_private_targets: bool = Field(
+        default=False,
+        description="Let webhooks reach loopback, private and link-local addresses "
+        "(tests with a local receiver; never where the cloud metadata address is reachable).",
+    )
+
     # E-mail over SMTP; no host means no e-mail channel.
     smtp_host: str | None = None
     smtp_port: int = 25

@@ -1,11 +1,14 @@
 """Sending a written nudge: e-mail over SMTP (text and HTML), Slack-compatible webhooks.
 
 Each send has a timeout; a refusal or failure raises `DeliveryFailed`, and the delivery use
-case decides whether to try again later.
+case decides whether to try again later. Its reason is logged and stored as `last_error`, so
+it never holds an address, a name or a webhook URL (whose path is often its secret).
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -16,8 +19,11 @@ from typing import Any
 import aiosmtplib
 import httpx
 
+from bridgework.common.errors import DomainError
+from bridgework.followup.clients.targets import TargetRefused, ensure_public_webhook
 from bridgework.followup.domain.deliveries import Draft
 from bridgework.followup.domain.messages import Message
+from bridgework.followup.domain.targets import check_email_address
 from bridgework.followup.settings import FollowupSettings
 
 
@@ -36,6 +42,8 @@ class Channels:
     @asynccontextmanager
     async def open(cls, settings: FollowupSettings) -> AsyncIterator[Channels]:
         """Channels with an HTTP client of their own, closed afterwards."""
+        # httpx logs every request's full URL at INFO; a webhook URL's path is its secret.
+        logging.getLogger("httpx").setLevel(logging.WARNING)
         async with httpx.AsyncClient(follow_redirects=False) as http:
             yield cls(settings, http)
 
@@ -44,6 +52,10 @@ class Channels:
         settings = self._settings
         if settings.smtp_host is None or draft.email is None:
             raise DeliveryFailed("no e-mail channel")
+        try:  # stored before the admin API checked it: an address at an IP goes nowhere
+            check_email_address(draft.email, field="email")
+        except DomainError as refused:
+            raise DeliveryFailed("e-mail address at an IP address refused") from refused
         mail = EmailMessage()
         mail["From"] = settings.mail_from
         mail["To"] = formataddr((draft.recipient_name, draft.email))
@@ -65,12 +77,21 @@ class Channels:
                 timeout=settings.delivery_timeout_seconds,
             )
         except (aiosmtplib.SMTPException, OSError) as error:
-            raise DeliveryFailed(f"SMTP: {type(error).__name__}: {error}") from error
+            raise DeliveryFailed(smtp_reason(error)) from error
 
     async def webhook(self, draft: Draft) -> None:
         """Post `draft` to its webhook."""
         if draft.webhook_url is None:
             raise DeliveryFailed("no webhook")
+        try:
+            async with asyncio.timeout(self._settings.delivery_timeout_seconds):
+                await ensure_public_webhook(
+                    draft.webhook_url, allow_private=self._settings.webhook_allow_private_targets
+                )
+        except TargetRefused as refused:
+            raise DeliveryFailed(f"webhook refused: {refused}") from refused
+        except TimeoutError as slow:
+            raise DeliveryFailed("webhook: host not resolved in time") from slow
         try:
             response = await self._http.post(
                 draft.webhook_url,
@@ -78,9 +99,20 @@ class Channels:
                 timeout=self._settings.delivery_timeout_seconds,
             )
         except httpx.HTTPError as error:
-            raise DeliveryFailed(f"webhook: {type(error).__name__}: {error}") from error
+            # httpx's messages may quote the URL: the type says enough.
+            raise DeliveryFailed(f"webhook: {type(error).__name__}") from error
         if response.status_code >= 300:
             raise DeliveryFailed(f"webhook answered {response.status_code}")
+
+
+def smtp_reason(error: Exception) -> str:
+    """Why SMTP failed, without the server's words: they quote the recipient's address."""
+    if isinstance(error, aiosmtplib.SMTPRecipientsRefused):
+        codes = sorted({r.code for r in error.recipients})
+        return f"recipient refused ({', '.join(str(c) for c in codes)})"
+    if isinstance(error, aiosmtplib.SMTPResponseException):
+        return f"SMTP: {type(error).__name__} ({error.code})"
+    return f"SMTP: {type(error).__name__}"
 
 
 def slack_payload(message: Message) -> dict[str, Any]:

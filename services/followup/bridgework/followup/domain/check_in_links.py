@@ -1,8 +1,9 @@
 """Signed, expiring check-in links: the token an affected person answers through, no login.
 
 A token is `<payload>.<signature>`, both base64url without padding; the payload is the
-check-in id and the expiry (Unix seconds), the signature HMAC-SHA256 over the payload with
-the service's secret. Nothing else is needed to trust it, and it reveals no person.
+check-in id (random, drawn when the check-in is asked) and the expiry (Unix seconds), the
+signature HMAC-SHA256 over the payload with the service's secret. It reveals no person. A
+genuine token is necessary, not sufficient: the stored check-in decides expiry and single use.
 """
 
 from __future__ import annotations
@@ -58,19 +59,26 @@ def sign(claim: CheckInClaim, secret: bytes) -> str:
     return f"{payload}.{_signature(secret, payload)}"
 
 
+# Far longer than any token `sign` makes (about 150 characters); longer input is not read.
+MAX_TOKEN_LENGTH = 512
+
+
 def verify(token: str, secret: bytes, *, now: datetime) -> CheckInClaim:
     """The claim of a genuine, unexpired token; raise `invalid_link` or `link_expired`."""
+    # compare_digest refuses non-ASCII str (TypeError): anything outside base64url is no token.
+    if len(token) > MAX_TOKEN_LENGTH or not token.isascii():
+        raise invalid_link()
     payload, _, signature = token.partition(".")
     if not payload or not signature:
         raise invalid_link()
-    if not hmac.compare_digest(_signature(secret, payload), signature):
+    if not hmac.compare_digest(_signature(secret, payload).encode(), signature.encode()):
         raise invalid_link()
     try:
         body = json.loads(_unb64(payload))
         claim = CheckInClaim(
             check_in_id=UUID(body["c"]), expires_at=datetime.fromtimestamp(int(body["e"]), UTC)
         )
-    except (binascii.Error, ValueError, KeyError, TypeError) as error:
+    except (binascii.Error, ValueError, KeyError, TypeError, OverflowError, OSError) as error:
         raise invalid_link() from error
     if now >= claim.expires_at:
         raise expired_link()

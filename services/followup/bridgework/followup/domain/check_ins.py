@@ -8,6 +8,7 @@ from uuid import UUID
 
 from bridgework.common.contracts import PersonRef
 from bridgework.common.errors import DomainError, ErrorKind
+from bridgework.followup.domain.check_in_links import expired_link
 
 
 @dataclass(frozen=True)
@@ -19,6 +20,7 @@ class AskedCheckIn:
     person: PersonRef
     asked_at: datetime
     expires_at: datetime
+    timer_id: int  # the timer that asked it: one check-in per timer
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,7 @@ class CheckIn:
     repair_id: UUID
     person: PersonRef
     status: str
+    expires_at: datetime
 
 
 def unknown_check_in() -> DomainError:
@@ -47,12 +50,19 @@ def already_answered() -> DomainError:
     )
 
 
-def ensure_answerable(check_in: CheckIn | None) -> CheckIn:
+def is_expired(check_in: CheckIn, now: datetime) -> bool:
+    """Whether the check-in's own expiry has passed (the stored one, whatever a link says)."""
+    return now >= check_in.expires_at
+
+
+def ensure_answerable(check_in: CheckIn | None, *, now: datetime) -> CheckIn:
     """The check-in if it still takes an answer; otherwise say why not."""
     if check_in is None:
         raise unknown_check_in()
     if check_in.status == "answered":
         raise already_answered()
+    if is_expired(check_in, now):
+        raise expired_link()
     if check_in.status == "withdrawn":
         raise DomainError(
             "repair_closed", "This repair has been closed since.", kind=ErrorKind.GONE

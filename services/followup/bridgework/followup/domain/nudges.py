@@ -3,7 +3,7 @@ the facts they publish, from the state as it stands when they fire."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from uuid import UUID
@@ -29,7 +29,6 @@ from bridgework.followup.domain.schedule import (
     TimerKind,
     TrackedRepair,
     agreement_id_for_imposed,
-    check_in_id,
     nudge_id,
 )
 
@@ -86,10 +85,13 @@ class FiredTimers:
 
 @dataclass(frozen=True)
 class Reach:
-    """The settings of a batch's sending: whether e-mail goes out, how long links last."""
+    """The settings of a batch's sending: whether e-mail goes out, how long links last, and
+    where a new check-in's id comes from (random, so no link can be worked out from the
+    repair's public facts; drawn by the use case, which keeps this module pure)."""
 
     email_enabled: bool
     check_in_link_ttl: timedelta
+    new_check_in_id: Callable[[], UUID]
 
 
 def facilitators_of(people: Mapping[UUID, list[Participant]]) -> dict[UUID, list[PersonRef]]:
@@ -205,10 +207,15 @@ def _nudge(
         return
     asked: UUID | None = None
     if kind == NudgeKind.CHECK_IN:
-        asked = check_in_id(timer.key)
+        asked = reach.new_check_in_id()
         result.check_ins.append(
             AskedCheckIn(
-                asked, timer.repair_id, timer.recipient, now, now + reach.check_in_link_ttl
+                asked,
+                timer.repair_id,
+                timer.recipient,
+                now,
+                now + reach.check_in_link_ttl,
+                stored.id,
             )
         )
     for recipient in firing.recipients:

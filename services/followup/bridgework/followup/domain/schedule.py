@@ -129,11 +129,6 @@ def nudge_id(timer_key: str, recipient: PersonRef) -> UUID:
     return uuid5(_IDS, f"nudge:{timer_key}:{recipient.person_id}")
 
 
-def check_in_id(timer_key: str) -> UUID:
-    """The id of the check-in a timer asks: the same on every replica."""
-    return uuid5(_IDS, f"check-in:{timer_key}")
-
-
 def not_followed(repair_id: UUID) -> DomainError:
     """A repair follow-up has not heard opened (yet)."""
     return DomainError(

@@ -99,11 +99,21 @@ async def get_department_webhook(department: DEPARTMENT, pool: PoolDep) -> Webho
 
 @router.put("/departments/{department}/webhook", responses=ERRORS)
 async def put_department_webhook(
-    department: DEPARTMENT, webhook: WebhookIn, pool: PoolDep, clock: ClockDep
+    department: DEPARTMENT,
+    webhook: WebhookIn,
+    pool: PoolDep,
+    clock: ClockDep,
+    settings: SettingsDep,
 ) -> WebhookOut:
-    """Set a department's webhook and the kinds of nudge it receives."""
+    """Set a department's webhook and the kinds of nudge it receives (a public http(s) URL)."""
     hook = webhook.of_department(department)
-    return WebhookOut.of(await webhooks.set_webhook(pool=pool, clock=clock, webhook=hook))
+    stored = await webhooks.set_webhook(
+        pool=pool,
+        clock=clock,
+        webhook=hook,
+        allow_private=settings.webhook_allow_private_targets,
+    )
+    return WebhookOut.of(stored)
 
 
 @router.delete("/departments/{department}/webhook", status_code=204, responses=ERRORS)
@@ -123,11 +133,20 @@ async def get_contact(person_id: PERSON, pool: PoolDep) -> ContactOut:
 
 @router.put("/contacts/{person_id}", responses=ERRORS)
 async def put_contact(
-    person_id: PERSON, contact: ContactIn, pool: PoolDep, clock: ClockDep
+    person_id: PERSON,
+    contact: ContactIn,
+    pool: PoolDep,
+    clock: ClockDep,
+    settings: SettingsDep,
 ) -> ContactOut:
     """Set (replace) how a person is reached."""
-    stored = contact.of_person(person_id)
-    return ContactOut.of(await contacts.set_contact(pool=pool, clock=clock, contact=stored))
+    stored = await contacts.set_contact(
+        pool=pool,
+        clock=clock,
+        contact=contact.of_person(person_id),
+        allow_private=settings.webhook_allow_private_targets,
+    )
+    return ContactOut.of(stored)
 
 
 @router.delete("/contacts/{person_id}", status_code=204, responses=ERRORS)

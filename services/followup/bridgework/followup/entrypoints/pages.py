@@ -13,7 +13,8 @@ from fastapi.responses import HTMLResponse
 
 from bridgework.common.errors import DomainError
 from bridgework.common.http_errors import problem_status
-from bridgework.followup.entrypoints.dependencies import CheckInLinkDep, PoolDep
+from bridgework.followup.domain.check_ins import is_expired
+from bridgework.followup.entrypoints.dependencies import CheckInLinkDep, ClockDep, PoolDep
 from bridgework.followup.schemas import ErrorBody
 from bridgework.followup.use_cases.check_ins import check_in_of
 
@@ -93,7 +94,7 @@ def notice_page(title: str, text: str, status_code: int) -> HTMLResponse:
 
 
 @router.get("/{token}", response_class=Response, responses=ERRORS)
-async def check_in_form(link: CheckInLinkDep, pool: PoolDep) -> Response:
+async def check_in_form(link: CheckInLinkDep, pool: PoolDep, clock: ClockDep) -> Response:
     """The check-in page: were things made right? (yes / partly / no, and a comment)."""
     if isinstance(link, DomainError):
         return notice_page("This link does not work", link.detail, problem_status(link))
@@ -104,4 +105,6 @@ async def check_in_form(link: CheckInLinkDep, pool: PoolDep) -> Response:
         return notice_page("Thank you", "Your answer was recorded already.", 200)
     if check_in.status == "withdrawn":
         return notice_page("Nothing to answer", "This repair has been closed since.", 410)
+    if is_expired(check_in, clock.now()):
+        return notice_page("This link does not work", "This check-in link has expired.", 410)
     return form_page()

@@ -12,11 +12,11 @@ from bridgework.followup.repository.rows import person
 
 
 async def add_check_ins(connection: Connection, asked: Sequence[AskedCheckIn]) -> None:
-    """Store check-ins just asked (one already there is left as it is)."""
+    """Store check-ins just asked (a timer's check-in already there is left as it is)."""
     if asked:
         await connection.executemany(
             "INSERT INTO check_ins (check_in_id, repair_id, person_id, department, asked_at,"
-            " expires_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
+            " expires_at, timer_id) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
             [
                 (
                     a.check_in_id,
@@ -25,6 +25,7 @@ async def add_check_ins(connection: Connection, asked: Sequence[AskedCheckIn]) -
                     a.person.department,
                     a.asked_at,
                     a.expires_at,
+                    a.timer_id,
                 )
                 for a in asked
             ],
@@ -44,7 +45,8 @@ async def withdraw_check_ins(connection: Connection, repair_ids: Sequence[UUID])
 async def get_check_in(connection: Connection, check_in_id: UUID) -> CheckIn | None:
     """A check-in and where it stands; None if there is none."""
     row = await connection.fetchrow(
-        "SELECT repair_id, person_id, department, status FROM check_ins WHERE check_in_id = $1",
+        "SELECT repair_id, person_id, department, status, expires_at FROM check_ins"
+        " WHERE check_in_id = $1",
         check_in_id,
     )
     if row is None:
@@ -54,6 +56,7 @@ async def get_check_in(connection: Connection, check_in_id: UUID) -> CheckIn | N
         repair_id=row["repair_id"],
         person=person(row["person_id"], row["department"]),
         status=row["status"],
+        expires_at=row["expires_at"],
     )
 
 

@@ -30,8 +30,8 @@ async def answer_check_in(
 ) -> CheckInRecordedV1:
     """Record an affected person's answer once and publish it as CheckInRecorded."""
     async with pool.acquire() as connection, connection.transaction():
-        asked = ensure_answerable(await check_ins.get_check_in(connection, check_in_id))
         now = clock.now()
+        asked = ensure_answerable(await check_ins.get_check_in(connection, check_in_id), now=now)
         if not await check_ins.answer_check_in(
             connection, check_in_id, outcome=outcome.value, comment=comment, answered_at=now
         ):

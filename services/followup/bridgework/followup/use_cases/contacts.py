@@ -6,6 +6,7 @@ from bridgework.common.clock import Clock
 from bridgework.common.errors import DomainError, ErrorKind
 from bridgework.common.postgres import Pool
 from bridgework.followup.domain.contacts import Contact
+from bridgework.followup.domain.targets import check_email_address, check_webhook_url
 from bridgework.followup.repository import contacts
 
 
@@ -20,8 +21,15 @@ async def contact_of(*, pool: Pool, person_id: str) -> Contact:
     return contact
 
 
-async def set_contact(*, pool: Pool, clock: Clock, contact: Contact) -> Contact:
-    """Set (replace) how a person is reached."""
+async def set_contact(
+    *, pool: Pool, clock: Clock, contact: Contact, allow_private: bool = False
+) -> Contact:
+    """Set (replace) how a person is reached: an e-mail address at a named domain, and a
+    webhook at a public address (unless `allow_private`)."""
+    if contact.email is not None:
+        check_email_address(contact.email, field="email")
+    if contact.webhook_url is not None:
+        check_webhook_url(contact.webhook_url, field="webhook_url", allow_private=allow_private)
     async with pool.acquire() as connection, connection.transaction():
         await contacts.put_contact(connection, contact, now=clock.now())
     return contact

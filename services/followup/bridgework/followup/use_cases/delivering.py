@@ -138,8 +138,11 @@ async def _attempt(
             )
         return outcome
     except Exception as error:  # a bug in one message must not stop the others
-        logger.exception("delivery %s could not be sent", job.id)
-        return DeliveryOutcome(job.id, "failed", f"{type(error).__name__}: {error}")
+        # The type only: an exception's message may quote an address or a webhook URL.
+        logger.error(
+            "delivery %s (%s) could not be sent: %s", job.id, job.channel, type(error).__name__
+        )
+        return DeliveryOutcome(job.id, "failed", type(error).__name__)
     return DeliveryOutcome(job.id, "sent")
 
 

@@ -7,6 +7,8 @@ transaction ends, so each timer fires once however many replicas run.
 from __future__ import annotations
 
 import logging
+import secrets
+from uuid import UUID
 
 from bridgework.common.clock import Clock
 from bridgework.common.postgres import Pool
@@ -27,6 +29,11 @@ from bridgework.followup.use_cases.publishing import publish
 from bridgework.followup.use_cases.time_travel import catch_up
 
 logger = logging.getLogger(__name__)
+
+
+def random_check_in_id() -> UUID:
+    """A check-in id no one can work out: 122 random bits from the OS's CSPRNG."""
+    return UUID(bytes=secrets.token_bytes(16), version=4)
 
 
 async def fire_due_timers(
@@ -63,6 +70,7 @@ async def fire_due_timers(
                 reach=Reach(
                     email_enabled=settings.smtp_host is not None,
                     check_in_link_ttl=settings.check_in_link_ttl,
+                    new_check_in_id=random_check_in_id,
                 ),
                 now=now,
             )

@@ -6,6 +6,7 @@ from bridgework.common.clock import Clock
 from bridgework.common.errors import DomainError, ErrorKind
 from bridgework.common.postgres import Pool
 from bridgework.followup.domain.contacts import Webhook
+from bridgework.followup.domain.targets import check_webhook_url
 from bridgework.followup.repository import webhooks
 
 
@@ -20,8 +21,12 @@ async def webhook_of(*, pool: Pool, department: str) -> Webhook:
     return hook
 
 
-async def set_webhook(*, pool: Pool, clock: Clock, webhook: Webhook) -> Webhook:
-    """Set a department's webhook and the kinds of nudge it receives."""
+async def set_webhook(
+    *, pool: Pool, clock: Clock, webhook: Webhook, allow_private: bool = False
+) -> Webhook:
+    """Set a department's webhook and the kinds of nudge it receives; a URL naming a private
+    address (unless `allow_private`) or another scheme than http(s) is refused (422)."""
+    check_webhook_url(webhook.url, field="url", allow_private=allow_private)
     async with pool.acquire() as connection, connection.transaction():
         await webhooks.put_webhook(connection, webhook, now=clock.now())
     return webhook
