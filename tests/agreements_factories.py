@@ -31,6 +31,7 @@ from bridgework.common.contracts import (
 )
 from bridgework.common.errors import DomainError, ErrorKind
 from bridgework.common.events import Event
+from bridgework.common.identity import development_token
 from tests.factories import incident_reported
 from tests.infra import eventually, produce
 
@@ -42,6 +43,10 @@ AFFECTED = PersonRef(person_id="p-fin-2", department="finance")
 FACILITATOR = PersonRef(person_id="p-hr-1", department="hr")
 SUPPORTER = PersonRef(person_id="p-fin-9", department="finance")
 AUTHORITY = PersonRef(person_id="p-exec-1", department="executive")
+CHANGE_TEAM = "p-chg-001"  # reads every repair; acts in none
+
+# A test-only signing secret: tests mint their people's development tokens with it.
+SECRET = "bridgework-tests-only-hs256-secret-0123456789"
 
 ROLES: dict[str, ParticipantRole] = {
     RESPONSIBLE.person_id: ParticipantRole.RESPONSIBLE,
@@ -49,6 +54,41 @@ ROLES: dict[str, ParticipantRole] = {
     FACILITATOR.person_id: ParticipantRole.FACILITATOR,
     SUPPORTER.person_id: ParticipantRole.SUPPORTER,
 }
+
+
+def agreements_settings(**overrides: Any) -> AgreementsSettings:
+    """Agreements as tests run it: development mode, people's tokens signed with SECRET."""
+    values: dict[str, Any] = {"development_mode": True, "jwt_hs256_secret": SECRET}
+    values.update(overrides)
+    return AgreementsSettings(**values)
+
+
+def token_of(person: PersonRef | dict[str, str] | str, *roles: str, **claims: Any) -> str:
+    """A development token for a person (facilitator role for HR's facilitator and the
+    authority, participant for anyone else, unless `roles` says otherwise)."""
+    if isinstance(person, str):
+        sub, department = person, None
+    elif isinstance(person, dict):
+        sub, department = person["person_id"], person["department"]
+    else:
+        sub, department = person.person_id, person.department
+    default = (
+        "facilitator" if sub in (FACILITATOR.person_id, AUTHORITY.person_id) else "participant"
+    )
+    return development_token(
+        SECRET, sub=sub, roles=list(roles) or [default], department=department, **claims
+    )
+
+
+def by(person: PersonRef | dict[str, str] | str, *roles: str, **claims: Any) -> dict[str, str]:
+    """The Authorization header of a request the person makes with their own token."""
+    return {"Authorization": f"Bearer {token_of(person, *roles, **claims)}"}
+
+
+def reading_as_the_change_team(client: httpx.AsyncClient) -> httpx.AsyncClient:
+    """The client reads as the change team unless a request names its own person."""
+    client.headers.update(by(CHANGE_TEAM, "change_team"))
+    return client
 
 
 def refusal(kind: ErrorKind) -> pytest.RaisesExc[DomainError]:
@@ -213,9 +253,11 @@ async def repair_opened_for(
     return repair
 
 
-async def post_ok(client: httpx.AsyncClient, path: str, body: dict[str, Any]) -> dict[str, Any]:
-    """POST and insist on a 2xx; the answer's JSON."""
-    response = await client.post(path, json=body)
+async def post_ok(
+    client: httpx.AsyncClient, path: str, body: dict[str, Any], *, actor: PersonRef
+) -> dict[str, Any]:
+    """POST as `actor` (their own token) and insist on a 2xx; the answer's JSON."""
+    response = await client.post(path, json=body, headers=by(actor))
     assert response.is_success, f"{path}: {response.status_code} {response.text}"
     answer: dict[str, Any] = response.json()
     return answer
@@ -229,11 +271,8 @@ async def join_all(client: httpx.AsyncClient, repair_id: str, *people: PersonRef
         view = await post_ok(
             client,
             f"/v1/repairs/{repair_id}/participants",
-            {
-                "actor": person_json(FACILITATOR),
-                "participant": person_json(person),
-                "role": ROLES[person.person_id].value,
-            },
+            {"participant": person_json(person), "role": ROLES[person.person_id].value},
+            actor=FACILITATOR,
         )
     return view
 
@@ -247,7 +286,8 @@ async def consent_all(
         view = await post_ok(
             client,
             f"/v1/repairs/{repair_id}/agreement/consents",
-            {"actor": person_json(person), "version": version, "decision": "give"},
+            {"version": version, "decision": "give"},
+            actor=person,
         )
     return view
 
@@ -260,9 +300,7 @@ async def agreed_via_api(
     proposed = await post_ok(
         client,
         f"/v1/repairs/{repair_id}/agreement",
-        {
-            "actor": person_json(FACILITATOR),
-            "commitments": list(commitments) or [commitment_json(NOW + timedelta(days=30))],
-        },
+        {"commitments": list(commitments) or [commitment_json(NOW + timedelta(days=30))]},
+        actor=FACILITATOR,
     )
     return await consent_all(client, repair_id, proposed["agreement"]["pending"]["version"])

@@ -58,7 +58,11 @@ SECRET = "bridgework-tests-only-hs256-secret-0123456789"
 
 
 def gateway_settings(**overrides: Any) -> GatewaySettings:
-    values: dict[str, Any] = {"jwt_hs256_secret": SECRET, "subscription_min_interval_seconds": 0.05}
+    values: dict[str, Any] = {
+        "development_mode": True,  # HS256 tokens are accepted in development mode only
+        "jwt_hs256_secret": SECRET,
+        "subscription_min_interval_seconds": 0.05,
+    }
     values.update(overrides)
     return GatewaySettings(**values)
 

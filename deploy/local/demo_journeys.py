@@ -6,10 +6,15 @@ over the responsible (`to`), a repair with no agreement yet (heading for `not`),
 and a renegotiated commitment. Follow-up gets everyone's (example.org) contact
 details so its nudges reach the local mail sink. A repair that already has
 participants was walked before and is left as it is, so this can run again.
+
+Agreements takes the actor from the person's own token: each step is sent with a
+development token minted for the person acting (BRIDGEWORK_JWT_HS256_SECRET, which
+run.sh gives every service); repairs are looked up as the change team.
 """
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -17,7 +22,10 @@ from typing import Any
 
 import httpx
 
+from bridgework.common.identity import development_token
+
 Person = dict[str, str]
+CHANGE_TEAM = "p-chg-001"
 
 
 def person(person_id: str, department: str) -> Person:
@@ -31,50 +39,60 @@ DAY = timedelta(days=1)
 class Walk:
     """One repair's walk: each step is an agreements API call that must succeed."""
 
-    def __init__(self, client: httpx.Client, repair: dict[str, Any]) -> None:
+    def __init__(self, client: httpx.Client, repair: dict[str, Any], secret: str) -> None:
         self.client = client
         self.repair_id = repair["repair_id"]
         self.view = repair
+        self.secret = secret
 
-    def post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
-        response = self.client.post(f"/v1/repairs/{self.repair_id}{path}", json=body)
+    def post(self, path: str, body: dict[str, Any], *, by: Person) -> dict[str, Any]:
+        """One step, sent with the acting person's own token."""
+        role = "facilitator" if by == FACILITATOR else "participant"
+        token = development_token(
+            self.secret, sub=by["person_id"], roles=[role], department=by["department"]
+        )
+        response = self.client.post(
+            f"/v1/repairs/{self.repair_id}{path}",
+            json=body,
+            headers={"Authorization": f"Bearer {token}"},
+        )
         if response.status_code >= 300:
             raise RuntimeError(f"{path}: {response.status_code} {response.text}")
         self.view = response.json()
         return self.view
 
     def join(self, who: Person, role: str) -> None:
-        self.post("/participants", {"actor": FACILITATOR, "participant": who, "role": role})
+        self.post("/participants", {"participant": who, "role": role}, by=FACILITATOR)
 
     def answer(self, who: Person, answers: dict[str, str]) -> None:
         self.post(
             "/conversation",
             {
-                "actor": FACILITATOR,
                 "participant": who,
                 "answers": [{"question": q, "text": t} for q, t in answers.items()],
             },
+            by=FACILITATOR,
         )
 
     def propose(self, commitments: list[dict[str, Any]]) -> int:
-        view = self.post("/agreement", {"actor": FACILITATOR, "commitments": commitments})
+        view = self.post("/agreement", {"commitments": commitments}, by=FACILITATOR)
         return int(view["agreement"]["pending"]["version"])
 
     def consent(self, who: Person, version: int, *, decline: str | None = None) -> None:
-        body: dict[str, Any] = {"actor": who, "version": version, "decision": "give"}
+        body: dict[str, Any] = {"version": version, "decision": "give"}
         if decline is not None:
             body |= {"decision": "decline", "reason": decline}
-        self.post("/agreement/consents", body)
+        self.post("/agreement/consents", body, by=who)
 
     def commitment_ids(self) -> list[str]:
         agreement = self.view["agreement"] or {}
         return [c["commitment_id"] for c in agreement.get("commitments", [])]
 
     def keep(self, commitment_id: str, owner: Person, kept_at: datetime | None = None) -> None:
-        body: dict[str, Any] = {"actor": owner}
+        body: dict[str, Any] = {}
         if kept_at is not None:
             body["kept_at"] = kept_at.isoformat()
-        self.post(f"/commitments/{commitment_id}/kept", body)
+        self.post(f"/commitments/{commitment_id}/kept", body, by=owner)
 
 
 def commitment(owner: Person, action: str, due: datetime, owed_to: list[Person]) -> dict[str, Any]:
@@ -137,7 +155,6 @@ def shadow_board(walk: Walk, now: datetime) -> None:
     walk.post(
         "/impose",
         {
-            "actor": FACILITATOR,
             "reason": "Security required the accounts closed before a conversation could be held.",
             "commitments": [
                 commitment(
@@ -145,6 +162,7 @@ def shadow_board(walk: Walk, now: datetime) -> None:
                 )
             ],
         },
+        by=FACILITATOR,
     )
 
 
@@ -231,12 +249,18 @@ def walk_all(agreements_url: str, followup_url: str, incidents: dict[str, str]) 
                 f"/v1/contacts/{person_id}",
                 json={"display_name": person_id, "email": f"{person_id}@example.org"},
             ).raise_for_status()
+    secret = os.environ.get("BRIDGEWORK_JWT_HS256_SECRET")
+    if not secret:
+        raise SystemExit("set BRIDGEWORK_JWT_HS256_SECRET (agreements' development secret)")
     walked = 0
-    with httpx.Client(base_url=agreements_url, timeout=10) as agreements:
+    reader = development_token(secret, sub=CHANGE_TEAM, roles=["change_team"])
+    with httpx.Client(
+        base_url=agreements_url, timeout=10, headers={"Authorization": f"Bearer {reader}"}
+    ) as agreements:
         for reference, journey in JOURNEYS.items():
             repair = repair_of(agreements, incidents[reference])
             if repair["participants"]:
                 continue
-            journey(Walk(agreements, repair), now)
+            journey(Walk(agreements, repair, secret), now)
             walked += 1
     return walked

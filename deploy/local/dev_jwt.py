@@ -1,21 +1,21 @@
-"""Mint a person's token with the gateway's HS256 secret, for local runs and demos.
+"""Mint a person's token with the development HS256 secret, for local runs and demos.
 
     BRIDGEWORK_JWT_HS256_SECRET=... python deploy/local/dev_jwt.py \\
         --sub p-chg-001 --roles change_team
     # open http://127.0.0.1:8000/dashboard#token=<the printed token>
 
-In production people's tokens come from the identity provider (RS256); this stands in
-for it on one machine. It refuses to run without a configured secret.
+In production people's tokens come from the identity provider (RS256/ES256); this stands
+in for it on one machine (the gateway and agreements accept HS256 in development mode
+only). It refuses to run without a configured secret. Tokens may live at most
+BRIDGEWORK_JWT_MAX_LIFETIME_SECONDS (12 hours by default).
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-import time
 
-import jwt
-
+from bridgework.common.identity import development_token
 from bridgework.graphql_gateway.read.domain.viewer import Role
 from bridgework.graphql_gateway.settings import GatewaySettings
 
@@ -23,23 +23,18 @@ from bridgework.graphql_gateway.settings import GatewaySettings
 def mint(
     settings: GatewaySettings, *, sub: str, roles: list[str], department: str | None, hours: float
 ) -> str:
-    """A signed token with the claims the gateway reads."""
+    """A signed token with the claims the gateway and agreements read."""
     if settings.jwt_hs256_secret is None:
-        raise SystemExit("set BRIDGEWORK_JWT_HS256_SECRET first (the gateway's shared secret)")
-    now = int(time.time())
-    claims: dict[str, object] = {
-        "sub": sub,
-        "roles": roles,
-        "iat": now,
-        "exp": now + int(hours * 3600),
-    }
-    if department:
-        claims["department"] = department
-    if settings.jwt_issuer:
-        claims["iss"] = settings.jwt_issuer
-    if settings.jwt_audience:
-        claims["aud"] = settings.jwt_audience
-    return jwt.encode(claims, settings.jwt_hs256_secret.get_secret_value(), algorithm="HS256")
+        raise SystemExit("set BRIDGEWORK_JWT_HS256_SECRET first (the services' shared secret)")
+    return development_token(
+        settings.jwt_hs256_secret.get_secret_value(),
+        sub=sub,
+        roles=roles,
+        department=department,
+        lifetime_seconds=int(hours * 3600),
+        issuer=settings.jwt_issuer,
+        audience=settings.jwt_audience,
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

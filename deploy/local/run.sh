@@ -108,8 +108,9 @@ start() {
   stop_services
   stop_mail_sink
   mkdir -p "$RUN_DIR" "$LOG_DIR"
-  # The gateway checks people's JWTs; locally it signs and checks them with a secret kept
-  # in the git-ignored state folder (production uses the identity provider's RS256 key).
+  # The gateway and agreements check people's JWTs; locally they are signed and checked
+  # with one secret kept in the git-ignored state folder, exported to every service and to
+  # the demo journeys (production uses the identity provider's RS256/ES256 key or JWKS).
   if [ ! -s "$STATE/gateway-jwt-secret" ]; then
     (umask 077; "$BIN/python" -c "import secrets; print(secrets.token_urlsafe(48))" \
       >"$STATE/gateway-jwt-secret")

@@ -76,6 +76,10 @@ class ServiceProcess:
                 await asyncio.sleep(0.2)
 
 
+# The tests' development secret (tests/gateway_factories.py signs people's tokens with it).
+TESTS_JWT_SECRET = "bridgework-tests-only-hs256-secret-0123456789"
+
+
 @dataclass
 class System:
     services: dict[str, ServiceProcess] = field(default_factory=dict)
@@ -94,6 +98,10 @@ class System:
                     # Tests run on development secrets, which production refuses.
                     "BRIDGEWORK_DEVELOPMENT_MODE": "true",
                     "BRIDGEWORK_HTTP_PORT": str(free_port()),
+                    # The gateway and agreements verify people's tokens: the tests' secret.
+                    "BRIDGEWORK_JWT_HS256_SECRET": os.environ.get(
+                        "BRIDGEWORK_JWT_HS256_SECRET", TESTS_JWT_SECRET
+                    ),
                 }
             )
             system.services[name] = ServiceProcess(

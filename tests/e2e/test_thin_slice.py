@@ -18,7 +18,8 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture(scope="module", autouse=True)
 def gateway_secret() -> Iterator[None]:
-    """The gateway verifies people's tokens with this secret (set before the system starts)."""
+    """The gateway and agreements verify people's tokens with this secret (set before the
+    system starts)."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("BRIDGEWORK_JWT_HS256_SECRET", SECRET)
         yield
@@ -72,5 +73,9 @@ async def test_an_incident_posted_to_intake_becomes_a_queryable_repair(system: S
             return response.status_code == 200
 
         assert await eventually(followed, timeout=30)
-        owned = await client.get(f"{system.url('agreements')}/v1/incidents/{incident_id}/repair")
+        # Agreements reads only for a verified person: the change team reads every repair.
+        owned = await client.get(
+            f"{system.url('agreements')}/v1/incidents/{incident_id}/repair",
+            headers=bearer(token()),
+        )
         assert owned.json()["repair_id"] == repair["id"]

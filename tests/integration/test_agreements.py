@@ -14,6 +14,7 @@ from bridgework.agreements.app import create_app
 from bridgework.agreements.settings import AgreementsSettings
 from bridgework.common.contracts import IncidentCategory, IncidentUpdatedV1, RepairOpenedV1
 from bridgework.common.events import Event, decode_headers, from_kafka
+from tests.agreements_factories import agreements_settings, reading_as_the_change_team
 from tests.factories import T0, incident_reported
 from tests.infra import Infrastructure, eventually, produce, read_topic, running
 
@@ -22,7 +23,7 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture
 def settings(infra: Infrastructure, database_url: str, namespace: str) -> AgreementsSettings:
-    return AgreementsSettings(
+    return agreements_settings(
         kafka_bootstrap_servers=infra.kafka,
         database_url=database_url,
         topic_namespace=namespace,
@@ -33,7 +34,7 @@ def settings(infra: Infrastructure, database_url: str, namespace: str) -> Agreem
 @pytest.fixture
 async def agreements(settings: AgreementsSettings) -> AsyncIterator[httpx.AsyncClient]:
     async with running(create_app(settings)) as client:
-        yield client
+        yield reading_as_the_change_team(client)
 
 
 async def test_a_reported_incident_opens_a_repair_and_announces_it(

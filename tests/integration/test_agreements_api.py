@@ -27,10 +27,13 @@ from tests.agreements_factories import (
     NOW,
     RESPONSIBLE,
     agreed_via_api,
+    agreements_settings,
+    by,
     commitment_json,
     join_all,
     person_json,
     post_ok,
+    reading_as_the_change_team,
     repair_opened_for,
 )
 from tests.infra import Infrastructure, create_database, drop_database, read_topic, running
@@ -43,7 +46,7 @@ STRANGER = {"person_id": "p-x-1", "department": "estates"}
 @pytest.fixture(scope="module")
 async def settings(infra: Infrastructure) -> AsyncIterator[AgreementsSettings]:
     database_url = await create_database(infra)
-    yield AgreementsSettings(
+    yield agreements_settings(
         kafka_bootstrap_servers=infra.kafka,
         database_url=database_url,
         topic_namespace=f"t{uuid4().hex[:10]}",
@@ -55,7 +58,7 @@ async def settings(infra: Infrastructure) -> AsyncIterator[AgreementsSettings]:
 @pytest.fixture(scope="module")
 async def agreements(settings: AgreementsSettings) -> AsyncIterator[httpx.AsyncClient]:
     async with running(create_app(settings, ManualClock(NOW))) as client:
-        yield client
+        yield reading_as_the_change_team(client)
 
 
 async def new_repair(agreements: httpx.AsyncClient, settings: AgreementsSettings) -> str:
@@ -66,7 +69,8 @@ async def new_repair(agreements: httpx.AsyncClient, settings: AgreementsSettings
 async def test_an_unknown_repair_is_a_404_with_a_code(agreements: httpx.AsyncClient) -> None:
     response = await agreements.post(
         f"/v1/repairs/{uuid4()}/participants",
-        json={"actor": STRANGER, "participant": STRANGER, "role": "affected"},
+        json={"participant": STRANGER, "role": "affected"},
+        headers=by(STRANGER),
     )
 
     assert response.status_code == 404
@@ -80,11 +84,17 @@ async def test_an_invalid_body_names_every_failing_field(
 
     response = await agreements.post(
         f"/v1/repairs/{repair_id}/participants",
-        json={"participant": {"person_id": "ann@example.org", "department": "it"}, "rol": "x"},
+        json={
+            "actor": person_json(FACILITATOR),
+            "participant": {"person_id": "ann@example.org", "department": "it"},
+            "rol": "x",
+        },
+        headers=by(FACILITATOR),
     )
 
     assert response.status_code == 422
     fields = {f["field"] for f in response.json()["fields"]}
+    # `actor` is no field of any body: the actor is the token's subject.
     assert {"actor", "participant.person_id", "role", "rol"} <= fields
 
 
@@ -93,16 +103,13 @@ async def test_joining_answers_201_then_200_when_already_there(
 ) -> None:
     repair_id = await new_repair(agreements, settings)
     await join_all(agreements, repair_id, FACILITATOR)
-    body = {
-        "actor": person_json(FACILITATOR),
-        "participant": person_json(AFFECTED),
-        "role": "affected",
-    }
+    body = {"participant": person_json(AFFECTED), "role": "affected"}
+    path = f"/v1/repairs/{repair_id}/participants"
 
-    first = await agreements.post(f"/v1/repairs/{repair_id}/participants", json=body)
-    again = await agreements.post(f"/v1/repairs/{repair_id}/participants", json=body)
+    first = await agreements.post(path, json=body, headers=by(FACILITATOR))
+    again = await agreements.post(path, json=body, headers=by(FACILITATOR))
     other_role = await agreements.post(
-        f"/v1/repairs/{repair_id}/participants", json={**body, "role": "supporter"}
+        path, json={**body, "role": "supporter"}, headers=by(FACILITATOR)
     )
 
     assert (first.status_code, again.status_code) == (201, 200)
@@ -118,11 +125,9 @@ async def test_only_the_facilitator_adds_people_and_a_refusal_is_a_403_saying_wh
     path = f"/v1/repairs/{repair_id}/participants"
     affected = {"participant": person_json(AFFECTED), "role": "affected"}
 
-    before_facilitator = await agreements.post(
-        path, json={"actor": person_json(FACILITATOR), **affected}
-    )
+    before_facilitator = await agreements.post(path, json=affected, headers=by(FACILITATOR))
     await join_all(agreements, repair_id, FACILITATOR)
-    by_a_stranger = await agreements.post(path, json={"actor": STRANGER, **affected})
+    by_a_stranger = await agreements.post(path, json=affected, headers=by(STRANGER))
     seen = (await agreements.get(f"/v1/repairs/{repair_id}")).json()
 
     assert before_facilitator.status_code == 403
@@ -150,16 +155,15 @@ async def test_keeping_a_commitment_of_an_agreement_not_reached_is_a_409(
     proposed = await post_ok(
         agreements,
         f"/v1/repairs/{repair_id}/agreement",
-        {
-            "actor": person_json(FACILITATOR),
-            "commitments": [commitment_json(NOW + timedelta(days=30))],
-        },
+        {"commitments": [commitment_json(NOW + timedelta(days=30))]},
+        actor=FACILITATOR,
     )
     commitment_id = proposed["agreement"]["pending"]["commitments"][0]["commitment_id"]
 
     response = await agreements.post(
         f"/v1/repairs/{repair_id}/commitments/{commitment_id}/kept",
-        json={"actor": person_json(RESPONSIBLE)},
+        json={},
+        headers=by(RESPONSIBLE),
     )
 
     assert response.status_code == 409
@@ -174,10 +178,8 @@ async def test_rules_about_a_field_answer_in_the_common_422_shape(
 
     response = await agreements.post(
         f"/v1/repairs/{repair_id}/agreement",
-        json={
-            "actor": person_json(FACILITATOR),
-            "commitments": [commitment_json(NOW - timedelta(days=1))],
-        },
+        json={"commitments": [commitment_json(NOW - timedelta(days=1))]},
+        headers=by(FACILITATOR),
     )
 
     assert response.status_code == 422
@@ -194,7 +196,8 @@ async def test_declining_without_a_reason_is_refused(
 
     response = await agreements.post(
         f"/v1/repairs/{repair_id}/agreement/consents",
-        json={"actor": person_json(AFFECTED), "version": 1, "decision": "decline"},
+        json={"version": 1, "decision": "decline"},
+        headers=by(AFFECTED),
     )
 
     assert response.status_code == 422
@@ -209,7 +212,8 @@ async def test_a_stranger_may_not_act_in_a_repair(
 
     response = await agreements.post(
         f"/v1/repairs/{repair_id}/agreement",
-        json={"actor": STRANGER, "commitments": [commitment_json(NOW + timedelta(days=30))]},
+        json={"commitments": [commitment_json(NOW + timedelta(days=30))]},
+        headers=by(STRANGER),
     )
 
     assert response.status_code == 403
@@ -224,27 +228,26 @@ async def test_the_conversation_is_confidential_to_the_repairs_people(
     recorded = await agreements.post(
         f"/v1/repairs/{repair_id}/conversation",
         json={
-            "actor": person_json(AFFECTED),
             "participant": person_json(AFFECTED),
             "answers": [
                 {"question": "hardest_thing", "text": "Telling my team we could not work."}
             ],
         },
+        headers=by(AFFECTED),
     )
     assert recorded.status_code == 201
 
     summary = await agreements.get(f"/v1/repairs/{repair_id}")
-    anonymous = await agreements.get(f"/v1/repairs/{repair_id}/conversation")
-    stranger = await agreements.get(
-        f"/v1/repairs/{repair_id}/conversation", headers={"X-Bridgework-Actor": "p-x-1"}
+    anonymous = await agreements.get(
+        f"/v1/repairs/{repair_id}/conversation", headers={"Authorization": ""}
     )
+    stranger = await agreements.get(f"/v1/repairs/{repair_id}/conversation", headers=by(STRANGER))
     facilitator = await agreements.get(
-        f"/v1/repairs/{repair_id}/conversation",
-        headers={"X-Bridgework-Actor": FACILITATOR.person_id},
+        f"/v1/repairs/{repair_id}/conversation", headers=by(FACILITATOR)
     )
 
     assert "Telling my team" not in summary.text
-    assert anonymous.status_code == 422
+    assert anonymous.status_code == 401
     assert stranger.status_code == 403
     assert facilitator.status_code == 200
     (record,) = facilitator.json()["records"]
@@ -262,10 +265,10 @@ async def test_a_question_of_another_role_is_a_422_naming_the_answer(
     response = await agreements.post(
         f"/v1/repairs/{repair_id}/conversation",
         json={
-            "actor": person_json(AFFECTED),
             "participant": person_json(AFFECTED),
             "answers": [{"question": "thinking_at_the_time", "text": "Hm."}],
         },
+        headers=by(AFFECTED),
     )
 
     assert response.status_code == 422
@@ -283,7 +286,8 @@ async def test_a_further_incident_links_and_its_untouched_repair_merges(
     linked = await post_ok(
         agreements,
         f"/v1/repairs/{repair_id}/incidents",
-        {"actor": person_json(FACILITATOR), "incident_id": incident_id},
+        {"incident_id": incident_id},
+        actor=FACILITATOR,
     )
 
     assert incident_id in linked["incident_ids"]
@@ -314,7 +318,8 @@ async def test_linking_an_incident_never_reported_is_a_404(
 
     response = await agreements.post(
         f"/v1/repairs/{repair_id}/incidents",
-        json={"actor": person_json(FACILITATOR), "incident_id": str(uuid4())},
+        json={"incident_id": str(uuid4())},
+        headers=by(FACILITATOR),
     )
 
     assert response.status_code == 404
@@ -331,10 +336,10 @@ async def test_an_outcome_decided_without_consent_is_recorded_as_to(
         agreements,
         f"/v1/repairs/{repair_id}/impose",
         {
-            "actor": person_json(AUTHORITY),
             "reason": "The data protection officer required it.",
             "commitments": [commitment_json(NOW + timedelta(days=7))],
         },
+        actor=AUTHORITY,
     )
 
     assert imposed["response_mode"] == "to"
@@ -361,11 +366,8 @@ async def test_repairs_list_newest_first_and_filter_by_status(
     await post_ok(
         agreements,
         f"/v1/repairs/{closing}/close",
-        {
-            "actor": person_json(FACILITATOR),
-            "outcome": "unrepaired",
-            "reason_code": "participant_withdrew",
-        },
+        {"outcome": "unrepaired", "reason_code": "participant_withdrew"},
+        actor=FACILITATOR,
     )
 
     closed = (await agreements.get("/v1/repairs", params={"status": "closed"})).json()

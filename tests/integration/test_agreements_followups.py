@@ -18,7 +18,9 @@ from tests.agreements_factories import (
     AFFECTED,
     NOW,
     agreed_via_api,
+    agreements_settings,
     check_in,
+    reading_as_the_change_team,
     repair_opened_for,
 )
 from tests.infra import Infrastructure, eventually, produce, running
@@ -28,7 +30,7 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture
 def settings(infra: Infrastructure, database_url: str, namespace: str) -> AgreementsSettings:
-    return AgreementsSettings(
+    return agreements_settings(
         kafka_bootstrap_servers=infra.kafka,
         database_url=database_url,
         topic_namespace=namespace,
@@ -39,7 +41,7 @@ def settings(infra: Infrastructure, database_url: str, namespace: str) -> Agreem
 @pytest.fixture
 async def agreements(settings: AgreementsSettings) -> AsyncIterator[httpx.AsyncClient]:
     async with running(create_app(settings, ManualClock(NOW))) as client:
-        yield client
+        yield reading_as_the_change_team(client)
 
 
 def lapsed_fact(repair: dict[str, Any]) -> CommitmentLapsedV1:

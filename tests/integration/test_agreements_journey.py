@@ -38,12 +38,15 @@ from tests.agreements_factories import (
     FACILITATOR,
     NOW,
     RESPONSIBLE,
+    agreements_settings,
+    by,
     commitment_json,
     consent_all,
     join_all,
     person_json,
     post_ok,
     publish,
+    reading_as_the_change_team,
     repair_opened_for,
 )
 from tests.infra import Infrastructure, eventually, read_topic, running
@@ -58,7 +61,7 @@ def clock() -> ManualClock:
 
 @pytest.fixture
 def settings(infra: Infrastructure, database_url: str, namespace: str) -> AgreementsSettings:
-    return AgreementsSettings(
+    return agreements_settings(
         kafka_bootstrap_servers=infra.kafka,
         database_url=database_url,
         topic_namespace=namespace,
@@ -71,7 +74,7 @@ async def agreements(
     settings: AgreementsSettings, clock: ManualClock
 ) -> AsyncIterator[httpx.AsyncClient]:
     async with running(create_app(settings, clock)) as client:
-        yield client
+        yield reading_as_the_change_team(client)
 
 
 async def repair_facts(settings: AgreementsSettings, repair_id: str, count: int) -> list[Contract]:
@@ -110,25 +113,25 @@ async def test_a_facilitator_takes_an_incident_to_a_confirmed_repair(
         agreements,
         f"{base}/conversation",
         {
-            "actor": person_json(RESPONSIBLE),
             "participant": person_json(RESPONSIBLE),
             "answers": [
                 {"question": "what_happened", "text": "We locked USB ports on every laptop."},
                 {"question": "thinking_at_the_time", "text": "Only of the malware alert."},
             ],
         },
+        actor=RESPONSIBLE,
     )
     await post_ok(
         agreements,
         f"{base}/conversation",
         {
-            "actor": person_json(FACILITATOR),
             "participant": person_json(AFFECTED),
             "answers": [
                 {"question": "hardest_thing", "text": "Missing the payroll deadline."},
                 {"question": "needs_to_happen", "text": "Notice before changes, and a contact."},
             ],
         },
+        actor=FACILITATOR,
     )
 
     # Terms are proposed; the affected decline the first version and consent to the second.
@@ -141,9 +144,7 @@ async def test_a_facilitator_takes_an_incident_to_a_confirmed_repair(
         action="Name a Finance contact IT can call before device changes.",
     )
     first = await post_ok(
-        agreements,
-        f"{base}/agreement",
-        {"actor": person_json(FACILITATOR), "commitments": [notice, contact]},
+        agreements, f"{base}/agreement", {"commitments": [notice, contact]}, actor=FACILITATOR
     )
     assert first["agreement"]["pending"]["version"] == 1
     await consent_all(agreements, repair_id, 1, RESPONSIBLE)
@@ -151,11 +152,11 @@ async def test_a_facilitator_takes_an_incident_to_a_confirmed_repair(
         agreements,
         f"{base}/agreement/consents",
         {
-            "actor": person_json(AFFECTED),
             "version": 1,
             "decision": "decline",
             "reason": "Two days of notice are not enough.",
         },
+        actor=AFFECTED,
     )
     assert declined["agreement"]["status"] == "proposed"
     ids = [c["commitment_id"] for c in first["agreement"]["pending"]["commitments"]]
@@ -163,12 +164,12 @@ async def test_a_facilitator_takes_an_incident_to_a_confirmed_repair(
         agreements,
         f"{base}/agreement",
         {
-            "actor": person_json(FACILITATOR),
             "commitments": [
                 {**notice, "commitment_id": ids[0], "action": "Give Finance two weeks' notice."},
                 {**contact, "commitment_id": ids[1]},
             ],
         },
+        actor=FACILITATOR,
     )
     pending = second["agreement"]["pending"]
     assert pending["version"] == 2
@@ -180,9 +181,7 @@ async def test_a_facilitator_takes_an_incident_to_a_confirmed_repair(
 
     # IT keeps its commitment on time.
     clock.advance(timedelta(days=5))
-    kept = await post_ok(
-        agreements, f"{base}/commitments/{notice_id}/kept", {"actor": person_json(RESPONSIBLE)}
-    )
+    kept = await post_ok(agreements, f"{base}/commitments/{notice_id}/kept", {}, actor=RESPONSIBLE)
     assert kept["agreement"]["commitments"][0]["status"] == "kept"
     assert kept["agreement"]["commitments"][0]["on_time"] is True
 
@@ -215,23 +214,21 @@ async def test_a_facilitator_takes_an_incident_to_a_confirmed_repair(
         agreements,
         f"{base}/commitments/{contact_id}/renegotiate",
         {
-            "actor": person_json(AFFECTED),
             "due_at": (NOW + timedelta(days=20)).isoformat(),
             "reason": "The team lead was on leave.",
         },
+        actor=AFFECTED,
     )
     assert renegotiating["agreement"]["pending"]["version"] == 3
     renegotiated = await consent_all(agreements, repair_id, 3)
     contact_now = renegotiated["agreement"]["commitments"][1]
     assert (contact_now["status"], contact_now["terms_version"]) == ("open", 2)
     clock.advance(timedelta(days=2))
-    await post_ok(
-        agreements, f"{base}/commitments/{contact_id}/kept", {"actor": person_json(AFFECTED)}
-    )
+    await post_ok(agreements, f"{base}/commitments/{contact_id}/kept", {}, actor=AFFECTED)
 
     # Not repaired until the affected confirm it at check-in.
-    close = {"actor": person_json(FACILITATOR), "outcome": "repaired"}
-    too_soon = await agreements.post(f"{base}/close", json=close)
+    close = {"outcome": "repaired"}
+    too_soon = await agreements.post(f"{base}/close", json=close, headers=by(FACILITATOR))
     assert too_soon.status_code == 409
     assert too_soon.json()["error"] == "not_repaired_yet"
     await publish(
@@ -252,7 +249,7 @@ async def test_a_facilitator_takes_an_incident_to_a_confirmed_repair(
         return unmet == []
 
     await eventually(confirmed)
-    closed = await post_ok(agreements, f"{base}/close", close)
+    closed = await post_ok(agreements, f"{base}/close", close, actor=FACILITATOR)
     assert closed["status"] == "closed"
     assert closed["closure"]["outcome"] == "repaired"
     assert closed["response_mode"] == "with"
@@ -308,9 +305,7 @@ async def test_a_facilitator_takes_an_incident_to_a_confirmed_repair(
     summary = await agreements.get(base)
     assert "payroll" not in summary.text
     assert "malware" not in summary.text
-    conversation = await agreements.get(
-        f"{base}/conversation", headers={"X-Bridgework-Actor": AFFECTED.person_id}
-    )
+    conversation = await agreements.get(f"{base}/conversation", headers=by(AFFECTED))
     assert conversation.status_code == 200
     records = conversation.json()["records"]
     assert [(r["participant"]["person_id"], r["recorded_by"]) for r in records] == [

@@ -21,7 +21,7 @@ from bridgework.common.contracts import Contract
 from bridgework.common.events import Event
 from bridgework.graphql_gateway.app import create_app
 from tests.factories import T0, incident_reported
-from tests.gateway_factories import bearer, gateway_settings, token
+from tests.gateway_factories import SECRET, bearer, gateway_settings, token
 from tests.infra import Infrastructure, eventually, produce, running
 
 pytestmark = pytest.mark.integration
@@ -85,8 +85,12 @@ async def services(
         "topic_namespace": namespace,
         "outbox_poll_seconds": 0.2,
     }
-    agreements_app = create_agreements_app(AgreementsSettings(**common))
+    # Agreements verifies the person's own token, forwarded by the gateway: the same secret.
+    agreements_app = create_agreements_app(
+        AgreementsSettings(**common, development_mode=True, jwt_hs256_secret=SECRET)
+    )
     async with running(agreements_app) as agreements:
+        agreements.headers.update(bearer(token("p-chg-001", "change_team")))
         transport = httpx.ASGITransport(app=agreements_app)
         async with running(
             create_app(gateway_settings(**common), agreements_transport=transport)

@@ -123,3 +123,37 @@ async def test_a_participant_cannot_subscribe_to_aggregates(server_url: str) -> 
     assert refused["type"] in ("error", "next")
     errors = refused["payload"] if refused["type"] == "error" else refused["payload"]["errors"]
     assert errors[0]["extensions"]["code"] == "FORBIDDEN"
+
+
+async def test_a_subscription_does_not_outlive_its_token(server_url: str) -> None:
+    """The stream ends when the token that opened it expires, though the socket stays usable
+    for a fresh subscription with a new token (reconnecting is the client's part)."""
+    short_lived = token(expires_in=2)
+    async with connect(server_url, subprotocols=[PROTOCOL]) as websocket:  # type: ignore[list-item]
+        await websocket.send(
+            json.dumps(
+                {"type": "connection_init", "payload": {"authorization": f"Bearer {short_lived}"}}
+            )
+        )
+        assert (await receive(websocket))["type"] == "connection_ack"
+        await websocket.send(
+            json.dumps(
+                {
+                    "id": "1",
+                    "type": "subscribe",
+                    "payload": {"query": LIVE, "variables": {"period": NOVEMBER}},
+                }
+            )
+        )
+        assert (await receive(websocket))["type"] == "next"
+        started = asyncio.get_running_loop().time()
+
+        # No event arrives; the token's expiry alone ends the stream.
+        ending = await receive(websocket)
+        messages = [ending]
+        while messages[-1]["type"] not in ("complete", "error"):
+            messages.append(await receive(websocket))
+
+    assert asyncio.get_running_loop().time() - started < 10
+    assert "the token has expired" in json.dumps(messages), messages
+    assert messages[-1]["type"] in ("complete", "error")

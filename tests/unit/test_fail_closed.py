@@ -76,3 +76,23 @@ def test_the_refusal_names_every_missing_setting() -> None:
 
 def test_every_service_settings_class_can_say_what_it_lacks() -> None:
     assert ServiceSettings(database_url=OWN_DATABASE).missing_settings() == []
+
+
+def test_agreements_needs_the_identity_providers_key_issuer_and_audience() -> None:
+    from bridgework.agreements.settings import AgreementsSettings
+
+    shared_secret_only = AgreementsSettings(
+        database_url=OWN_DATABASE, jwt_hs256_secret=SecretStr(STRONG)
+    )
+    with pytest.raises(SystemExit, match="BRIDGEWORK_JWT_ISSUER"):
+        refuse_to_start_without_secrets(shared_secret_only)
+    missing = "\n".join(shared_secret_only.missing_settings())
+    for name in ("JWT_RS256_PUBLIC_KEY or BRIDGEWORK_JWT_JWKS_URL", "JWT_ISSUER", "JWT_AUDIENCE"):
+        assert name in missing
+    by_jwks = AgreementsSettings(
+        database_url=OWN_DATABASE,
+        jwt_jwks_url="https://login.example.org/.well-known/jwks.json",
+        jwt_issuer="https://login.example.org",
+        jwt_audience="bridgework",
+    )
+    assert by_jwks.missing_settings() == []

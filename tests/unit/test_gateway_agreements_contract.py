@@ -1,7 +1,9 @@
 """The gateway's agreements client and agreements' OpenAPI document agree, call by call.
 
 For every call the client makes (read.clients.agreements.CALLS): the method and path exist;
-every field the client sends exists in the request body's schema with a compatible type,
+agreements asks for the person's bearer token (the client forwards it on every call);
+every field the client sends exists in the request body's schema with a compatible type
+(so no field agreements does not know, `actor` included),
 and every field agreements requires is sent; every field the client reads exists in the
 success answer's schema, with a type the client can read. Nested objects and lists are
 compared field by field, so a renamed field on either side fails here, not in production.
@@ -181,6 +183,9 @@ def problems_of(call: Call[Any], document: Schema) -> list[str]:
     if operation is None:
         return [f"{name}: no such operation in agreements' document"]
     problems: list[str] = []
+    # The gateway forwards the person's token on every call; agreements must ask for it.
+    if not operation.get("security"):
+        problems.append(f"{name}: agreements documents no bearer token for it")
     request = operation.get("requestBody", {}).get("content", {}).get("application/json")
     sends = call.sends.model_json_schema(mode="serialization", ref_template="#/$defs/{model}")
     ours_sent = Resolver(sends)
@@ -227,5 +232,39 @@ def test_the_comparison_sees_a_renamed_field(document: Schema) -> None:
     problems = problems_of(drifted, document)
 
     assert any(".person: not in agreements' request" in p for p in problems), problems
+    # The actor is the token's subject: a client that still sends one fails here.
+    assert any(".actor: not in agreements' request" in p for p in problems), problems
     assert any("participant: required by agreements" in p for p in problems), problems
     assert any(".repair: not in agreements' answer" in p for p in problems), problems
+
+
+async def test_the_client_forwards_the_persons_token_and_names_no_actor() -> None:
+    """Agreements takes the actor from the token: every call carries it, no body names one."""
+    import json
+    from uuid import uuid4
+
+    import httpx
+
+    from bridgework.common.contracts import ParticipantRole
+    from bridgework.graphql_gateway.read.clients import agreements as client
+
+    seen: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(403, json={"error": "not_the_facilitator", "detail": "no"})
+
+    agreements = client.AgreementsClient(
+        "http://agreements", timeout=1, transport=httpx.MockTransport(answer)
+    )
+    body = client.JoinRepair(
+        participant=client.Person(person_id="p-fin-2", department="finance"),
+        role=ParticipantRole.AFFECTED,
+    )
+
+    outcome = await agreements.call(client.JOIN, body, token="the.person.token", repair_id=uuid4())
+
+    assert isinstance(outcome, client.Refused)
+    (request,) = seen
+    assert request.headers["Authorization"] == "Bearer the.person.token"
+    assert "actor" not in json.loads(request.content)

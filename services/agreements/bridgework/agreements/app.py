@@ -24,8 +24,8 @@ def create_app(settings: AgreementsSettings | None = None, clock: Clock | None =
         title="Bridgework agreements",
         description=(
             "Repairs made WITH people: participants, the restorative conversation, agreements"
-            " reached by consent, and their commitments. Trusts its callers on the internal"
-            " network (the GraphQL gateway authenticates people); every change names its actor."
+            " reached by consent, and their commitments. Every request carries the person's own"
+            " bearer token (JWT), verified here; the actor of every change is its subject."
         ),
         migrations_package="bridgework.agreements",
         routers=[http_repairs.router, http_agreement.router, http_closing.router],

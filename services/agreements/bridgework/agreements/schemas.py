@@ -1,10 +1,10 @@
 """Agreements' HTTP API models: the request bodies facilitators and participants send, and the
 answers (repairs, their agreement and commitments, and, apart, the conversation).
 
-Every body names its `actor`, the person doing it. Agreements trusts its callers on
-the internal network: the GraphQL gateway authenticates people (JWT) and forwards
-the person it authenticated; agreements checks what that person may do in the repair.
-Unknown fields are refused, so a misspelt field is a 422 rather than silently ignored.
+No body names who does it: the actor is the person whose bearer token (JWT) the request
+carries, verified by agreements itself; agreements checks what that person may do in the
+repair. Unknown fields are refused, so a misspelt field (or an `actor`) is a 422 rather than
+silently ignored.
 """
 
 from __future__ import annotations
@@ -42,9 +42,9 @@ from bridgework.common.contracts import (
 
 
 class Command(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """A change, done by the person whose token the request carries."""
 
-    actor: PersonRef = Field(description="Who does this (authenticated by the caller).")
+    model_config = ConfigDict(extra="forbid")
 
 
 class JoinRepair(Command):

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from bridgework.common.settings import ServiceSettings
+from bridgework.common.identity import PersonTokenSettings
 
 
-class AgreementsSettings(ServiceSettings):
+class AgreementsSettings(PersonTokenSettings):
+    """Every route verifies the person's own token (BRIDGEWORK_JWT_*, as the gateway does)."""
+
     service_name: str = "agreements"
     http_port: int = 8002
     agreement_window_days: int = Field(

@@ -8,7 +8,8 @@ and the events that say what changed. A command that would break a rule raises c
 The modules, by concept: `repair` (the aggregate's state and its guards), `agreement` (the
 agreement's state), `opening` (opening repairs and recurrence), `participants`,
 `conversation`, `proposals`, `consent`, `imposition`, `commitments`, `followup_news`
-(lapses and check-ins), `closing` (linking and closing) and `response_mode`.
+(lapses and check-ins), `closing` (linking and closing), `response_mode`, and `readers`
+(who may read a repair, and the token roles a few changes need).
 
 Decisions written down here (docs/agreements.md tells the same story):
 - Consent: every responsible and every affected participant, as they stand

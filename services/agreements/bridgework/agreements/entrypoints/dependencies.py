@@ -1,17 +1,25 @@
 """What agreements' routes may ask FastAPI for: what the composition root and common's runtime
-put on `app.state`, and the person reading (the `X-Bridgework-Actor` header)."""
+put on `app.state`, and the person acting (their own bearer token, verified here)."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from bridgework.agreements.domain.readers import Reader
 from bridgework.agreements.settings import AgreementsSettings
 from bridgework.common.clock import Clock
-from bridgework.common.contracts import PseudonymousId
+from bridgework.common.contracts import PersonRef
+from bridgework.common.errors import DomainError, ErrorKind
+from bridgework.common.identity import VerifiedPerson, unauthenticated, verify_person
 from bridgework.common.postgres import Pool
 from bridgework.common.runtime import Runtime, get_runtime
+
+# auto_error off: a missing token is refused by common's 401 (with WWW-Authenticate), and
+# the scheme still documents every route as needing a bearer token.
+_bearer = HTTPBearer(auto_error=False, description="The person's own token (JWT).")
 
 
 def settings_of(request: Request) -> AgreementsSettings:
@@ -31,20 +39,35 @@ def pool_of(runtime: Annotated[Runtime, Depends(get_runtime)]) -> Pool:
     return runtime.pool
 
 
-def actor_id_of(
-    actor_id: Annotated[
-        PseudonymousId,
-        Header(
-            alias="X-Bridgework-Actor",
-            description="The person reading; only the repair's participants may.",
-        ),
-    ],
-) -> str:
-    """The person reading, as the gateway forwards them."""
-    return actor_id
+def person_of(
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    settings: Annotated[AgreementsSettings, Depends(settings_of)],
+) -> VerifiedPerson:
+    """The person whose valid bearer token the request carries, or 401."""
+    if credentials is None:
+        raise unauthenticated("a bearer token is required (Authorization: Bearer <token>)")
+    return verify_person(credentials.credentials, settings)
+
+
+def actor_of(person: Annotated[VerifiedPerson, Depends(person_of)]) -> PersonRef:
+    """The person acting, as repairs name people: their id and the department of their token."""
+    if person.department is None:
+        raise DomainError(
+            "department_required",
+            "your token names no department to act from",
+            kind=ErrorKind.FORBIDDEN,
+        )
+    return PersonRef(person_id=person.subject, department=person.department)
+
+
+def reader_of(person: Annotated[VerifiedPerson, Depends(person_of)]) -> Reader:
+    """The person reading, with the roles their token grants."""
+    return Reader(person_id=person.subject, department=person.department, roles=person.roles)
 
 
 SettingsDep = Annotated[AgreementsSettings, Depends(settings_of)]
 ClockDep = Annotated[Clock, Depends(clock_of)]
 PoolDep = Annotated[Pool, Depends(pool_of)]
-ActorIdDep = Annotated[str, Depends(actor_id_of)]
+PersonDep = Annotated[VerifiedPerson, Depends(person_of)]
+ActorDep = Annotated[PersonRef, Depends(actor_of)]
+ReaderDep = Annotated[Reader, Depends(reader_of)]

@@ -7,7 +7,13 @@ from uuid import UUID
 
 from fastapi import APIRouter, status
 
-from bridgework.agreements.entrypoints.dependencies import ClockDep, PoolDep, SettingsDep
+from bridgework.agreements.entrypoints.dependencies import (
+    ActorDep,
+    ClockDep,
+    PersonDep,
+    PoolDep,
+    SettingsDep,
+)
 from bridgework.agreements.entrypoints.http_answers import ERROR_RESPONSES, repair_view
 from bridgework.agreements.schemas import (
     AnswerProposal,
@@ -33,7 +39,12 @@ router = APIRouter(prefix="/v1", tags=["repairs"])
     tags=["agreement"],
 )
 async def propose_agreement(
-    repair_id: UUID, body: ProposeAgreement, pool: PoolDep, clock: ClockDep, settings: SettingsDep
+    repair_id: UUID,
+    body: ProposeAgreement,
+    pool: PoolDep,
+    clock: ClockDep,
+    settings: SettingsDep,
+    actor: ActorDep,
 ) -> RepairView:
     """Propose terms: a new version of the agreement, put to every responsible and affected
     participant for consent."""
@@ -42,7 +53,7 @@ async def propose_agreement(
         clock=clock,
         settings=settings,
         repair_id=repair_id,
-        actor=body.actor,
+        actor=actor,
         drafts=[c.draft() for c in body.commitments],
     )
     return repair_view(details, now=clock.now())
@@ -52,7 +63,12 @@ async def propose_agreement(
     "/repairs/{repair_id}/agreement/consents", responses=ERROR_RESPONSES, tags=["agreement"]
 )
 async def answer_proposal(
-    repair_id: UUID, body: AnswerProposal, pool: PoolDep, clock: ClockDep, settings: SettingsDep
+    repair_id: UUID,
+    body: AnswerProposal,
+    pool: PoolDep,
+    clock: ClockDep,
+    settings: SettingsDep,
+    actor: ActorDep,
 ) -> RepairView:
     """The actor gives or declines consent to the current version; the last consent needed
     brings it into force."""
@@ -62,7 +78,7 @@ async def answer_proposal(
             clock=clock,
             settings=settings,
             repair_id=repair_id,
-            actor=body.actor,
+            actor=actor,
             version=body.version,
         )
     else:
@@ -71,7 +87,7 @@ async def answer_proposal(
             clock=clock,
             settings=settings,
             repair_id=repair_id,
-            actor=body.actor,
+            actor=actor,
             version=body.version,
             reason=body.reason or "",
         )
@@ -80,15 +96,23 @@ async def answer_proposal(
 
 @router.post("/repairs/{repair_id}/impose", responses=ERROR_RESPONSES, tags=["agreement"])
 async def impose_outcome(
-    repair_id: UUID, body: ImposeOutcome, pool: PoolDep, clock: ClockDep, settings: SettingsDep
+    repair_id: UUID,
+    body: ImposeOutcome,
+    pool: PoolDep,
+    clock: ClockDep,
+    settings: SettingsDep,
+    actor: ActorDep,
+    person: PersonDep,
 ) -> RepairView:
-    """Record an outcome decided without everyone's consent; the response mode says so."""
+    """Record an outcome decided without everyone's consent; the response mode says so (a
+    facilitator's token is needed: 403 `role_required` otherwise)."""
     details = await agreement.impose_outcome(
         pool=pool,
         clock=clock,
         settings=settings,
         repair_id=repair_id,
-        actor=body.actor,
+        actor=actor,
+        roles=person.roles,
         reason=body.reason,
         drafts=[c.draft() for c in body.commitments],
     )
@@ -110,6 +134,7 @@ async def keep_commitment(
     pool: PoolDep,
     clock: ClockDep,
     settings: SettingsDep,
+    actor: ActorDep,
 ) -> RepairView:
     """A commitment in force was kept; on time or late is told from its due date."""
     details = await commitments.keep_commitment(
@@ -118,7 +143,7 @@ async def keep_commitment(
         settings=settings,
         repair_id=repair_id,
         commitment_id=commitment_id,
-        actor=body.actor,
+        actor=actor,
         kept_at=body.kept_at,
     )
     return repair_view(details, now=clock.now())
@@ -137,6 +162,7 @@ async def renegotiate_commitment(
     pool: PoolDep,
     clock: ClockDep,
     settings: SettingsDep,
+    actor: ActorDep,
 ) -> RepairView:
     """Propose new terms or a new date: a new agreement version, in force once all consent."""
     details = await commitments.renegotiate_commitment(
@@ -145,7 +171,7 @@ async def renegotiate_commitment(
         settings=settings,
         repair_id=repair_id,
         commitment_id=commitment_id,
-        actor=body.actor,
+        actor=actor,
         action=body.action,
         due_at=body.due_at,
         reason=body.reason,
@@ -166,6 +192,7 @@ async def release_commitment(
     pool: PoolDep,
     clock: ClockDep,
     settings: SettingsDep,
+    actor: ActorDep,
 ) -> RepairView:
     """Propose releasing a commitment: a new agreement version, released once all consent."""
     details = await commitments.release_commitment(
@@ -174,7 +201,7 @@ async def release_commitment(
         settings=settings,
         repair_id=repair_id,
         commitment_id=commitment_id,
-        actor=body.actor,
+        actor=actor,
         reason=body.reason,
     )
     return repair_view(details, now=clock.now())

@@ -32,6 +32,7 @@ from bridgework.agreements.use_cases.repair_changes import RepairDetails
 from bridgework.common.contracts import IncidentFacts, ParticipantRole
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorBody, "description": "No valid bearer token (the reason says why)."},
     403: {"model": ErrorBody, "description": "The actor may not do this in this repair."},
     404: {"model": ErrorBody, "description": "No such repair (or commitment, or incident)."},
     409: {"model": ErrorBody, "description": "Not possible in the state the repair is in."},

@@ -6,7 +6,12 @@ from uuid import UUID
 
 from fastapi import APIRouter
 
-from bridgework.agreements.entrypoints.dependencies import ClockDep, PoolDep, SettingsDep
+from bridgework.agreements.entrypoints.dependencies import (
+    ActorDep,
+    ClockDep,
+    PoolDep,
+    SettingsDep,
+)
 from bridgework.agreements.entrypoints.http_answers import ERROR_RESPONSES, repair_view
 from bridgework.agreements.schemas import CloseRepair, RepairView
 from bridgework.agreements.use_cases import closing
@@ -16,7 +21,12 @@ router = APIRouter(prefix="/v1", tags=["repairs"])
 
 @router.post("/repairs/{repair_id}/close", responses=ERROR_RESPONSES)
 async def close_repair(
-    repair_id: UUID, body: CloseRepair, pool: PoolDep, clock: ClockDep, settings: SettingsDep
+    repair_id: UUID,
+    body: CloseRepair,
+    pool: PoolDep,
+    clock: ClockDep,
+    settings: SettingsDep,
+    actor: ActorDep,
 ) -> RepairView:
     """A facilitator closes the repair: repaired, unrepaired or returned to the formal process."""
     details = await closing.close_repair(
@@ -24,7 +34,7 @@ async def close_repair(
         clock=clock,
         settings=settings,
         repair_id=repair_id,
-        actor=body.actor,
+        actor=actor,
         outcome=body.outcome,
         reason_code=body.reason_code,
         reason=body.reason,

@@ -17,9 +17,10 @@ from fastapi import APIRouter, Query, Response, status
 
 from bridgework.agreements.domain.repair import RepairStatus
 from bridgework.agreements.entrypoints.dependencies import (
-    ActorIdDep,
+    ActorDep,
     ClockDep,
     PoolDep,
+    ReaderDep,
     SettingsDep,
 )
 from bridgework.agreements.entrypoints.http_answers import (
@@ -50,6 +51,7 @@ router = APIRouter(prefix="/v1", tags=["repairs"])
 async def list_repairs(
     pool: PoolDep,
     clock: ClockDep,
+    reader: ReaderDep,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     before: Annotated[
         datetime | None, Query(description="Page: the last `opened_at` seen.")
@@ -59,32 +61,40 @@ async def list_repairs(
     ] = None,
     status_is: Annotated[RepairStatus | None, Query(alias="status")] = None,
 ) -> list[RepairSummaryView]:
-    """Repairs, newest first."""
+    """Repairs, newest first (the change team's: 403 `change_team_only` for anyone else)."""
     summaries = await reading.list_repairs(
-        pool=pool, limit=limit, before=before, before_id=before_id, status=status_is
+        pool=pool, reader=reader, limit=limit, before=before, before_id=before_id, status=status_is
     )
     now = clock.now()
     return [summary_view(summary, now=now) for summary in summaries]
 
 
 @router.get("/repairs/{repair_id}", responses=ERROR_RESPONSES)
-async def get_repair(repair_id: UUID, pool: PoolDep, clock: ClockDep) -> RepairView:
-    """One repair: participants, agreement, commitments, consents, response mode (no conversation)."""
-    details = await reading.repair_details(pool=pool, repair_id=repair_id)
+async def get_repair(
+    repair_id: UUID, pool: PoolDep, clock: ClockDep, reader: ReaderDep
+) -> RepairView:
+    """One repair: participants, agreement, commitments, consents, response mode (no conversation).
+    404 for a person who may not read it (see docs/agreements.md, "Who may call it")."""
+    details = await reading.repair_details(pool=pool, repair_id=repair_id, reader=reader)
     return repair_view(details, now=clock.now())
 
 
 @router.get("/incidents/{incident_id}/repair", responses=ERROR_RESPONSES)
-async def repair_of_incident(incident_id: UUID, pool: PoolDep, clock: ClockDep) -> RepairView:
-    """The repair an incident belongs to (404 until the incident has been heard of)."""
-    details = await reading.repair_of_incident(pool=pool, incident_id=incident_id)
+async def repair_of_incident(
+    incident_id: UUID, pool: PoolDep, clock: ClockDep, reader: ReaderDep
+) -> RepairView:
+    """The repair an incident belongs to (404 until the incident has been heard of, or for a
+    person who may not read the repair)."""
+    details = await reading.repair_of_incident(pool=pool, incident_id=incident_id, reader=reader)
     return repair_view(details, now=clock.now())
 
 
 @router.get("/repairs/{repair_id}/conversation", responses=ERROR_RESPONSES, tags=["conversation"])
-async def get_conversation(repair_id: UUID, pool: PoolDep, reader: ActorIdDep) -> ConversationView:
+async def get_conversation(repair_id: UUID, pool: PoolDep, reader: ReaderDep) -> ConversationView:
     """The restorative conversation: confidential to the repair's participants and facilitator."""
-    conversation = await reading.read_conversation(pool=pool, repair_id=repair_id, reader=reader)
+    conversation = await reading.read_conversation(
+        pool=pool, repair_id=repair_id, reader=reader.person_id
+    )
     return conversation_view(conversation)
 
 
@@ -103,6 +113,7 @@ async def add_participant(
     pool: PoolDep,
     clock: ClockDep,
     settings: SettingsDep,
+    actor: ActorDep,
 ) -> RepairView:
     """A facilitator of the repair adds a person as responsible, affected, supporter or
     facilitator. A repair without a facilitator first takes the facilitator taking the case,
@@ -113,7 +124,7 @@ async def add_participant(
         clock=clock,
         settings=settings,
         repair_id=repair_id,
-        actor=body.actor,
+        actor=actor,
         participant=body.participant,
         role=body.role,
     )
@@ -129,7 +140,12 @@ async def add_participant(
     tags=["conversation"],
 )
 async def record_conversation(
-    repair_id: UUID, body: RecordConversation, pool: PoolDep, clock: ClockDep, settings: SettingsDep
+    repair_id: UUID,
+    body: RecordConversation,
+    pool: PoolDep,
+    clock: ClockDep,
+    settings: SettingsDep,
+    actor: ActorDep,
 ) -> ConversationRecordView:
     """Record a participant's answers to the restorative questions of their role."""
     recorded = await people.record_answers(
@@ -137,7 +153,7 @@ async def record_conversation(
         clock=clock,
         settings=settings,
         repair_id=repair_id,
-        actor=body.actor,
+        actor=actor,
         participant=body.participant,
         answers=body.answers,
     )
@@ -146,7 +162,12 @@ async def record_conversation(
 
 @router.post("/repairs/{repair_id}/incidents", responses=ERROR_RESPONSES)
 async def link_incident(
-    repair_id: UUID, body: LinkIncident, pool: PoolDep, clock: ClockDep, settings: SettingsDep
+    repair_id: UUID,
+    body: LinkIncident,
+    pool: PoolDep,
+    clock: ClockDep,
+    settings: SettingsDep,
+    actor: ActorDep,
 ) -> RepairView:
     """Link a further incident about the same harm (a facilitator does)."""
     details = await closing.link_incident(
@@ -155,6 +176,6 @@ async def link_incident(
         settings=settings,
         repair_id=repair_id,
         incident_id=body.incident_id,
-        actor=body.actor,
+        actor=actor,
     )
     return repair_view(details, now=clock.now())

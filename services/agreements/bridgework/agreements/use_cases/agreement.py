@@ -8,6 +8,7 @@ from uuid import UUID, uuid4
 from bridgework.agreements.domain import consent as consent_rules
 from bridgework.agreements.domain import imposition, proposals
 from bridgework.agreements.domain.agreement import CommitmentDraft
+from bridgework.agreements.domain.readers import FACILITATOR, require_role
 from bridgework.agreements.settings import AgreementsSettings
 from bridgework.agreements.use_cases.repair_changes import RepairDetails, change_repair
 from bridgework.common.clock import Clock
@@ -89,10 +90,13 @@ async def impose_outcome(
     settings: AgreementsSettings,
     repair_id: UUID,
     actor: PersonRef,
+    roles: frozenset[str],
     reason: str,
     drafts: Sequence[CommitmentDraft],
 ) -> RepairDetails:
-    """Record an outcome the actor decided without everyone's consent."""
+    """Record an outcome the actor, holding the facilitator role, decided without everyone's
+    consent (an authority need not take part in the repair)."""
+    require_role(roles, FACILITATOR, "imposing an outcome")
     change = await change_repair(
         pool=pool,
         clock=clock,

@@ -9,6 +9,7 @@ from uuid import UUID
 
 from bridgework.agreements.domain import conversation
 from bridgework.agreements.domain.conversation import ConversationRecord
+from bridgework.agreements.domain.readers import Reader, require_may_list, require_may_read
 from bridgework.agreements.domain.repair import RepairStatus, RepairSummary, unknown_repair
 from bridgework.agreements.repository import conversation as conversation_rows
 from bridgework.agreements.repository import incidents as incident_rows
@@ -26,16 +27,17 @@ class Conversation:
     records: list[ConversationRecord]
 
 
-async def repair_details(*, pool: Pool, repair_id: UUID) -> RepairDetails:
-    """One repair as it stands, with its incidents."""
+async def repair_details(*, pool: Pool, repair_id: UUID, reader: Reader) -> RepairDetails:
+    """One repair as it stands, with its incidents, for a person who may read it."""
     async with pool.acquire() as connection:
         repair = await repair_rows.get_repair(connection, repair_id)
         if repair is None:
             raise unknown_repair(repair_id)
+        require_may_read(repair, reader)
         return RepairDetails(repair, await incident_rows.incidents_of(connection, repair_id))
 
 
-async def repair_of_incident(*, pool: Pool, incident_id: UUID) -> RepairDetails:
+async def repair_of_incident(*, pool: Pool, incident_id: UUID, reader: Reader) -> RepairDetails:
     """The repair an incident belongs to, once the incident has been heard of."""
     async with pool.acquire() as connection:
         repair_id = await incident_rows.find_repair_of_incident(connection, incident_id)
@@ -45,18 +47,20 @@ async def repair_of_incident(*, pool: Pool, incident_id: UUID) -> RepairDetails:
             f"no repair for incident {incident_id}",
             kind=ErrorKind.NOT_FOUND,
         )
-    return await repair_details(pool=pool, repair_id=repair_id)
+    return await repair_details(pool=pool, repair_id=repair_id, reader=reader)
 
 
 async def list_repairs(
     *,
     pool: Pool,
+    reader: Reader,
     limit: int,
     before: datetime | None,
     before_id: UUID | None,
     status: RepairStatus | None,
 ) -> list[RepairSummary]:
-    """Repairs, newest first, a page at a time."""
+    """Repairs, newest first, a page at a time (the change team's)."""
+    require_may_list(reader)
     async with pool.acquire() as connection:
         return await repair_rows.list_repairs(
             connection, limit=limit, before=before, before_id=before_id, status=status

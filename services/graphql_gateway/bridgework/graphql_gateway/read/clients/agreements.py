@@ -2,8 +2,8 @@
 
 The models here are the gateway's own: exactly the fields it sends and reads.
 tests/unit/test_gateway_agreements_contract.py holds them to agreements' OpenAPI document.
-Agreements trusts the gateway to have authenticated the person and names that person as
-the `actor` of every change; it decides what the actor may do in the repair.
+Every call carries the person's own bearer token: agreements verifies it and takes the actor
+from it (bodies name no actor), and decides what that person may do in the repair.
 """
 
 from __future__ import annotations
@@ -62,7 +62,6 @@ class CommitmentDraft(Sent):
 
 
 class JoinRepair(Sent):
-    actor: Person
     participant: Person
     role: ParticipantRole
 
@@ -73,53 +72,44 @@ class AnswerSent(Sent):
 
 
 class RecordConversation(Sent):
-    actor: Person
     participant: Person
     answers: list[AnswerSent]
 
 
 class LinkIncident(Sent):
-    actor: Person
     incident_id: UUID
 
 
 class ProposeAgreement(Sent):
-    actor: Person
     commitments: list[CommitmentDraft]
 
 
 class AnswerProposal(Sent):
-    actor: Person
     version: int
     decision: Literal["give", "decline"]
     reason: str | None
 
 
 class ImposeOutcome(Sent):
-    actor: Person
     reason: str
     commitments: list[CommitmentDraft]
 
 
 class KeepCommitment(Sent):
-    actor: Person
     kept_at: datetime | None
 
 
 class RenegotiateCommitment(Sent):
-    actor: Person
     reason: str
     action: str | None
     due_at: datetime | None
 
 
 class ReleaseCommitment(Sent):
-    actor: Person
     reason: str
 
 
 class CloseRepair(Sent):
-    actor: Person
     outcome: RepairOutcome
     reason_code: CloseReasonCode | None
     reason: str | None
@@ -247,12 +237,16 @@ class AgreementsClient:
     ) -> None:
         self._client = httpx.AsyncClient(base_url=base_url, timeout=timeout, transport=transport)
 
-    async def call(self, call: Call[AnswerT], body: Sent, **ids: UUID) -> Outcome[AnswerT]:
-        """Send `body` to the endpoint `call` names, with `ids` filling its path."""
+    async def call(
+        self, call: Call[AnswerT], body: Sent, *, token: str, **ids: UUID
+    ) -> Outcome[AnswerT]:
+        """Send `body` to the endpoint `call` names, as the person whose `token` it is, with
+        `ids` filling its path."""
         path = call.path.format(**ids)
         sent = body.model_dump(mode="json", exclude_unset=True)
+        headers = {"Authorization": f"Bearer {token}"}
         try:
-            response = await self._client.request(call.method, path, json=sent)
+            response = await self._client.request(call.method, path, json=sent, headers=headers)
         except httpx.HTTPError as error:
             logger.warning("agreements unreachable for %s %s: %r", call.method, path, error)
             return Unreachable("the agreements service did not answer; nothing was changed")

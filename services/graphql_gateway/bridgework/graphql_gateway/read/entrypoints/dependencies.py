@@ -11,7 +11,7 @@ from starlette.websockets import WebSocket
 
 from bridgework.common.clock import Clock
 from bridgework.common.postgres import Pool
-from bridgework.graphql_gateway.read.entrypoints.auth import bearer_token, verify
+from bridgework.graphql_gateway.read.entrypoints.auth import bearer_token, verified
 from bridgework.graphql_gateway.read.entrypoints.graphql.context import Context
 from bridgework.graphql_gateway.read.entrypoints.loops import ReadModelChanges
 from bridgework.graphql_gateway.read.use_cases.changes import AgreementsClient
@@ -79,7 +79,7 @@ async def graphql_context(
     authorization = connection.headers.get("authorization")
     viewer = None
     if authorization or not (isinstance(connection, WebSocket) or _ide_page_only(connection)):
-        viewer = verify(bearer_token(authorization), settings)
+        viewer = await verified(bearer_token(authorization), settings)
     return Context(
         pool=pool,
         settings=settings,

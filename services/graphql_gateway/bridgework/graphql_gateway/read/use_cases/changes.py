@@ -1,7 +1,8 @@
-"""Facilitators' and participants' changes, forwarded to agreements with the viewer as actor.
+"""Facilitators' and participants' changes, forwarded to agreements with the viewer's token.
 
-Each checks the viewer's role first (FORBIDDEN), then makes one call to agreements and
-returns what became of it; agreements decides what the actor may do in the repair.
+Each checks the viewer's role first (FORBIDDEN), then makes one call to agreements as the
+viewer (their own bearer token: agreements takes the actor from it) and returns what became
+of it; agreements decides what the person may do in the repair.
 """
 
 from __future__ import annotations
@@ -32,9 +33,9 @@ ChangeResult = RepairChange | ChangeRefused | AgreementsUnavailable
 ConversationResult = ConversationSaved | ChangeRefused | AgreementsUnavailable
 
 
-def _actor(viewer: Viewer, roles: frozenset[Role]) -> api.Person:
-    person_id, department = actor_of(viewer, roles)
-    return api.Person(person_id=person_id, department=department)
+def _may_act(viewer: Viewer, roles: frozenset[Role]) -> None:
+    """FORBIDDEN unless the viewer holds one of `roles` and a department to act from."""
+    actor_of(viewer, roles)
 
 
 def _person(someone: Someone) -> api.Person:
@@ -62,9 +63,13 @@ def _not_done(outcome: api.Refused | api.Unreachable) -> ChangeRefused | Agreeme
 
 
 async def _change(
-    agreements: AgreementsClient, call: api.Call[api.RepairRead], body: api.Sent, **ids: UUID
+    agreements: AgreementsClient,
+    viewer: Viewer,
+    call: api.Call[api.RepairRead],
+    body: api.Sent,
+    **ids: UUID,
 ) -> ChangeResult:
-    outcome = await agreements.call(call, body, **ids)
+    outcome = await agreements.call(call, body, token=viewer.token, **ids)
     if not isinstance(outcome, api.Accepted):
         return _not_done(outcome)
     repair = outcome.answer
@@ -86,10 +91,9 @@ async def join_repair(
     role: ParticipantRole,
 ) -> ChangeResult:
     """A facilitator adds a person to a repair in a role."""
-    body = api.JoinRepair(
-        actor=_actor(viewer, FACILITATORS), participant=_person(participant), role=role
-    )
-    return await _change(agreements, api.JOIN, body, repair_id=repair_id)
+    _may_act(viewer, FACILITATORS)
+    body = api.JoinRepair(participant=_person(participant), role=role)
+    return await _change(agreements, viewer, api.JOIN, body, repair_id=repair_id)
 
 
 async def record_conversation(
@@ -101,12 +105,12 @@ async def record_conversation(
     answers: Sequence[tuple[Question, str]],
 ) -> ConversationResult:
     """A participant's answers to the restorative questions (theirs, or a facilitator's)."""
+    _may_act(viewer, PEOPLE_OF_A_REPAIR)
     body = api.RecordConversation(
-        actor=_actor(viewer, PEOPLE_OF_A_REPAIR),
         participant=_person(participant),
         answers=[api.AnswerSent(question=q, text=text) for q, text in answers],
     )
-    outcome = await agreements.call(api.CONVERSE, body, repair_id=repair_id)
+    outcome = await agreements.call(api.CONVERSE, body, token=viewer.token, repair_id=repair_id)
     if not isinstance(outcome, api.Accepted):
         return _not_done(outcome)
     return ConversationSaved(
@@ -119,8 +123,9 @@ async def link_incident(
     *, agreements: AgreementsClient, viewer: Viewer, repair_id: UUID, incident_id: UUID
 ) -> ChangeResult:
     """A facilitator links a further incident about the same harm."""
-    body = api.LinkIncident(actor=_actor(viewer, FACILITATORS), incident_id=incident_id)
-    return await _change(agreements, api.LINK, body, repair_id=repair_id)
+    _may_act(viewer, FACILITATORS)
+    body = api.LinkIncident(incident_id=incident_id)
+    return await _change(agreements, viewer, api.LINK, body, repair_id=repair_id)
 
 
 async def propose_agreement(
@@ -131,10 +136,9 @@ async def propose_agreement(
     commitments: Sequence[CommitmentPlan],
 ) -> ChangeResult:
     """A facilitator proposes terms: a new agreement version, put to consent."""
-    body = api.ProposeAgreement(
-        actor=_actor(viewer, FACILITATORS), commitments=[_draft(c) for c in commitments]
-    )
-    return await _change(agreements, api.PROPOSE, body, repair_id=repair_id)
+    _may_act(viewer, FACILITATORS)
+    body = api.ProposeAgreement(commitments=[_draft(c) for c in commitments])
+    return await _change(agreements, viewer, api.PROPOSE, body, repair_id=repair_id)
 
 
 async def answer_proposal(
@@ -147,15 +151,15 @@ async def answer_proposal(
     reason: str | None,
 ) -> ChangeResult:
     """A participant gives or declines consent to a version."""
+    _may_act(viewer, PEOPLE_OF_A_REPAIR)
     body = api.AnswerProposal.model_validate(
         {
-            "actor": _actor(viewer, PEOPLE_OF_A_REPAIR),
             "version": version,
             "decision": decision,
             "reason": reason,
         }
     )
-    return await _change(agreements, api.ANSWER, body, repair_id=repair_id)
+    return await _change(agreements, viewer, api.ANSWER, body, repair_id=repair_id)
 
 
 async def impose_outcome(
@@ -167,12 +171,12 @@ async def impose_outcome(
     commitments: Sequence[CommitmentPlan],
 ) -> ChangeResult:
     """A facilitator records an outcome decided without everyone's consent."""
+    _may_act(viewer, FACILITATORS)
     body = api.ImposeOutcome(
-        actor=_actor(viewer, FACILITATORS),
         reason=reason,
         commitments=[_draft(c) for c in commitments],
     )
-    return await _change(agreements, api.IMPOSE, body, repair_id=repair_id)
+    return await _change(agreements, viewer, api.IMPOSE, body, repair_id=repair_id)
 
 
 async def keep_commitment(
@@ -184,9 +188,10 @@ async def keep_commitment(
     kept_at: datetime | None,
 ) -> ChangeResult:
     """A commitment in force was kept."""
-    body = api.KeepCommitment(actor=_actor(viewer, PEOPLE_OF_A_REPAIR), kept_at=kept_at)
+    _may_act(viewer, PEOPLE_OF_A_REPAIR)
+    body = api.KeepCommitment(kept_at=kept_at)
     return await _change(
-        agreements, api.KEEP, body, repair_id=repair_id, commitment_id=commitment_id
+        agreements, viewer, api.KEEP, body, repair_id=repair_id, commitment_id=commitment_id
     )
 
 
@@ -201,11 +206,10 @@ async def renegotiate_commitment(
     due_at: datetime | None,
 ) -> ChangeResult:
     """New terms or a new date proposed for a commitment."""
-    body = api.RenegotiateCommitment(
-        actor=_actor(viewer, PEOPLE_OF_A_REPAIR), reason=reason, action=action, due_at=due_at
-    )
+    _may_act(viewer, PEOPLE_OF_A_REPAIR)
+    body = api.RenegotiateCommitment(reason=reason, action=action, due_at=due_at)
     return await _change(
-        agreements, api.RENEGOTIATE, body, repair_id=repair_id, commitment_id=commitment_id
+        agreements, viewer, api.RENEGOTIATE, body, repair_id=repair_id, commitment_id=commitment_id
     )
 
 
@@ -218,9 +222,10 @@ async def release_commitment(
     reason: str,
 ) -> ChangeResult:
     """Releasing a commitment proposed (shown to the affected)."""
-    body = api.ReleaseCommitment(actor=_actor(viewer, PEOPLE_OF_A_REPAIR), reason=reason)
+    _may_act(viewer, PEOPLE_OF_A_REPAIR)
+    body = api.ReleaseCommitment(reason=reason)
     return await _change(
-        agreements, api.RELEASE, body, repair_id=repair_id, commitment_id=commitment_id
+        agreements, viewer, api.RELEASE, body, repair_id=repair_id, commitment_id=commitment_id
     )
 
 
@@ -235,12 +240,12 @@ async def close_repair(
 ) -> ChangeResult:
     """A facilitator closes the repair; a reason code agreements does not know is refused
     as agreements would refuse it (422, the field and why), without a call."""
-    actor = _actor(viewer, FACILITATORS)
+    _may_act(viewer, FACILITATORS)
     try:
         body = api.CloseRepair.model_validate(
-            {"actor": actor, "outcome": outcome, "reason_code": reason_code, "reason": reason}
+            {"outcome": outcome, "reason_code": reason_code, "reason": reason}
         )
     except ValidationError as error:
         fields = tuple((".".join(map(str, e["loc"])), e["msg"]) for e in error.errors())
         return ChangeRefused(422, "validation_failed", "the request is not valid", fields)
-    return await _change(agreements, api.CLOSE, body, repair_id=repair_id)
+    return await _change(agreements, viewer, api.CLOSE, body, repair_id=repair_id)

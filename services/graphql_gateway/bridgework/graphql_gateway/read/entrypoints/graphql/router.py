@@ -8,7 +8,7 @@ from strawberry.fastapi import GraphQLRouter
 from strawberry.types.unset import UNSET, UnsetType
 
 from bridgework.common.errors import DomainError
-from bridgework.graphql_gateway.read.entrypoints.auth import bearer_token, verify
+from bridgework.graphql_gateway.read.entrypoints.auth import bearer_token, verified
 from bridgework.graphql_gateway.read.entrypoints.graphql.context import Context
 
 CONNECTION_ACK: UnsetType = UNSET  # acknowledge with no payload
@@ -25,9 +25,8 @@ class GatewayGraphQLRouter(GraphQLRouter[Context, None]):
         params = context.connection_params if isinstance(context.connection_params, dict) else {}
         value = params.get("authorization") or params.get("Authorization")
         try:
-            context.authenticate(
-                verify(bearer_token(value if isinstance(value, str) else None), context.settings)
-            )
+            token = bearer_token(value if isinstance(value, str) else None)
+            context.authenticate(await verified(token, context.settings))
         except DomainError as error:
             raise ConnectionRejectionError(
                 {"error": "unauthenticated", "detail": error.detail}
