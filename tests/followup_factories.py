@@ -33,6 +33,7 @@ from bridgework.common.contracts import (
     ResponseMode,
 )
 from bridgework.common.events import Event, decode_headers, from_kafka
+from bridgework.common.identity import development_token
 from bridgework.followup.domain.nudge_policy import NudgePolicy, Weekday
 from bridgework.followup.settings import FollowupSettings
 from tests.infra import Infrastructure, produce, read_topic
@@ -45,6 +46,8 @@ OWNER = PersonRef(person_id="p-it-001", department="it")
 AFFECTED = PersonRef(person_id="p-fin-014", department="finance")
 FACILITATOR = PersonRef(person_id="p-hr-900", department="hr")
 WEEKDAYS = frozenset([Weekday.MON, Weekday.TUE, Weekday.WED, Weekday.THU, Weekday.FRI])
+# The tests' signing secret of people's development tokens (as agreements' tests use).
+JWT_SECRET = "bridgework-tests-only-hs256-secret-0123456789"
 
 
 def policy(**overrides: Any) -> NudgePolicy:
@@ -254,8 +257,11 @@ class WebhookReceiver:
 def followup_settings(
     infra: Infrastructure, database_url: str, namespace: str, **overrides: Any
 ) -> FollowupSettings:
-    """Settings for a test: fast polls, quick retries, a known check-in secret."""
+    """Settings for a test: fast polls, quick retries, a known check-in secret, people's
+    tokens signed with JWT_SECRET (development mode: no admin token means no credential)."""
     fields: dict[str, Any] = {
+        "development_mode": True,
+        "jwt_hs256_secret": JWT_SECRET,
         "kafka_bootstrap_servers": infra.kafka,
         "database_url": database_url,
         "topic_namespace": namespace,
@@ -268,6 +274,19 @@ def followup_settings(
     }
     fields.update(overrides)
     return FollowupSettings(**fields)
+
+
+def as_person(person: PersonRef | str, *roles: str) -> dict[str, str]:
+    """The Authorization header of a person's own development token (participant unless
+    `roles` says otherwise; a PersonRef's department goes into the token)."""
+    if isinstance(person, str):
+        sub, department = person, None
+    else:
+        sub, department = person.person_id, person.department
+    token = development_token(
+        JWT_SECRET, sub=sub, roles=list(roles) or ["participant"], department=department
+    )
+    return {"Authorization": f"Bearer {token}"}
 
 
 async def publish(settings: FollowupSettings, *events: RepairEvent) -> None:

@@ -98,7 +98,7 @@ class System:
                     # Tests run on development secrets, which production refuses.
                     "BRIDGEWORK_DEVELOPMENT_MODE": "true",
                     "BRIDGEWORK_HTTP_PORT": str(free_port()),
-                    # The gateway and agreements verify people's tokens: the tests' secret.
+                    # The gateway, agreements and follow-up verify people's tokens: the tests' secret.
                     "BRIDGEWORK_JWT_HS256_SECRET": os.environ.get(
                         "BRIDGEWORK_JWT_HS256_SECRET", TESTS_JWT_SECRET
                     ),

@@ -17,8 +17,12 @@ pytestmark = pytest.mark.integration
 async def test_an_opened_repair_is_followed(
     infra: Infrastructure, database_url: str, namespace: str
 ) -> None:
+    # Development mode without an admin token: the repair view needs no credential.
     settings = FollowupSettings(
-        kafka_bootstrap_servers=infra.kafka, database_url=database_url, topic_namespace=namespace
+        kafka_bootstrap_servers=infra.kafka,
+        database_url=database_url,
+        topic_namespace=namespace,
+        development_mode=True,
     )
     opened = repair_opened()
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from pydantic import SecretStr
 
@@ -13,6 +15,12 @@ from bridgework.intake.settings import IntakeSettings
 
 OWN_DATABASE = "postgresql://intake:a-password-of-its-own@db:5432/bridgework"
 STRONG = "k" * 48
+# What a service that verifies people's tokens needs of the identity provider.
+IDENTITY_PROVIDER: dict[str, Any] = {
+    "jwt_jwks_url": "https://login.example.org/.well-known/jwks.json",
+    "jwt_issuer": "https://login.example.org",
+    "jwt_audience": "bridgework",
+}
 
 
 def test_a_service_on_the_development_database_password_will_not_start() -> None:
@@ -31,21 +39,36 @@ def test_a_service_with_its_secrets_starts() -> None:
     refuse_to_start_without_secrets(IntakeSettings(database_url=OWN_DATABASE))
 
 
-def test_follow_up_names_its_check_in_key_admin_token_and_time_travel() -> None:
+def test_follow_up_names_its_check_in_key_admin_token_identity_provider_and_time_travel() -> None:
     settings = FollowupSettings(database_url=OWN_DATABASE, time_travel=True)
     missing = "\n".join(settings.missing_settings())
     assert "BRIDGEWORK_CHECK_IN_SECRET" in missing
     assert "BRIDGEWORK_ADMIN_TOKEN" in missing
     assert "BRIDGEWORK_TIME_TRAVEL" in missing
+    for name in ("JWT_RS256_PUBLIC_KEY or BRIDGEWORK_JWT_JWKS_URL", "JWT_ISSUER", "JWT_AUDIENCE"):
+        assert name in missing
 
 
 def test_follow_up_refuses_weak_secrets_and_accepts_strong_ones() -> None:
     weak = FollowupSettings(
-        database_url=OWN_DATABASE, check_in_secret=SecretStr("short"), admin_token=SecretStr("x")
+        database_url=OWN_DATABASE,
+        check_in_secret=SecretStr("short"),
+        admin_token=SecretStr("x"),
+        **IDENTITY_PROVIDER,
     )
     assert len(weak.missing_settings()) == 2
+    shared_secret_only = FollowupSettings(
+        database_url=OWN_DATABASE,
+        check_in_secret=SecretStr(STRONG),
+        admin_token=SecretStr(STRONG),
+        jwt_hs256_secret=SecretStr(STRONG),
+    )
+    assert len(shared_secret_only.missing_settings()) == 3
     strong = FollowupSettings(
-        database_url=OWN_DATABASE, check_in_secret=SecretStr(STRONG), admin_token=SecretStr(STRONG)
+        database_url=OWN_DATABASE,
+        check_in_secret=SecretStr(STRONG),
+        admin_token=SecretStr(STRONG),
+        **IDENTITY_PROVIDER,
     )
     assert strong.missing_settings() == []
 
@@ -70,7 +93,12 @@ def test_the_refusal_names_every_missing_setting() -> None:
     with pytest.raises(SystemExit) as refused:
         refuse_to_start_without_secrets(FollowupSettings())
     message = str(refused.value)
-    for name in ("DATABASE_URL", "BRIDGEWORK_CHECK_IN_SECRET", "BRIDGEWORK_ADMIN_TOKEN"):
+    for name in (
+        "DATABASE_URL",
+        "BRIDGEWORK_CHECK_IN_SECRET",
+        "BRIDGEWORK_ADMIN_TOKEN",
+        "BRIDGEWORK_JWT_ISSUER",
+    ):
         assert name in message
 
 

@@ -87,7 +87,10 @@ def _warn_about_development_settings(settings: FollowupSettings) -> None:
             "check-in links are signed with the development secret:"
             " set BRIDGEWORK_CHECK_IN_SECRET in production"
         )
-    if settings.admin_token is None:
-        logger.warning("admin endpoints are open: set BRIDGEWORK_ADMIN_TOKEN anywhere but a laptop")
+    if settings.admin_token is None and settings.development_mode:
+        logger.warning(
+            "admin endpoints and repair views answer without a credential (development mode,"
+            " no BRIDGEWORK_ADMIN_TOKEN): set it anywhere but a laptop"
+        )
     if settings.time_travel:
         logger.warning("time travel is on: POST /v1/admin/clock/advance moves time forward")

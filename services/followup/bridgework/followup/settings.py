@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import Field, SecretStr, field_validator
 
-from bridgework.common.settings import ServiceSettings
+from bridgework.common.identity import PersonTokenSettings
 
 # The days a nudge may go out on, as the domain's `Weekday` names them.
 WorkingDay = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -26,8 +26,9 @@ def _weekdays() -> list[WorkingDay]:
     return ["mon", "tue", "wed", "thu", "fri"]
 
 
-class FollowupSettings(ServiceSettings):
-    """Follow-up's settings; the default nudge policy is `use_cases.policies.default_policy`."""
+class FollowupSettings(PersonTokenSettings):
+    """Follow-up's settings; the default nudge policy is `use_cases.policies.default_policy`.
+    People's tokens are verified as agreements verifies them (BRIDGEWORK_JWT_*)."""
 
     service_name: str = "followup"
     http_port: int = 8003
@@ -43,10 +44,12 @@ class FollowupSettings(ServiceSettings):
         description="Where people reach follow-up's check-in page: the start of every link.",
     )
 
-    # Admin endpoints (policies, webhooks, contacts, demo clock).
+    # Admin endpoints (policies, webhooks, contacts, demo clock) and repair views take this
+    # token (machines) or a person's own token with the right role.
     admin_token: SecretStr | None = Field(
         default=None,
-        description="Bearer token the admin endpoints require; unset means open (local use only).",
+        description="Bearer token machines use on the admin endpoints and repair views; unset"
+        " in development mode means no credential is needed (local use only).",
     )
     time_travel: bool = Field(
         default=False,
@@ -92,7 +95,8 @@ class FollowupSettings(ServiceSettings):
     nudge_lapse_offer_repeats: int = Field(default=1, ge=0, le=10)
 
     def required_settings(self) -> list[str]:
-        """A check-in key and an admin token of this deployment's own, and no time travel."""
+        """The identity provider's key, issuer and audience, a check-in key and an admin token
+        of this deployment's own, and no time travel."""
         missing = super().required_settings()
         key = self.check_in_secret.get_secret_value()
         if key == DEVELOPMENT_CHECK_IN_SECRET or len(key) < MIN_SECRET_LENGTH:

@@ -1,6 +1,8 @@
-"""What follow-up's routes may ask FastAPI for: settings, pool, clock, the admin check.
+"""What follow-up's routes may ask FastAPI for: settings, pool, clock, the caller and the
+admin check.
 
-Each reads what the composition root (app.py) or common's runtime put on `app.state`.
+Each reads what the composition root (app.py) or common's runtime put on `app.state`. A caller
+is a machine with BRIDGEWORK_ADMIN_TOKEN or a person with their own token (verified here).
 """
 
 from __future__ import annotations
@@ -9,13 +11,16 @@ import hmac
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from bridgework.common.clock import Clock
 from bridgework.common.errors import DomainError, ErrorKind
+from bridgework.common.identity import verify_person_off_loop
 from bridgework.common.postgres import Pool
 from bridgework.common.runtime import get_runtime
 from bridgework.followup.domain.check_in_links import verify
+from bridgework.followup.domain.readers import MACHINE, Caller, require_may_administer
 from bridgework.followup.domain.time_travel import TravellingClock
 from bridgework.followup.settings import FollowupSettings
 
@@ -51,22 +56,45 @@ ClockDep = Annotated[Clock, Depends(clock_of)]
 TravellingClockDep = Annotated[TravellingClock, Depends(travelling_clock_of)]
 
 
-async def require_admin(
-    settings: SettingsDep, authorization: Annotated[str | None, Header()] = None
-) -> None:
-    """The admin token, when one is configured (compared in constant time)."""
+# auto_error off: a missing credential is refused below (or let through by development's
+# open door), and the scheme still documents the routes as needing a bearer token.
+_bearer = HTTPBearer(
+    auto_error=False, description="BRIDGEWORK_ADMIN_TOKEN, or the person's own token (JWT)."
+)
+
+
+async def caller_of(
+    settings: SettingsDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Caller:
+    """The machine whose bearer token is the admin token (compared in constant time), or the
+    person whose valid token it is; 401 without either."""
     expected = settings.admin_token
-    if expected is None:
-        return
-    scheme, _, given = (authorization or "").partition(" ")
-    if scheme.lower() != "bearer" or not hmac.compare_digest(
-        given.strip().encode(), expected.get_secret_value().encode()
-    ):
+    if credentials is None:
+        # Development with no admin token: `make run`'s curl and demo walk in without one.
+        if expected is None and settings.development_mode:
+            return MACHINE
         raise DomainError(
             "unauthorized",
-            "This needs the follow-up admin token.",
+            "This needs the follow-up admin token or a person's own token.",
             kind=ErrorKind.UNAUTHENTICATED,
         )
+    given = credentials.credentials.strip()
+    if expected is not None and hmac.compare_digest(
+        given.encode(), expected.get_secret_value().encode()
+    ):
+        return MACHINE
+    person = await verify_person_off_loop(given, settings)
+    return Caller(person_id=person.subject, department=person.department, roles=person.roles)
+
+
+CallerDep = Annotated[Caller, Depends(caller_of)]
+
+
+async def require_admin(request: Request, caller: CallerDep) -> None:
+    """The caller may administer what the route names: a department's own settings (its
+    `{department}` path parameter, never a query's) or the whole service."""
+    require_may_administer(caller, request.path_params.get("department"))
 
 
 ADMIN_ONLY = [Depends(require_admin)]

@@ -1,6 +1,7 @@
 """Follow-up's admin API: departments' nudge policies and webhooks, people's contact details.
-Behind `Authorization: Bearer <BRIDGEWORK_ADMIN_TOKEN>` when that is set; production must
-set it.
+Behind `Authorization: Bearer <BRIDGEWORK_ADMIN_TOKEN>` (machines) or a person's own token
+with the change_team role; a department lead manages their own department's policy and
+webhook (`domain.readers`). Development mode without an admin token leaves it open.
 
 Contact details are the only personal data follow-up holds, and only here: an e-mail address,
 a display name and, optionally, an incoming webhook into a channel of the person's own.
@@ -35,7 +36,8 @@ from bridgework.followup.use_cases.policies import (
 DEPARTMENT = Annotated[str, Path(pattern=r"^[a-z][a-z0-9-]{0,39}$")]
 PERSON = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")]
 ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"model": ErrorBody, "description": "Missing or wrong admin token."},
+    401: {"model": ErrorBody, "description": "No admin token and no valid person's token."},
+    403: {"model": ErrorBody, "description": "The person's token lacks the role (role_required)."},
     404: {"model": ErrorBody, "description": "Nothing set for this department or person."},
     422: {"description": "Invalid body: every failing field and why."},
 }

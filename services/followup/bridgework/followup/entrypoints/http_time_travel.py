@@ -1,5 +1,6 @@
 """The demo's clock over HTTP (only served when `BRIDGEWORK_TIME_TRAVEL=true`): read it, and
-move follow-up's time forward for every replica. Behind the admin token."""
+move follow-up's time forward for every replica. Behind the admin token or a change-team
+person's token."""
 
 from __future__ import annotations
 
