@@ -133,6 +133,6 @@ async def _logged(task: BackgroundTask, runtime: Runtime) -> None:
 
 
 def get_runtime(request: Request) -> Runtime:
-    """FastAPI dependency: the runtime the app's lifespan started."""
+    """The runtime the app's lifespan started, for the services' own (async) dependencies."""
     runtime: Runtime = request.app.state.runtime
     return runtime

@@ -1,5 +1,8 @@
 """What agreements' routes may ask FastAPI for: what the composition root and common's runtime
-put on `app.state`, and the person acting (their own bearer token, verified here)."""
+put on `app.state`, and the person acting (their own bearer token, verified here).
+
+Each is `async def`: FastAPI runs a plain `def` dependency in a worker thread, a hop per
+dependency on every request."""
 
 from __future__ import annotations
 
@@ -13,43 +16,43 @@ from bridgework.agreements.settings import AgreementsSettings
 from bridgework.common.clock import Clock
 from bridgework.common.contracts import PersonRef
 from bridgework.common.errors import DomainError, ErrorKind
-from bridgework.common.identity import VerifiedPerson, unauthenticated, verify_person
+from bridgework.common.identity import VerifiedPerson, unauthenticated, verify_person_off_loop
 from bridgework.common.postgres import Pool
-from bridgework.common.runtime import Runtime, get_runtime
+from bridgework.common.runtime import get_runtime
 
 # auto_error off: a missing token is refused by common's 401 (with WWW-Authenticate), and
 # the scheme still documents every route as needing a bearer token.
 _bearer = HTTPBearer(auto_error=False, description="The person's own token (JWT).")
 
 
-def settings_of(request: Request) -> AgreementsSettings:
+async def settings_of(request: Request) -> AgreementsSettings:
     """The settings the app was built with."""
     settings: AgreementsSettings = request.app.state.settings
     return settings
 
 
-def clock_of(request: Request) -> Clock:
+async def clock_of(request: Request) -> Clock:
     """The clock the app was built with."""
     clock: Clock = request.app.state.clock
     return clock
 
 
-def pool_of(runtime: Annotated[Runtime, Depends(get_runtime)]) -> Pool:
+async def pool_of(request: Request) -> Pool:
     """The running service's database pool."""
-    return runtime.pool
+    return get_runtime(request).pool
 
 
-def person_of(
+async def person_of(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     settings: Annotated[AgreementsSettings, Depends(settings_of)],
 ) -> VerifiedPerson:
     """The person whose valid bearer token the request carries, or 401."""
     if credentials is None:
         raise unauthenticated("a bearer token is required (Authorization: Bearer <token>)")
-    return verify_person(credentials.credentials, settings)
+    return await verify_person_off_loop(credentials.credentials, settings)
 
 
-def actor_of(person: Annotated[VerifiedPerson, Depends(person_of)]) -> PersonRef:
+async def actor_of(person: Annotated[VerifiedPerson, Depends(person_of)]) -> PersonRef:
     """The person acting, as repairs name people: their id and the department of their token."""
     if person.department is None:
         raise DomainError(
@@ -60,7 +63,7 @@ def actor_of(person: Annotated[VerifiedPerson, Depends(person_of)]) -> PersonRef
     return PersonRef(person_id=person.subject, department=person.department)
 
 
-def reader_of(person: Annotated[VerifiedPerson, Depends(person_of)]) -> Reader:
+async def reader_of(person: Annotated[VerifiedPerson, Depends(person_of)]) -> Reader:
     """The person reading, with the roles their token grants."""
     return Reader(person_id=person.subject, department=person.department, roles=person.roles)
 

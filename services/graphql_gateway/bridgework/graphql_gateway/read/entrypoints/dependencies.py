@@ -1,5 +1,8 @@
 """What the read side's routes may ask FastAPI for: what the composition root (app.py) and
-common's runtime put on `app.state`, and the GraphQL context built from it per request."""
+common's runtime put on `app.state`, and the GraphQL context built from it per request.
+
+Each is `async def` though none awaits: FastAPI runs a plain `def` dependency in a worker
+thread, a hop per dependency on every request."""
 
 from __future__ import annotations
 
@@ -18,41 +21,41 @@ from bridgework.graphql_gateway.read.use_cases.changes import AgreementsClient
 from bridgework.graphql_gateway.settings import GatewaySettings
 
 
-def get_settings(connection: HTTPConnection) -> GatewaySettings:
+async def settings_of(connection: HTTPConnection) -> GatewaySettings:
     """The gateway's settings."""
     settings: GatewaySettings = connection.app.state.settings
     return settings
 
 
-def get_pool(connection: HTTPConnection) -> Pool:
+async def pool_of(connection: HTTPConnection) -> Pool:
     """The read model's connection pool (the runtime opens it at start)."""
     pool: Pool = connection.app.state.runtime.pool
     return pool
 
 
-def get_clock(connection: HTTPConnection) -> Clock:
+async def clock_of(connection: HTTPConnection) -> Clock:
     """The gateway's one clock."""
     clock: Clock = connection.app.state.clock
     return clock
 
 
-def get_changes(connection: HTTPConnection) -> ReadModelChanges:
+async def changes_of(connection: HTTPConnection) -> ReadModelChanges:
     """What live subscriptions wait on."""
     changes: ReadModelChanges = connection.app.state.changes
     return changes
 
 
-def get_agreements(connection: HTTPConnection) -> AgreementsClient:
+async def agreements_of(connection: HTTPConnection) -> AgreementsClient:
     """The pooled client of agreements' HTTP API."""
     agreements: AgreementsClient = connection.app.state.agreements
     return agreements
 
 
-SettingsDep = Annotated[GatewaySettings, Depends(get_settings)]
-PoolDep = Annotated[Pool, Depends(get_pool)]
-ClockDep = Annotated[Clock, Depends(get_clock)]
-ChangesDep = Annotated[ReadModelChanges, Depends(get_changes)]
-AgreementsDep = Annotated[AgreementsClient, Depends(get_agreements)]
+SettingsDep = Annotated[GatewaySettings, Depends(settings_of)]
+PoolDep = Annotated[Pool, Depends(pool_of)]
+ClockDep = Annotated[Clock, Depends(clock_of)]
+ChangesDep = Annotated[ReadModelChanges, Depends(changes_of)]
+AgreementsDep = Annotated[AgreementsClient, Depends(agreements_of)]
 
 
 def _ide_page_only(connection: HTTPConnection) -> bool:
