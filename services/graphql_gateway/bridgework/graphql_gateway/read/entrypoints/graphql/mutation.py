@@ -8,6 +8,7 @@ through Kafka a moment later; query the repair again to see it there.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from datetime import datetime
 from enum import Enum
 from typing import Annotated
@@ -172,6 +173,14 @@ def _answer(outcome: ChangeResult) -> RepairChanged | Refusal:
     )
 
 
+async def _answered(change: Awaitable[ChangeResult]) -> RepairChanged | Refusal:
+    """The answer to a forwarded change, or why it was not made."""
+    try:
+        return _answer(await change)
+    except DomainError as error:
+        return _refused(error)
+
+
 def _refused(error: DomainError) -> NotAllowed:
     """The viewer's role does not allow the change: no call is made."""
     if error.kind is not ErrorKind.FORBIDDEN:
@@ -185,17 +194,15 @@ class Mutation:
     async def join_repair(
         self, info: Info, repair_id: UUID, participant: PersonInput, role: ParticipantRole
     ) -> RepairChangeResult:
-        try:
-            outcome = await changes.join_repair(
+        return await _answered(
+            changes.join_repair(
                 agreements=info.context.agreements,
                 viewer=info.context.viewer,
                 repair_id=repair_id,
                 participant=participant.someone(),
                 role=role,
             )
-        except DomainError as error:
-            return _refused(error)
-        return _answer(outcome)
+        )
 
     @strawberry.mutation(
         description="Record a participant's answers (theirs, or a facilitator for them)."
@@ -225,31 +232,27 @@ class Mutation:
     async def link_incident(
         self, info: Info, repair_id: UUID, incident_id: UUID
     ) -> RepairChangeResult:
-        try:
-            outcome = await changes.link_incident(
+        return await _answered(
+            changes.link_incident(
                 agreements=info.context.agreements,
                 viewer=info.context.viewer,
                 repair_id=repair_id,
                 incident_id=incident_id,
             )
-        except DomainError as error:
-            return _refused(error)
-        return _answer(outcome)
+        )
 
     @strawberry.mutation(description="Propose terms: a new agreement version, put to consent.")
     async def propose_agreement(
         self, info: Info, repair_id: UUID, commitments: list[CommitmentInput]
     ) -> RepairChangeResult:
-        try:
-            outcome = await changes.propose_agreement(
+        return await _answered(
+            changes.propose_agreement(
                 agreements=info.context.agreements,
                 viewer=info.context.viewer,
                 repair_id=repair_id,
                 commitments=[c.plan() for c in commitments],
             )
-        except DomainError as error:
-            return _refused(error)
-        return _answer(outcome)
+        )
 
     @strawberry.mutation(
         description="Give or decline consent to the current version (a participant)."
@@ -262,8 +265,8 @@ class Mutation:
         decision: ConsentDecision,
         reason: str | None = None,
     ) -> RepairChangeResult:
-        try:
-            outcome = await changes.answer_proposal(
+        return await _answered(
+            changes.answer_proposal(
                 agreements=info.context.agreements,
                 viewer=info.context.viewer,
                 repair_id=repair_id,
@@ -271,9 +274,7 @@ class Mutation:
                 decision=decision.value,
                 reason=reason,
             )
-        except DomainError as error:
-            return _refused(error)
-        return _answer(outcome)
+        )
 
     @strawberry.mutation(description="Record an outcome decided without everyone's consent.")
     async def impose_outcome(
@@ -283,33 +284,29 @@ class Mutation:
         reason: str,
         commitments: list[CommitmentInput] | None = None,
     ) -> RepairChangeResult:
-        try:
-            outcome = await changes.impose_outcome(
+        return await _answered(
+            changes.impose_outcome(
                 agreements=info.context.agreements,
                 viewer=info.context.viewer,
                 repair_id=repair_id,
                 reason=reason,
                 commitments=[c.plan() for c in commitments or []],
             )
-        except DomainError as error:
-            return _refused(error)
-        return _answer(outcome)
+        )
 
     @strawberry.mutation(description="A commitment in force was kept (its owner or a facilitator).")
     async def keep_commitment(
         self, info: Info, repair_id: UUID, commitment_id: UUID, kept_at: datetime | None = None
     ) -> RepairChangeResult:
-        try:
-            outcome = await changes.keep_commitment(
+        return await _answered(
+            changes.keep_commitment(
                 agreements=info.context.agreements,
                 viewer=info.context.viewer,
                 repair_id=repair_id,
                 commitment_id=commitment_id,
                 kept_at=kept_at,
             )
-        except DomainError as error:
-            return _refused(error)
-        return _answer(outcome)
+        )
 
     @strawberry.mutation(description="Propose new terms or a new date for a commitment.")
     async def renegotiate_commitment(
@@ -321,8 +318,8 @@ class Mutation:
         action: str | None = None,
         due_at: datetime | None = None,
     ) -> RepairChangeResult:
-        try:
-            outcome = await changes.renegotiate_commitment(
+        return await _answered(
+            changes.renegotiate_commitment(
                 agreements=info.context.agreements,
                 viewer=info.context.viewer,
                 repair_id=repair_id,
@@ -331,25 +328,21 @@ class Mutation:
                 action=action,
                 due_at=due_at,
             )
-        except DomainError as error:
-            return _refused(error)
-        return _answer(outcome)
+        )
 
     @strawberry.mutation(description="Propose releasing a commitment (shown to the affected).")
     async def release_commitment(
         self, info: Info, repair_id: UUID, commitment_id: UUID, reason: str
     ) -> RepairChangeResult:
-        try:
-            outcome = await changes.release_commitment(
+        return await _answered(
+            changes.release_commitment(
                 agreements=info.context.agreements,
                 viewer=info.context.viewer,
                 repair_id=repair_id,
                 commitment_id=commitment_id,
                 reason=reason,
             )
-        except DomainError as error:
-            return _refused(error)
-        return _answer(outcome)
+        )
 
     @strawberry.mutation(
         description="Close the repair: repaired, unrepaired or returned to the formal process."
@@ -362,8 +355,8 @@ class Mutation:
         reason_code: str | None = None,
         reason: str | None = None,
     ) -> RepairChangeResult:
-        try:
-            result = await changes.close_repair(
+        return await _answered(
+            changes.close_repair(
                 agreements=info.context.agreements,
                 viewer=info.context.viewer,
                 repair_id=repair_id,
@@ -371,6 +364,4 @@ class Mutation:
                 reason_code=reason_code,
                 reason=reason,
             )
-        except DomainError as error:
-            return _refused(error)
-        return _answer(result)
+        )
