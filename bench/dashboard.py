@@ -25,7 +25,7 @@ from uuid import uuid4
 
 import asyncpg
 
-from bench.support import percentiles, scratch_database, server_dsn
+from bench.support import DEPARTMENTS, percentiles, scratch_database, server_dsn
 from bridgework.common.clock import ManualClock
 from bridgework.common.contracts import (
     AgreementReachedV1,
@@ -56,10 +56,6 @@ from bridgework.graphql_gateway.read.entrypoints.graphql.schema import build_sch
 from bridgework.graphql_gateway.read.entrypoints.loops import ReadModelChanges
 from bridgework.graphql_gateway.settings import GatewaySettings
 
-DEPARTMENTS = (
-    "it", "finance", "hr", "estates", "legal", "marketing", "sales", "research", "support",
-    "procurement", "operations", "security",
-)  # fmt: skip
 START = datetime(2024, 1, 1, tzinfo=UTC)
 SPAN_DAYS = 3 * 365
 DASHBOARD_QUERY = """query($department: String, $period: PeriodInput) {

@@ -38,7 +38,7 @@ from uuid import uuid4
 
 from faststream.kafka import KafkaBroker
 
-from bench.support import backend_cpu, backend_pid, scratch_database, server_dsn
+from bench.support import DEPARTMENTS, backend_cpu, backend_pid, scratch_database, server_dsn
 from bridgework.common.clock import ManualClock
 from bridgework.common.consumer import BatchConsumer
 from bridgework.common.contracts import (
@@ -67,10 +67,6 @@ from bridgework.followup.entrypoints.events import CONSUMER_NAME, repair_events_
 from bridgework.followup.settings import FollowupSettings
 from bridgework.followup.use_cases.policies import default_policy
 
-DEPARTMENTS = (
-    "it", "finance", "hr", "estates", "legal", "marketing", "sales", "research", "support",
-    "procurement", "operations", "security",
-)  # fmt: skip
 # Monday 2 November 2026, 09:30 UTC: a working morning.
 START = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
 PHASES = ("opened", "joined", "agreed", "settled", "closed", "mixed")

@@ -21,6 +21,12 @@ import asyncpg
 
 from bridgework.common.postgres import Pool, create_pool, migrate
 
+# The synthetic organisation the stage benchmarks spread their stories over.
+DEPARTMENTS = (
+    "it", "finance", "hr", "estates", "legal", "marketing", "sales", "research", "support",
+    "procurement", "operations", "security",
+)  # fmt: skip
+
 
 def server_dsn(default: str) -> str:
     """The Postgres server to benchmark on: DATABASE_URL where set, else the service's default."""
