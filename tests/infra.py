@@ -68,10 +68,19 @@ async def create_database(infra: Infrastructure) -> str:
 
 
 async def drop_database(infra: Infrastructure, dsn: str) -> None:
+    """Drop a test's database; an autovacuum worker inside it (which FORCE may not end, the
+    server refuses with a privilege error) is waited out, up to a few seconds."""
     name = urlsplit(dsn).path.lstrip("/")
     connection = await asyncpg.connect(infra.database_url)
     try:
-        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        for attempt in range(20):
+            try:
+                await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                return
+            except (asyncpg.InsufficientPrivilegeError, asyncpg.ObjectInUseError):
+                if attempt == 19:
+                    raise
+                await asyncio.sleep(0.1 * (attempt + 1))
     finally:
         await connection.close()
 
