@@ -8,6 +8,7 @@ raised is a bug and answers "Unexpected error.", so no SQL, stack or internal de
 from __future__ import annotations
 
 from graphql import GraphQLError
+from strawberry.exceptions import StrawberryInputCoercionError
 from strawberry.extensions import MaskErrors
 
 from bridgework.common.errors import DomainError, ErrorKind
@@ -26,9 +27,14 @@ CODE_OF_KIND: dict[ErrorKind, str] = {
 
 
 def should_mask(error: GraphQLError) -> bool:
-    """Whether an error is ours to hide: raised by a resolver, and not a DomainError."""
+    """Whether an error is ours to hide: raised by a resolver, and not a DomainError.
+
+    A variable that is not of its type (a UUID that is not one) is the client's mistake: its
+    message names the variable and why, so it is kept, and it is not logged."""
     original = error.original_error
-    return original is not None and not isinstance(original, DomainError)
+    return original is not None and not isinstance(
+        original, DomainError | StrawberryInputCoercionError
+    )
 
 
 def client_error(error: GraphQLError, domain_error: DomainError) -> GraphQLError:
