@@ -95,10 +95,14 @@ def from_structured(document: Any) -> IncomingCloudEvent:
 def from_binary(
     attributes: Mapping[str, str], content_type: str | None, body: bytes, *, prefix: str
 ) -> IncomingCloudEvent:
-    """An event in binary mode: attributes in `ce-`/`ce_` headers, the body is `data`."""
+    """An event in binary mode: attributes in `ce-`/`ce_` headers, the body is `data`.
+
+    Without a content type the body is read as JSON: `datacontenttype` is optional, and the
+    official SDKs leave it out for data given as a dict.
+    """
     errors: list[FieldError] = []
     data: Any = None
-    if not is_json(content_type):
+    if content_type and not is_json(content_type):
         errors.append(
             {"loc": ("content-type",), "msg": f"must be application/json, not {content_type!r}"}
         )
@@ -122,6 +126,11 @@ def from_kafka(headers: Mapping[str, str], value: bytes | None) -> IncomingCloud
             raise invalid_fields([{"loc": ("value",), "msg": f"not JSON: {error}"}]) from error
         return from_structured(document)
     attributes = kafka_attributes(headers.items())
+    if "specversion" not in attributes and not content_type:
+        # The Python SDK's structured mode for Kafka sends no content-type header.
+        document = _json_object(value)
+        if document is not None and "specversion" in document:
+            return from_structured(document)
     if "specversion" not in attributes:
         raise invalid_fields(
             [
@@ -133,6 +142,14 @@ def from_kafka(headers: Mapping[str, str], value: bytes | None) -> IncomingCloud
             ]
         )
     return from_binary(attributes, content_type, value, prefix="ce_")
+
+
+def _json_object(value: bytes) -> dict[str, Any] | None:
+    try:
+        document = json.loads(value)
+    except (ValueError, RecursionError):
+        return None
+    return document if isinstance(document, dict) else None
 
 
 def http_attributes(headers: Iterable[tuple[str, str]]) -> dict[str, str]:
