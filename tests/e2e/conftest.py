@@ -6,6 +6,7 @@ from uuid import uuid4
 
 import pytest
 
+from tests.browser import require_chromium
 from tests.e2e.system import System
 from tests.infra import Infrastructure, create_database, delete_topics, drop_database
 
@@ -26,3 +27,9 @@ async def system(infra: Infrastructure) -> AsyncIterator[System]:
     # uvicorn drains, then re-raises the SIGTERM it caught: -15 is its clean exit.
     clean = (0, -signal.SIGTERM)
     assert all(code in clean for code in exit_codes.values()), f"unclean shutdown: {exit_codes}"
+
+
+@pytest.fixture(scope="module")
+def chromium() -> str:
+    """Debian's chromium (tests/browser.py); its absence fails the test."""
+    return require_chromium()

@@ -11,6 +11,7 @@ from fastapi import APIRouter, FastAPI
 from pydantic import BaseModel
 from starlette.types import Scope
 
+from bridgework.common.api_docs import install_api_docs
 from bridgework.common.asyncapi import describe_service
 from bridgework.common.clock import Clock
 from bridgework.common.contracts import Stream
@@ -54,10 +55,19 @@ def create_service_app(
             app.state.runtime = runtime
             yield
 
-    app = FastAPI(title=title, description=description, version="1", lifespan=lifespan)
+    # /docs is served with local assets below; ReDoc would load its script from a CDN.
+    app = FastAPI(
+        title=title,
+        description=description,
+        version="1",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+    )
     app.state.settings = settings
     app.state.clock = clock
     install_error_handlers(app)
+    install_api_docs(app, title=title)
     app.include_router(health_router(settings.service_name))
     for router in routers:
         app.include_router(router)

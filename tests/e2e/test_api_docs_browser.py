@@ -1,0 +1,77 @@
+"""Every service's /docs (and /redoc) page renders its API in headless chromium with no network beyond
+loopback: Swagger UI's assets are the service's own, not a CDN's."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable
+
+import pytest
+import uvicorn
+from fastapi import FastAPI
+
+from bridgework.agreements.app import create_app as agreements_app
+from bridgework.followup.app import create_app as followup_app
+from bridgework.followup.settings import FollowupSettings
+from bridgework.graphql_gateway.app import create_app as gateway_app
+from bridgework.intake.app import create_app as intake_app
+from bridgework.intake.settings import IntakeSettings
+from tests.agreements_factories import agreements_settings
+from tests.browser import Elements, browse
+from tests.gateway_factories import gateway_settings
+from tests.infra import free_port
+
+pytestmark = pytest.mark.e2e
+
+SERVICES: dict[str, Callable[[], FastAPI]] = {
+    "intake": lambda: intake_app(IntakeSettings(development_mode=True)),
+    "agreements": lambda: agreements_app(agreements_settings()),
+    "followup": lambda: followup_app(FollowupSettings(development_mode=True)),
+    "graphql_gateway": lambda: gateway_app(gateway_settings()),
+}
+
+
+@contextlib.asynccontextmanager
+async def serving(app: FastAPI) -> AsyncIterator[str]:
+    """The app under uvicorn on a free port, without its lifespan: the documentation page
+    and the OpenAPI document need neither database nor broker."""
+    port = free_port()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    try:
+        while not server.started:
+            if task.done():
+                task.result()
+            await asyncio.sleep(0.05)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.wait_for(task, 20)
+
+
+@pytest.mark.parametrize("service", sorted(SERVICES))
+async def test_swagger_ui_renders_the_api_offline(service: str, chromium: str) -> None:
+    app = SERVICES[service]()
+    async with serving(app) as base:
+        dom = Elements()
+        dom.feed(await browse(f"{base}/docs"))
+
+    scripts = [a["src"] for a in dom.where("script") if "src" in a]
+    assert scripts, "the page loads Swagger UI's script"
+    assert all(src.startswith("/docs/assets/") for src in scripts), scripts
+    operations = [a for t, a, _ in dom.found if "opblock-summary-path" in a.get("class", "")]
+    assert operations, f"Swagger UI drew no operation of {service}'s API"
+
+
+async def test_redoc_renders_the_api_offline(chromium: str) -> None:
+    async with serving(SERVICES["agreements"]()) as base:
+        dom = Elements()
+        dom.feed(await browse(f"{base}/redoc"))
+
+    scripts = [a["src"] for a in dom.where("script") if "src" in a]
+    assert scripts == ["/docs/assets/redoc.standalone.js"]
+    headings = [" ".join(text) for tag, _, text in dom.found if tag == "h1"]
+    assert any("Bridgework agreements" in h for h in headings), headings
