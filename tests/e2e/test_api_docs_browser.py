@@ -1,15 +1,17 @@
-"""Every service's /docs (and /redoc) page renders its API in headless chromium with no network beyond
-loopback: Swagger UI's assets are the service's own, not a CDN's."""
+"""Every service's /docs (and /redoc) page, and the gateway's GraphiQL, render in headless
+chromium with no network beyond loopback: their assets are the service's own, not a CDN's."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
 import uvicorn
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 
 from bridgework.agreements.app import create_app as agreements_app
 from bridgework.followup.app import create_app as followup_app
@@ -19,7 +21,7 @@ from bridgework.intake.app import create_app as intake_app
 from bridgework.intake.settings import IntakeSettings
 from tests.agreements_factories import agreements_settings
 from tests.browser import Elements, browse
-from tests.gateway_factories import gateway_settings
+from tests.gateway_factories import gateway_settings, token
 from tests.infra import free_port
 
 pytestmark = pytest.mark.e2e
@@ -75,3 +77,28 @@ async def test_redoc_renders_the_api_offline(chromium: str) -> None:
     assert scripts == ["/docs/assets/redoc.standalone.js"]
     headings = [" ".join(text) for tag, _, text in dom.found if tag == "h1"]
     assert any("Bridgework agreements" in h for h in headings), headings
+
+
+async def test_graphiql_renders_offline_and_asks_the_gateway_for_its_schema(
+    chromium: str,
+) -> None:
+    app = gateway_app(gateway_settings(development_mode=True))
+    app.state.runtime = SimpleNamespace(pool=None)  # introspection reads no table
+    asked: list[str] = []
+
+    @app.middleware("http")
+    async def note_graphql_posts(request: Request, call_next: Any) -> Any:
+        if request.method == "POST" and request.url.path == "/graphql":
+            asked.append(request.headers.get("authorization", ""))
+        return await call_next(request)
+
+    async with serving(app) as base:
+        dom = Elements()
+        dom.feed(await browse(f"{base}/graphql#token={token()}"))
+
+    scripts = [a["src"] for a in dom.where("script") if "src" in a]
+    assert scripts
+    assert all(src.startswith("/graphiql/assets/") for src in scripts), scripts
+    assert [a for t, a, _ in dom.found if "graphiql-container" in a.get("class", "").split()]
+    assert asked, "GraphiQL's script ran and fetched the schema from /graphql"
+    assert all(value.startswith("Bearer ") for value in asked), "with the page's token"

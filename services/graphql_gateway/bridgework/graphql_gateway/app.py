@@ -12,7 +12,7 @@ from bridgework.common.clock import Clock, SystemClock
 from bridgework.common.service_app import create_service_app
 from bridgework.graphql_gateway.projection.entrypoints.events import subscribe_read_model
 from bridgework.graphql_gateway.read.clients.agreements import AgreementsClient
-from bridgework.graphql_gateway.read.entrypoints import pages
+from bridgework.graphql_gateway.read.entrypoints import graphiql, pages
 from bridgework.graphql_gateway.read.entrypoints.dependencies import graphql_context
 from bridgework.graphql_gateway.read.entrypoints.graphql.router import GatewayGraphQLRouter
 from bridgework.graphql_gateway.read.entrypoints.graphql.schema import build_schema
@@ -49,7 +49,7 @@ def create_app(
         description="One GraphQL endpoint for dashboards and facilitators, at /graphql; "
         "the change team's dashboard at /dashboard.",
         migrations_package="bridgework.graphql_gateway",
-        routers=[graphql, pages.router],
+        routers=[graphql, pages.router, *([graphiql.router] if settings.graphql_ide else [])],
         subscriptions=partial(subscribe_read_model, settings=settings),
         background=[changes.listen, agreements.close_when_stopped],
     )

@@ -9,6 +9,7 @@ from strawberry.types.unset import UNSET, UnsetType
 
 from bridgework.common.errors import DomainError
 from bridgework.graphql_gateway.read.entrypoints.auth import bearer_token, verified
+from bridgework.graphql_gateway.read.entrypoints.graphiql import graphiql_page
 from bridgework.graphql_gateway.read.entrypoints.graphql.context import Context
 
 CONNECTION_ACK: UnsetType = UNSET  # acknowledge with no payload
@@ -16,6 +17,11 @@ CONNECTION_ACK: UnsetType = UNSET  # acknowledge with no payload
 
 class GatewayGraphQLRouter(GraphQLRouter[Context, None]):
     """strawberry's router; app.py builds it with the schema and dependencies.graphql_context."""
+
+    @property
+    def graphql_ide_html(self) -> str:
+        """GraphiQL served from the gateway's own files, never a CDN's."""
+        return graphiql_page()
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
         """The token comes in the init payload as {"authorization": "Bearer <token>"}; a
