@@ -5,18 +5,29 @@ VENV := .venv
 BIN := $(VENV)/bin
 INFRA := deploy/local/infra.sh
 
-.PHONY: help install run stop status test lint typecheck unit integration e2e infra-up infra-down schemas asyncapi clean
+.PHONY: help install lock run stop status test lint typecheck unit integration e2e infra-up infra-down schemas asyncapi clean
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
-$(BIN)/.installed: pyproject.toml
+# Every dependency, transitive ones included, comes pinned with its hashes from the lock;
+# `make lock` re-resolves it after pyproject.toml changes (docs/operations.md).
+UV_VERSION := 0.13.9
+LOCK_FLAGS := --generate-hashes --universal --python-version 3.11 --quiet
+
+$(BIN)/.installed: pyproject.toml requirements/dev.lock
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet --require-hashes -r requirements/dev.lock
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
 
 install: $(BIN)/.installed ## create .venv and install the project with its dev tools
+
+lock: ## re-resolve every dependency into requirements/*.lock (pinned, hashed)
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet uv==$(UV_VERSION)
+	$(BIN)/uv pip compile pyproject.toml --extra dev $(LOCK_FLAGS) -o requirements/dev.lock
+	$(BIN)/uv pip compile pyproject.toml $(LOCK_FLAGS) -o requirements/runtime.lock
 
 run: install ## start Kafka, Postgres and the four services with a demo organisation
 	BIN=$(BIN) deploy/local/run.sh start
