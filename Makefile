@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INFRA := deploy/local/infra.sh
 
-.PHONY: help install lock run stop status test lint typecheck unit integration e2e infra-up infra-down schemas asyncapi clean
+.PHONY: help install lock run stop status test lint typecheck unit integration e2e infra-up infra-down schemas asyncapi graphql clean
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -46,13 +46,16 @@ lint: install ## ruff
 	$(BIN)/ruff format --check .
 
 typecheck: install ## mypy --strict
-	$(BIN)/mypy libs services tests bench deploy/local/seed_demo.py deploy/local/demo_journeys.py deploy/local/asyncapi_docs.py deploy/local/dev_jwt.py
+	$(BIN)/mypy libs services tests bench deploy/local/seed_demo.py deploy/local/demo_journeys.py deploy/local/asyncapi_docs.py deploy/local/graphql_sdl.py deploy/local/dev_jwt.py
 
 unit: install ## fast tests, no infrastructure
 	$(BIN)/pytest tests/unit -q
 
 schemas: install ## regenerate the checked-in JSON Schemas of the event contracts
 	$(BIN)/python -m bridgework.common.schemas write
+
+graphql: install ## regenerate the checked-in GraphQL SDL of the gateway (docs/graphql/)
+	$(BIN)/python deploy/local/graphql_sdl.py write
 
 asyncapi: install ## regenerate the checked-in AsyncAPI documents of the services (docs/asyncapi/)
 	$(BIN)/python deploy/local/asyncapi_docs.py write

@@ -16,9 +16,11 @@ import pytest
 
 from bridgework.agreements.domain.agreement import Commitment, CommitmentDraft
 from bridgework.agreements.domain.consent import give_consent
+from bridgework.agreements.domain.facilitation import assign_facilitator
 from bridgework.agreements.domain.opening import open_repair
 from bridgework.agreements.domain.participants import join
 from bridgework.agreements.domain.proposals import propose_agreement
+from bridgework.agreements.domain.readers import Reader
 from bridgework.agreements.domain.repair import Decision, NewId, Repair
 from bridgework.agreements.settings import AgreementsSettings
 from bridgework.common.contracts import (
@@ -43,7 +45,11 @@ AFFECTED = PersonRef(person_id="p-fin-2", department="finance")
 FACILITATOR = PersonRef(person_id="p-hr-1", department="hr")
 SUPPORTER = PersonRef(person_id="p-fin-9", department="finance")
 AUTHORITY = PersonRef(person_id="p-exec-1", department="executive")
-CHANGE_TEAM = "p-chg-001"  # reads every repair; acts in none
+CHANGE_TEAM = "p-chg-001"  # reads every repair; assigns facilitators; takes part in none
+# The change team as the domain's rules see them (a token without a department).
+CHANGE_TEAM_READER = Reader(
+    person_id=CHANGE_TEAM, department=None, roles=frozenset({"change_team"})
+)
 
 # A test-only signing secret: tests mint their people's development tokens with it.
 SECRET = "bridgework-tests-only-hs256-secret-0123456789"
@@ -118,11 +124,18 @@ def opened(**incident_overrides: Any) -> Repair:
 
 def with_people(repair: Repair | None = None, *people: PersonRef) -> Repair:
     """The repair with people joined in their usual roles (default: responsible, affected,
-    facilitator). As the rule has it, the facilitator joins first, themselves, then adds the
-    others in the order given."""
+    facilitator). As the rule has it, the change team assigns the facilitator first, who then
+    adds the others in the order given."""
     repair = repair or opened()
     for person in sorted(people or (RESPONSIBLE, AFFECTED, FACILITATOR), key=_facilitator_first):
-        repair = join(repair, person, ROLES[person.person_id], actor=FACILITATOR, now=NOW).repair
+        if person == FACILITATOR:
+            repair = assign_facilitator(
+                repair, FACILITATOR, assigner=CHANGE_TEAM_READER, now=NOW
+            ).repair
+        else:
+            repair = join(
+                repair, person, ROLES[person.person_id], actor=FACILITATOR, now=NOW
+            ).repair
     return repair
 
 
@@ -263,11 +276,28 @@ async def post_ok(
     return answer
 
 
+async def assign_as_change_team(
+    client: httpx.AsyncClient, repair_id: str, facilitator: PersonRef = FACILITATOR
+) -> dict[str, Any]:
+    """The change team assigns a facilitator to the repair: the repair view."""
+    response = await client.post(
+        f"/v1/repairs/{repair_id}/facilitators",
+        json={"facilitator": person_json(facilitator)},
+        headers=by(CHANGE_TEAM, "change_team"),
+    )
+    assert response.is_success, f"assign: {response.status_code} {response.text}"
+    answer: dict[str, Any] = response.json()
+    return answer
+
+
 async def join_all(client: httpx.AsyncClient, repair_id: str, *people: PersonRef) -> dict[str, Any]:
-    """People (default: facilitator, responsible, affected) join in their usual roles, each
-    added by the facilitator (who, first, adds themselves)."""
+    """People (default: facilitator, responsible, affected) join in their usual roles: the
+    facilitator assigned by the change team, the others added by the facilitator."""
     view: dict[str, Any] = {}
     for person in people or (FACILITATOR, RESPONSIBLE, AFFECTED):
+        if person == FACILITATOR:
+            view = await assign_as_change_team(client, repair_id)
+            continue
         view = await post_ok(
             client,
             f"/v1/repairs/{repair_id}/participants",

@@ -27,6 +27,9 @@ from bridgework.common.contracts import (
     ConsentGivenV1,
     Contract,
     ConversationRecordedV1,
+    FacilitationDecision,
+    FacilitationOfferAnsweredV1,
+    FacilitationOfferedV1,
     IncidentCategory,
     IncidentLinkedV1,
     IncidentReportedV1,
@@ -461,7 +464,16 @@ def organisation() -> Organisation:
         opened_at=T0 + DAY + HOUR,
         category=IncidentCategory.OUTAGE,
     )
-    # E: still within its window; only the facilitator joined; one consent, one decline.
+    # ... a facilitator offered to take it; nobody answered yet.
+    d.add(
+        FacilitationOfferedV1(
+            repair_id=d.repair_id,
+            facilitator=person("p-hr-077", "hr"),
+            offered_at=T0 + DAY + 2 * HOUR,
+        )
+    )
+    # E: still within its window; only the facilitator joined (their offer was approved);
+    # one consent, one decline.
     e = RepairStory(
         responsible=person("p-hr-005", "hr"),
         affected=person("p-fin-030", "finance"),
@@ -469,12 +481,28 @@ def organisation() -> Organisation:
         opened_at=T0 + 25 * DAY + HOUR,
         category=IncidentCategory.DATA_HANDLING,
     )
+    offered_at = T0 + 25 * DAY + HOUR + HOUR / 2
+    e.add(
+        FacilitationOfferedV1(
+            repair_id=e.repair_id, facilitator=e.facilitator, offered_at=offered_at
+        )
+    )
     e.add(
         ParticipantJoinedV1(
             repair_id=e.repair_id,
             participant=e.facilitator,
             role=ParticipantRole.FACILITATOR,
             joined_at=T0 + 25 * DAY + 2 * HOUR,
+        )
+    )
+    e.add(
+        FacilitationOfferAnsweredV1(
+            repair_id=e.repair_id,
+            facilitator=e.facilitator,
+            offered_at=offered_at,
+            decision=FacilitationDecision.APPROVED,
+            answered_by="p-fin-lead",
+            answered_at=T0 + 25 * DAY + 2 * HOUR,
         )
     )
     e1 = e.terms(T0 + 40 * DAY)

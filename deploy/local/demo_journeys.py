@@ -51,6 +51,9 @@ class Walk:
         token = development_token(
             self.secret, sub=by["person_id"], roles=[role], department=by["department"]
         )
+        return self._send(path, body, token)
+
+    def _send(self, path: str, body: dict[str, Any], token: str) -> dict[str, Any]:
         response = self.client.post(
             f"/v1/repairs/{self.repair_id}{path}",
             json=body,
@@ -62,6 +65,12 @@ class Walk:
         return self.view
 
     def join(self, who: Person, role: str) -> None:
+        """The change team assigns the facilitator (nobody appoints themselves); the
+        facilitator then adds everyone else."""
+        if role == "facilitator":
+            change_team = development_token(self.secret, sub=CHANGE_TEAM, roles=["change_team"])
+            self._send("/facilitators", {"facilitator": who}, change_team)
+            return
         self.post("/participants", {"participant": who, "role": role}, by=FACILITATOR)
 
     def answer(self, who: Person, answers: dict[str, str]) -> None:

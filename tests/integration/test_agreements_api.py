@@ -41,6 +41,7 @@ from tests.infra import Infrastructure, create_database, drop_database, read_top
 pytestmark = pytest.mark.integration
 
 STRANGER = {"person_id": "p-x-1", "department": "estates"}
+FINANCE_LEAD = {"person_id": "p-fin-lead", "department": "finance"}
 
 
 @pytest.fixture(scope="module")
@@ -128,19 +129,22 @@ async def test_only_the_facilitator_adds_people_and_a_refusal_is_a_403_saying_wh
     before_facilitator = await agreements.post(path, json=affected, headers=by(FACILITATOR))
     await join_all(agreements, repair_id, FACILITATOR)
     by_a_stranger = await agreements.post(path, json=affected, headers=by(STRANGER))
+    by_a_lead = await agreements.post(
+        path, json=affected, headers=by(FINANCE_LEAD, "department_lead")
+    )
     seen = (await agreements.get(f"/v1/repairs/{repair_id}")).json()
 
     assert before_facilitator.status_code == 403
-    assert before_facilitator.json() == {
-        "error": "facilitator_first",
-        "detail": "this repair has no facilitator yet: the facilitator taking the case joins"
-        " first, themselves, in the facilitator role",
-    }
-    assert by_a_stranger.status_code == 403
-    assert by_a_stranger.json() == {
+    assert before_facilitator.json()["error"] == "facilitator_needs_assignment"
+    assert f"/v1/repairs/{repair_id}/facilitators" in before_facilitator.json()["detail"]
+    # Who may not see the repair finds none; who may (a lead involved) is refused, saying why.
+    assert by_a_stranger.status_code == 404
+    assert by_a_stranger.json()["error"] == "unknown_repair"
+    assert by_a_lead.status_code == 403
+    assert by_a_lead.json() == {
         "error": "not_the_facilitator",
-        "detail": "p-x-1 does not take part in this repair; only one of its facilitators adds"
-        " participants",
+        "detail": "p-fin-lead does not take part in this repair; only one of its facilitators"
+        " adds participants",
     }
     assert [(p["person_id"], p["role"]) for p in seen["participants"]] == [
         ("p-hr-1", "facilitator")
@@ -204,20 +208,21 @@ async def test_declining_without_a_reason_is_refused(
     assert "reason" in response.text
 
 
-async def test_a_stranger_may_not_act_in_a_repair(
+async def test_a_stranger_finds_no_repair_and_a_lead_who_sees_it_may_not_act_in_it(
     agreements: httpx.AsyncClient, settings: AgreementsSettings
 ) -> None:
     repair_id = await new_repair(agreements, settings)
     await join_all(agreements, repair_id)
+    terms = {"commitments": [commitment_json(NOW + timedelta(days=30))]}
+    path = f"/v1/repairs/{repair_id}/agreement"
 
-    response = await agreements.post(
-        f"/v1/repairs/{repair_id}/agreement",
-        json={"commitments": [commitment_json(NOW + timedelta(days=30))]},
-        headers=by(STRANGER),
-    )
+    stranger = await agreements.post(path, json=terms, headers=by(STRANGER))
+    lead = await agreements.post(path, json=terms, headers=by(FINANCE_LEAD, "department_lead"))
 
-    assert response.status_code == 403
-    assert response.json()["error"] == "not_a_participant"
+    assert stranger.status_code == 404
+    assert stranger.json()["error"] == "unknown_repair"
+    assert lead.status_code == 403
+    assert lead.json()["error"] == "not_a_participant"
 
 
 async def test_the_conversation_is_confidential_to_the_repairs_people(
@@ -242,13 +247,18 @@ async def test_the_conversation_is_confidential_to_the_repairs_people(
         f"/v1/repairs/{repair_id}/conversation", headers={"Authorization": ""}
     )
     stranger = await agreements.get(f"/v1/repairs/{repair_id}/conversation", headers=by(STRANGER))
+    lead = await agreements.get(
+        f"/v1/repairs/{repair_id}/conversation", headers=by(FINANCE_LEAD, "department_lead")
+    )
     facilitator = await agreements.get(
         f"/v1/repairs/{repair_id}/conversation", headers=by(FACILITATOR)
     )
 
     assert "Telling my team" not in summary.text
     assert anonymous.status_code == 401
-    assert stranger.status_code == 403
+    assert stranger.status_code == 404  # the repair does not exist for them
+    assert lead.status_code == 403  # sees the repair, not its conversation
+    assert lead.json()["error"] == "not_a_participant"
     assert facilitator.status_code == 200
     (record,) = facilitator.json()["records"]
     assert record["answers"] == [
@@ -332,15 +342,17 @@ async def test_an_outcome_decided_without_consent_is_recorded_as_to(
     repair_id = await new_repair(agreements, settings)
     await join_all(agreements, repair_id)
 
-    imposed = await post_ok(
-        agreements,
+    # An authority outside the repair: a member of the change team.
+    response = await agreements.post(
         f"/v1/repairs/{repair_id}/impose",
-        {
+        json={
             "reason": "The data protection officer required it.",
             "commitments": [commitment_json(NOW + timedelta(days=7))],
         },
-        actor=AUTHORITY,
+        headers=by(AUTHORITY, "change_team"),
     )
+    assert response.status_code == 200, response.text
+    imposed = response.json()
 
     assert imposed["response_mode"] == "to"
     assert imposed["agreement"]["status"] == "imposed"

@@ -88,18 +88,19 @@ async def facilitated_repair(agreements: httpx.AsyncClient, settings: Agreements
     """A repair its facilitator has taken, with the affected in it."""
     repair: dict[str, Any] = await repair_opened_for(agreements, settings)
     repair_id = str(repair["repair_id"])
-    for person in (FACILITATOR, AFFECTED):
-        response = await agreements.post(
-            f"/v1/repairs/{repair_id}/participants",
-            json={"participant": person_json(person), "role": _role(person.person_id)},
-            headers=bearer(person_json(FACILITATOR), "facilitator"),
-        )
-        assert response.is_success, response.text
+    assigned = await agreements.post(
+        f"/v1/repairs/{repair_id}/facilitators",
+        json={"facilitator": person_json(FACILITATOR)},
+        headers=bearer(CHANGE_TEAM, "change_team"),
+    )
+    assert assigned.status_code == 201, assigned.text
+    response = await agreements.post(
+        f"/v1/repairs/{repair_id}/participants",
+        json={"participant": person_json(AFFECTED), "role": "affected"},
+        headers=bearer(person_json(FACILITATOR), "facilitator"),
+    )
+    assert response.is_success, response.text
     return repair_id
-
-
-def _role(person_id: str) -> str:
-    return "facilitator" if person_id == FACILITATOR.person_id else "affected"
 
 
 async def test_reading_a_conversation_with_only_an_actor_header_is_refused(
@@ -134,7 +135,8 @@ async def test_an_outsider_cannot_add_themselves_as_a_participant(
     path = f"/v1/repairs/{repair_id}/participants"
     themselves = {"participant": OUTSIDER, "role": "affected"}
 
-    # Their own valid token, even with the facilitator role: not a facilitator of this repair.
+    # Their own valid token, even with the facilitator role: not a facilitator of this repair,
+    # which, facilitated already, does not exist for them.
     own_token = await agreements.post(
         path, json=themselves, headers=bearer(OUTSIDER, "facilitator")
     )
@@ -152,8 +154,8 @@ async def test_an_outsider_cannot_add_themselves_as_a_participant(
     )
     seen = (await agreements.get(f"/v1/repairs/{repair_id}")).json()
 
-    assert own_token.status_code == 403
-    assert own_token.json()["error"] == "not_the_facilitator"
+    assert own_token.status_code == 404
+    assert own_token.json()["error"] == "unknown_repair"
     assert naming_the_facilitator.status_code == 422
     assert header_only.status_code == 401
     assert OUTSIDER["person_id"] not in {p["person_id"] for p in seen["participants"]}

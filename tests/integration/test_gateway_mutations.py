@@ -30,6 +30,10 @@ FACILITATOR = token("p-hr-009", "facilitator", department="hr")
 RESPONSIBLE = token("p-it-7", "participant", department="it")
 AFFECTED = token("p-fin-2", "participant", department="finance")
 ANOTHER_FACILITATOR = token("p-hr-010", "facilitator", department="hr")
+CHANGE_TEAM = token("p-chg-001", "change_team")
+FINANCE_LEAD = token("p-fin-lead", "department_lead", department="finance")
+ESTATES_LEAD = token("p-est-lead", "department_lead", department="estates")
+THE_FACILITATOR = {"personId": "p-hr-009", "department": "hr"}
 
 RESULT = """
   __typename
@@ -46,6 +50,12 @@ PROPOSE = f"""mutation($repair: UUID!, $commitments: [CommitmentInput!]!) {{
   proposeAgreement(repairId: $repair, commitments: $commitments) {{ {RESULT} }} }}"""
 ANSWER = f"""mutation($repair: UUID!, $version: Int!) {{
   answerProposal(repairId: $repair, version: $version, decision: give) {{ {RESULT} }} }}"""
+ASSIGN = f"""mutation($repair: UUID!, $who: PersonInput!) {{
+  assignFacilitator(repairId: $repair, facilitator: $who) {{ {RESULT} }} }}"""
+OFFER = f"""mutation($repair: UUID!) {{ offerToFacilitate(repairId: $repair) {{ {RESULT} }} }}"""
+ANSWER_OFFER = f"""mutation($repair: UUID!, $person: String!, $decision: OfferDecision!) {{
+  answerFacilitationOffer(repairId: $repair, personId: $person, decision: $decision) {{
+    {RESULT} }} }}"""
 
 
 @dataclass
@@ -110,8 +120,9 @@ async def test_a_facilitator_brings_a_repair_to_agreement_through_graphql(
     services: Services,
 ) -> None:
     repair = services.repair_id
+    assigned = await services.run(CHANGE_TEAM, ASSIGN, repair=repair, who=THE_FACILITATOR)
+    assert assigned["__typename"] == "RepairChanged", assigned
     for who, role, as_token in (
-        ({"personId": "p-hr-009", "department": "hr"}, "facilitator", FACILITATOR),
         ({"personId": "p-it-7", "department": "it"}, "responsible", FACILITATOR),
         ({"personId": "p-fin-2", "department": "finance"}, "affected", FACILITATOR),
     ):
@@ -150,10 +161,7 @@ async def test_refusals_come_back_as_typed_errors(services: Services) -> None:
         FACILITATOR, JOIN, repair=repair, who={"personId": "p-it-7", "department": "it"},
         role="responsible",
     )  # fmt: skip
-    await services.run(
-        FACILITATOR, JOIN, repair=repair, who={"personId": "p-hr-009", "department": "hr"},
-        role="facilitator",
-    )  # fmt: skip
+    await services.run(CHANGE_TEAM, ASSIGN, repair=repair, who=THE_FACILITATOR)
 
     observer = await services.run(token(), PROPOSE, repair=repair, commitments=[commitment()])
     invalid = await services.run(
@@ -180,9 +188,88 @@ async def test_refusals_come_back_as_typed_errors(services: Services) -> None:
     assert missing["__typename"] == "NotFound"
     assert clash["__typename"] == "Conflict"
     assert clash["code"] == "already_participant"
-    # Agreements' own rule about who adds people: the facilitator of this repair, who joins first.
-    assert (too_soon["__typename"], too_soon["code"]) == ("NotAllowed", "facilitator_first")
-    assert (not_theirs["__typename"], not_theirs["code"]) == ("NotAllowed", "not_the_facilitator")
+    # Agreements' own rule about who adds people: a facilitator of this repair, once assigned.
+    assert (too_soon["__typename"], too_soon["code"]) == (
+        "NotAllowed",
+        "facilitator_needs_assignment",
+    )
+    # A facilitated repair does not exist for a facilitator who takes no part in it.
+    assert (not_theirs["__typename"], not_theirs["code"]) == ("NotFound", "unknown_repair")
+
+
+async def test_a_facilitator_cannot_appoint_themselves_through_graphql(
+    services: Services,
+) -> None:
+    repair = services.repair_id
+
+    joined = await services.run(
+        FACILITATOR, JOIN, repair=repair, who=THE_FACILITATOR, role="facilitator"
+    )
+    assigned = await services.run(FACILITATOR, ASSIGN, repair=repair, who=THE_FACILITATOR)
+
+    assert (joined["__typename"], joined["code"]) == ("NotAllowed", "facilitator_needs_assignment")
+    # Assigning is for the change team and the leads involved: refused before any call.
+    assert (assigned["__typename"], assigned["code"]) == ("NotAllowed", "role_required")
+
+
+async def test_the_change_team_or_an_involved_lead_assigns_through_graphql(
+    services: Services,
+) -> None:
+    repair = services.repair_id
+    other = {"personId": "p-hr-010", "department": "hr"}
+
+    uninvolved = await services.run(ESTATES_LEAD, ASSIGN, repair=repair, who=THE_FACILITATOR)
+    by_lead = await services.run(FINANCE_LEAD, ASSIGN, repair=repair, who=THE_FACILITATOR)
+    by_change_team = await services.run(CHANGE_TEAM, ASSIGN, repair=repair, who=other)
+
+    assert (uninvolved["__typename"], uninvolved["code"]) == ("NotFound", "unknown_repair")
+    assert by_lead["__typename"] == "RepairChanged", by_lead
+    assert by_change_team["__typename"] == "RepairChanged", by_change_team
+
+    async def facilitators() -> set[str] | None:
+        body = await services.run(
+            FACILITATOR,
+            """query($id: UUID!) { repair(id: $id) { participants { person { personId } role } } }""",
+            id=repair,
+        )
+        found = {p["person"]["personId"] for p in (body or {}).get("participants") or []}
+        return found if len(found) == 2 else None
+
+    assert await eventually(facilitators, timeout=30) == {"p-hr-009", "p-hr-010"}
+
+
+async def test_an_offer_waits_in_the_read_model_until_approved(services: Services) -> None:
+    repair = services.repair_id
+    offers_query = """query($id: UUID!) { repair(id: $id) {
+        facilitationOffers { person { personId department } offeredAt } } }"""
+
+    offered = await services.run(FACILITATOR, OFFER, repair=repair)
+    assert offered["__typename"] == "RepairChanged", offered
+
+    async def waiting() -> list[dict[str, Any]] | None:
+        body = await services.run(CHANGE_TEAM, offers_query, id=repair)
+        offers: list[dict[str, Any]] = (body or {}).get("facilitationOffers") or []
+        return offers or None
+
+    (offer,) = await eventually(waiting, timeout=30)
+    assert offer["person"] == THE_FACILITATOR
+
+    approved = await services.run(
+        FINANCE_LEAD, ANSWER_OFFER, repair=repair, person="p-hr-009", decision="approve"
+    )
+    assert approved["__typename"] == "RepairChanged", approved
+
+    async def answered() -> bool:
+        body = await services.run(CHANGE_TEAM, offers_query, id=repair)
+        return bool(body["facilitationOffers"] == [])
+
+    assert await eventually(answered, timeout=30)
+    # Now the facilitator of the repair, they add its people.
+    added = await services.run(
+        FACILITATOR, JOIN, repair=repair, who={"personId": "p-it-7", "department": "it"},
+        role="responsible",
+    )  # fmt: skip
+    assert added["__typename"] == "RepairChanged", added
 
 
 async def test_agreements_being_away_is_reported_not_hidden(

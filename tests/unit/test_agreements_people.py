@@ -8,6 +8,7 @@ import pytest
 
 from bridgework.agreements.domain.closing import close_repair
 from bridgework.agreements.domain.conversation import record_conversation
+from bridgework.agreements.domain.facilitation import assign_facilitator
 from bridgework.agreements.domain.participants import join
 from bridgework.agreements.domain.repair import CloseReason, Participant
 from bridgework.common.contracts import (
@@ -22,6 +23,7 @@ from bridgework.common.contracts import (
 from bridgework.common.errors import ErrorKind
 from tests.agreements_factories import (
     AFFECTED,
+    CHANGE_TEAM_READER,
     FACILITATOR,
     NOW,
     RESPONSIBLE,
@@ -39,14 +41,13 @@ def answer(question: Question, text: str = "An honest answer.") -> Answer:
     return Answer(question=question, text=text)
 
 
-def test_the_facilitator_taking_the_case_joins_first_themselves() -> None:
-    decision = join(opened(), FACILITATOR, ParticipantRole.FACILITATOR, actor=FACILITATOR, now=NOW)
+def test_a_facilitator_cannot_join_a_repair_without_a_facilitator_themselves() -> None:
+    with refusal(ErrorKind.FORBIDDEN) as refused:
+        join(opened(), FACILITATOR, ParticipantRole.FACILITATOR, actor=FACILITATOR, now=NOW)
 
-    (event,) = decision.events
-    assert isinstance(event, ParticipantJoinedV1)
-    assert event.participant == FACILITATOR
-    assert event.role == ParticipantRole.FACILITATOR
-    assert decision.repair.participant(FACILITATOR.person_id) is not None
+    assert refused.value.code == "facilitator_needs_assignment"
+    assert "offer" in refused.value.detail
+    assert "assigned" in refused.value.detail
 
 
 def test_a_facilitator_of_the_repair_adds_a_person_in_a_role() -> None:
@@ -81,6 +82,9 @@ def test_a_facilitator_of_the_repair_may_add_another_facilitator() -> None:
 @pytest.mark.parametrize(
     ("actor", "person", "role"),
     [
+        pytest.param(
+            FACILITATOR, FACILITATOR, ParticipantRole.FACILITATOR, id="facilitator-themselves"
+        ),
         pytest.param(FACILITATOR, AFFECTED, ParticipantRole.AFFECTED, id="facilitator-adds-other"),
         pytest.param(
             FACILITATOR, CO_FACILITATOR, ParticipantRole.FACILITATOR, id="other-facilitator"
@@ -97,13 +101,13 @@ def test_a_facilitator_of_the_repair_may_add_another_facilitator() -> None:
         ),
     ],
 )
-def test_before_any_facilitator_only_the_facilitator_joining_themselves_is_allowed(
+def test_before_any_facilitator_nobody_joins_anyone(
     actor: PersonRef, person: PersonRef, role: ParticipantRole
 ) -> None:
     with refusal(ErrorKind.FORBIDDEN) as refused:
         join(opened(), person, role, actor=actor, now=NOW)
 
-    assert refused.value.code == "facilitator_first"
+    assert refused.value.code == "facilitator_needs_assignment"
     assert "no facilitator yet" in refused.value.detail
 
 
@@ -168,15 +172,15 @@ def test_joining_again_is_refused_to_an_actor_who_may_not_add_that_person() -> N
     assert themselves.value.code == outsider.value.code == "not_the_facilitator"
 
 
-def test_a_repair_with_people_but_no_facilitator_takes_a_facilitator_next() -> None:
+def test_a_repair_with_people_but_no_facilitator_takes_an_assigned_facilitator_next() -> None:
     # As stored before the rule: people joined, nobody facilitating yet.
     repair = replace(opened(), participants=(Participant(AFFECTED, ParticipantRole.AFFECTED, NOW),))
 
     with refusal(ErrorKind.FORBIDDEN) as refused:
         join(repair, AFFECTED, ParticipantRole.AFFECTED, actor=AFFECTED, now=NOW)
-    taken = join(repair, FACILITATOR, ParticipantRole.FACILITATOR, actor=FACILITATOR, now=NOW)
+    taken = assign_facilitator(repair, FACILITATOR, assigner=CHANGE_TEAM_READER, now=NOW)
 
-    assert refused.value.code == "facilitator_first"
+    assert refused.value.code == "facilitator_needs_assignment"
     assert len(taken.events) == 1
 
 

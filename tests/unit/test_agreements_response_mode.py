@@ -34,6 +34,7 @@ def impose(repair: Repair, *drafts: CommitmentDraft) -> Decision:
     return impose_outcome(
         repair,
         decided_by=AUTHORITY,
+        roles=frozenset({"change_team"}),  # an authority outside the repair
         reason="The board decided.",
         drafts=drafts,
         now=NOW,

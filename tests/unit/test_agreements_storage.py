@@ -72,6 +72,7 @@ def test_an_imposed_and_closed_repair_round_trips() -> None:
     repair = impose_outcome(
         with_people(),
         decided_by=FACILITATOR,
+        roles=frozenset({"facilitator"}),
         reason="Decided.",
         drafts=[draft()],
         now=NOW,

@@ -187,13 +187,19 @@ def problems_of(call: Call[Any], document: Schema) -> list[str]:
     if not operation.get("security"):
         problems.append(f"{name}: agreements documents no bearer token for it")
     request = operation.get("requestBody", {}).get("content", {}).get("application/json")
-    sends = call.sends.model_json_schema(mode="serialization", ref_template="#/$defs/{model}")
-    ours_sent = Resolver(sends)
-    if request is None:
+    if call.sends is None:
+        # The client sends no body: agreements must not need one.
+        if operation.get("requestBody", {}).get("required"):
+            problems.append(f"{name}: agreements requires a body the client does not send")
+    elif request is None:
         problems.append(f"{name}: agreements takes no JSON body")
     else:
+        sends = call.sends.model_json_schema(mode="serialization", ref_template="#/$defs/{model}")
         problems += compare(
-            f"{name} request", (ours_sent, sends), (theirs, request["schema"]), sending=True
+            f"{name} request",
+            (Resolver(sends), sends),
+            (theirs, request["schema"]),
+            sending=True,
         )
     success = [r for code, r in operation.get("responses", {}).items() if code.startswith("2")]
     reads = call.reads.model_json_schema(mode="validation", ref_template="#/$defs/{model}")
@@ -236,6 +242,15 @@ def test_the_comparison_sees_a_renamed_field(document: Schema) -> None:
     assert any(".actor: not in agreements' request" in p for p in problems), problems
     assert any("participant: required by agreements" in p for p in problems), problems
     assert any(".repair: not in agreements' answer" in p for p in problems), problems
+
+
+def test_the_comparison_sees_a_body_the_client_leaves_out(document: Schema) -> None:
+    """A call sent without a body fails against an operation that requires one."""
+    from bridgework.graphql_gateway.read.clients import agreements as client
+
+    bodiless = Call("POST", client.ASSIGN.path, None, client.RepairRead)
+
+    assert any("requires a body" in p for p in problems_of(bodiless, document))
 
 
 async def test_the_client_forwards_the_persons_token_and_names_no_actor() -> None:

@@ -9,7 +9,7 @@ from bridgework.common.serve import serve
 
 def main() -> None:
     settings = AgreementsSettings()
-    serve(create_app(settings), settings)
+    serve(lambda: create_app(settings), settings)
 
 
 if __name__ == "__main__":

@@ -6,9 +6,16 @@ from functools import partial
 
 from fastapi import FastAPI
 
-from bridgework.agreements.entrypoints import events, http_agreement, http_closing, http_repairs
+from bridgework.agreements.entrypoints import (
+    events,
+    http_agreement,
+    http_closing,
+    http_facilitation,
+    http_repairs,
+)
 from bridgework.agreements.settings import AgreementsSettings
 from bridgework.common.clock import Clock, SystemClock
+from bridgework.common.health import declare_readiness
 from bridgework.common.service_app import create_service_app
 
 
@@ -18,7 +25,7 @@ def create_app(settings: AgreementsSettings | None = None, clock: Clock | None =
     clock = clock or SystemClock()
     # Routes read settings and clock from app.state (entrypoints/dependencies.py), put there
     # by common's create_service_app; common also answers every DomainError.
-    return create_service_app(
+    app = create_service_app(
         settings,
         clock=clock,
         title="Bridgework agreements",
@@ -28,7 +35,15 @@ def create_app(settings: AgreementsSettings | None = None, clock: Clock | None =
             " bearer token (JWT), verified here; the actor of every change is its subject."
         ),
         migrations_package="bridgework.agreements",
-        routers=[http_repairs.router, http_agreement.router, http_closing.router],
+        routers=[
+            http_repairs.router,
+            http_facilitation.router,
+            http_agreement.router,
+            http_closing.router,
+        ],
         subscriptions=partial(events.subscribe_all, settings=settings, clock=clock),
         publishes=["repairs"],
     )
+    # Changes go to the outbox and reads to Postgres: Kafka away is reported, not gating.
+    declare_readiness(app, gates=["postgres"])
+    return app

@@ -55,6 +55,20 @@ class JoinRepair(Command):
     role: ParticipantRole
 
 
+class AssignFacilitator(Command):
+    """Make a person a facilitator of the repair (the change team, or a lead of a department
+    involved, does)."""
+
+    facilitator: PersonRef
+
+
+class AnswerFacilitationOffer(Command):
+    """Approve or decline a facilitator's offer to facilitate."""
+
+    decision: Literal["approve", "decline"]
+    reason: Reason | None = Field(default=None, description="Why; shown with the answer.")
+
+
 class RecordConversation(Command):
     """A participant's answers to the restorative questions of their role."""
 
@@ -241,6 +255,13 @@ class AgreementView(BaseModel):
     imposition: ImpositionView | None
 
 
+class FacilitationOfferView(BaseModel):
+    """A facilitator's offer to facilitate, waiting for the change team or a lead's answer."""
+
+    facilitator: PersonRef
+    offered_at: datetime
+
+
 class CheckInView(BaseModel):
     check_in_id: UUID
     participant: PersonRef
@@ -285,6 +306,9 @@ class RepairView(BaseModel):
     incidents: list[IncidentView]
     recurrence_of: list[UUID] = Field(description="Earlier repairs about the same matter.")
     participants: list[ParticipantView]
+    facilitation_offers: list[FacilitationOfferView] = Field(
+        description="Offers to facilitate that wait for an answer."
+    )
     agreement: AgreementView | None
     check_ins: list[CheckInView]
     unmet_for_repaired: list[str] = Field(

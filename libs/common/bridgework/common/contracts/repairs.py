@@ -16,6 +16,7 @@ from bridgework.common.contracts.base import (
     DepartmentSlug,
     FreeText,
     PersonRef,
+    PseudonymousId,
     Reason,
     RelationshipPair,
     ResponseMode,
@@ -98,6 +99,37 @@ class ParticipantJoinedV1(RepairEvent):
     participant: PersonRef
     role: ParticipantRole
     joined_at: AwareDatetime
+
+
+class FacilitationOfferedV1(RepairEvent):
+    """A facilitator offered to facilitate the repair; they take part once the change team
+    or a lead of a department involved approves (FacilitationOfferAnswered)."""
+
+    event_type: ClassVar[str] = "bridgework.repair.facilitation-offered.v1"
+
+    facilitator: PersonRef
+    offered_at: AwareDatetime
+
+
+class FacilitationDecision(StrEnum):
+    APPROVED = "approved"
+    DECLINED = "declined"
+
+
+class FacilitationOfferAnsweredV1(RepairEvent):
+    """The offer a facilitator made at `offered_at` was approved (they joined: see
+    ParticipantJoined) or declined."""
+
+    event_type: ClassVar[str] = "bridgework.repair.facilitation-offer-answered.v1"
+
+    facilitator: PersonRef
+    offered_at: AwareDatetime = Field(description="When the offer answered was made.")
+    decision: FacilitationDecision
+    answered_by: PseudonymousId = Field(
+        description="Who answered: a member of the change team or a lead of a department involved."
+    )
+    reason: Reason | None = None
+    answered_at: AwareDatetime
 
 
 class Answer(Contract):

@@ -7,7 +7,7 @@ and the events that say what changed. A command that would break a rule raises c
 
 The modules, by concept: `repair` (the aggregate's state and its guards), `agreement` (the
 agreement's state), `opening` (opening repairs and recurrence), `participants`,
-`conversation`, `proposals`, `consent`, `imposition`, `commitments`, `followup_news`
+`facilitation`, `conversation`, `proposals`, `consent`, `imposition`, `commitments`, `followup_news`
 (lapses and check-ins), `closing` (linking and closing), `response_mode`, and `readers`
 (who may read a repair, and the token roles a few changes need).
 
@@ -33,9 +33,13 @@ Decisions written down here (docs/agreements.md tells the same story):
 - Closing as repaired: every commitment kept or released, and at least one
   affected participant answered `yes` at check-in with no affected
   participant's latest answer `partly` or `no`. Only a facilitator closes.
-- Who adds participants: a facilitator of the repair, in any role. A repair
-  with no facilitator yet takes the facilitator taking the case first, joining
-  themselves; nobody adds anyone before that.
+- Who facilitates: assigned by the change team or a lead of a department
+  involved, or offering and approved by them (`facilitation`); nobody appoints
+  themselves. A facilitator of the repair adds participants, in any role;
+  nobody adds anyone before there is one.
+- Who may act at all: only a person who may see the repair (`readers`); the
+  use cases ask that first, so a repair someone may not see does not exist
+  for them, whatever the command.
 - Recurrence, "the same matter": same incident category and at least one
   shared department pair, opened within the recurrence window (180 days by
   default); the newest few are linked, newest first.

@@ -16,15 +16,30 @@ from bridgework.agreements.domain.agreement import (
 )
 from bridgework.agreements.domain.consent import responsible_consented
 from bridgework.agreements.domain.proposals import terms_from_drafts
+from bridgework.agreements.domain.readers import CHANGE_TEAM
 from bridgework.agreements.domain.repair import Decision, NewId, Repair, require_open
-from bridgework.common.contracts import OutcomeImposedV1, PersonRef, ResponseMode
+from bridgework.common.contracts import OutcomeImposedV1, ParticipantRole, PersonRef, ResponseMode
 from bridgework.common.errors import DomainError, ErrorKind
+
+
+def require_may_impose(repair: Repair, actor: PersonRef, roles: frozenset[str]) -> None:
+    """Only a facilitator of this repair, or the change team, imposes an outcome."""
+    if CHANGE_TEAM in roles:
+        return
+    if any(p.person == actor for p in repair.with_role(ParticipantRole.FACILITATOR)):
+        return
+    raise DomainError(
+        "facilitator_or_change_team_only",
+        "only a facilitator of this repair, or the change team, imposes an outcome",
+        kind=ErrorKind.FORBIDDEN,
+    )
 
 
 def impose_outcome(
     repair: Repair,
     *,
     decided_by: PersonRef,
+    roles: frozenset[str],
     reason: str,
     drafts: Sequence[CommitmentDraft],
     now: datetime,
@@ -35,8 +50,10 @@ def impose_outcome(
     With `drafts`, the outcome is those new terms (nobody consented to them: `to`). Without,
     it is the pending proposal: `for` when every responsible participant consented to it
     (only the affected's voice is missing), `to` otherwise; with no proposal either, an
-    outcome without commitments (`to`).
+    outcome without commitments (`to`). Only a facilitator of the repair or the change team
+    (`roles`: the token's) decides one.
     """
+    require_may_impose(repair, decided_by, roles)
     require_open(repair)
     agreement = repair.agreement
     if agreement is not None and agreement.in_force:

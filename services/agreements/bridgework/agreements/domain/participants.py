@@ -19,14 +19,23 @@ def join(
     Who may add whom:
     - a repair that has a facilitator: only one of its facilitators adds participants, in any
       role (another facilitator too); anyone else is refused `not_the_facilitator`;
-    - a repair with no facilitator yet: the next to join is the facilitator taking the case,
-      joining themselves (actor and person the same, role facilitator); anything else is
-      refused `facilitator_first`.
+    - a repair with no facilitator yet: nobody adds anyone, and no facilitator joins
+      themselves (`facilitator_needs_assignment`): its first facilitator is assigned by the
+      change team or a lead of a department involved, or offers and is approved
+      (domain/facilitation.py).
     Joining again in the same role changes nothing, for an actor who may add that person; in
     another role it is a conflict.
     """
     require_open(repair)
-    _require_may_add(repair, actor=actor, person=person, role=role)
+    _require_may_add(repair, actor=actor)
+    return add_person(repair, person, role, now=now)
+
+
+def add_person(
+    repair: Repair, person: PersonRef, role: ParticipantRole, *, now: datetime
+) -> Decision:
+    """The person takes part in the role, once someone allowed to has decided so: nothing
+    changes if they already do, in that role; another role is a conflict."""
     present = repair.participant(person.person_id)
     if present is not None:
         if present.person == person and present.role == role:
@@ -44,11 +53,8 @@ def join(
     return Decision(replace(repair, participants=(*repair.participants, joined)), (event,))
 
 
-def _require_may_add(
-    repair: Repair, *, actor: PersonRef, person: PersonRef, role: ParticipantRole
-) -> None:
-    """The rule of `join`: a facilitator of the repair adds people; the first is the facilitator
-    taking the case, joining themselves."""
+def _require_may_add(repair: Repair, *, actor: PersonRef) -> None:
+    """The rule of `join`: a facilitator of the repair adds people; nobody before there is one."""
     if repair.with_role(ParticipantRole.FACILITATOR):
         acting = repair.participant(actor.person_id)
         if acting is None or acting.person != actor:
@@ -66,13 +72,14 @@ def _require_may_add(
                 kind=ErrorKind.FORBIDDEN,
             )
         return
-    if actor != person or role != ParticipantRole.FACILITATOR:
-        raise DomainError(
-            "facilitator_first",
-            "this repair has no facilitator yet: the facilitator taking the case joins"
-            " first, themselves, in the facilitator role",
-            kind=ErrorKind.FORBIDDEN,
-        )
+    raise DomainError(
+        "facilitator_needs_assignment",
+        "this repair has no facilitator yet, and nobody appoints themselves: offer to"
+        f" facilitate (POST /v1/repairs/{repair.repair_id}/facilitation-offers) and wait for"
+        " approval, or be assigned by the change team or a lead of a department involved"
+        f" (POST /v1/repairs/{repair.repair_id}/facilitators)",
+        kind=ErrorKind.FORBIDDEN,
+    )
 
 
 def consent_parties(repair: Repair) -> tuple[PersonRef, ...]:

@@ -11,6 +11,7 @@ from uuid import UUID
 from bridgework.agreements.domain.agreement import Agreement
 from bridgework.common.contracts import (
     CheckInOutcome,
+    FacilitationDecision,
     IncidentCategory,
     ParticipantRole,
     PersonRef,
@@ -62,6 +63,22 @@ class CheckIn:
 
 
 @dataclass(frozen=True)
+class FacilitationOffer:
+    """A facilitator's offer to facilitate the repair, and its answer once given."""
+
+    facilitator: PersonRef
+    offered_at: datetime
+    decision: FacilitationDecision | None = None
+    answered_by: str | None = None
+    reason: str | None = None
+    answered_at: datetime | None = None
+
+    @property
+    def pending(self) -> bool:
+        return self.decision is None
+
+
+@dataclass(frozen=True)
 class Closure:
     outcome: RepairOutcome
     response_mode: ResponseMode
@@ -87,6 +104,7 @@ class Repair:
     agreement: Agreement | None = None
     check_ins: tuple[CheckIn, ...] = ()
     closure: Closure | None = None
+    facilitation_offers: tuple[FacilitationOffer, ...] = ()
 
     @property
     def status(self) -> RepairStatus:
@@ -95,6 +113,11 @@ class Repair:
     def participant(self, person_id: str) -> Participant | None:
         """This person's place in the repair, if they take part."""
         return next((p for p in self.participants if p.person.person_id == person_id), None)
+
+    def latest_offer(self, person_id: str) -> FacilitationOffer | None:
+        """This person's latest offer to facilitate, answered or not."""
+        offers = [o for o in self.facilitation_offers if o.facilitator.person_id == person_id]
+        return offers[-1] if offers else None
 
     def with_role(self, *roles: ParticipantRole) -> tuple[Participant, ...]:
         """The participants in any of these roles, in the order they joined."""

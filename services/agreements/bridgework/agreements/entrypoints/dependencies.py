@@ -14,8 +14,6 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from bridgework.agreements.domain.readers import Reader
 from bridgework.agreements.settings import AgreementsSettings
 from bridgework.common.clock import Clock
-from bridgework.common.contracts import PersonRef
-from bridgework.common.errors import DomainError, ErrorKind
 from bridgework.common.identity import VerifiedPerson, unauthenticated, verify_person_off_loop
 from bridgework.common.postgres import Pool
 from bridgework.common.runtime import get_runtime
@@ -52,25 +50,14 @@ async def person_of(
     return await verify_person_off_loop(credentials.credentials, settings)
 
 
-async def actor_of(person: Annotated[VerifiedPerson, Depends(person_of)]) -> PersonRef:
-    """The person acting, as repairs name people: their id and the department of their token."""
-    if person.department is None:
-        raise DomainError(
-            "department_required",
-            "your token names no department to act from",
-            kind=ErrorKind.FORBIDDEN,
-        )
-    return PersonRef(person_id=person.subject, department=person.department)
-
-
 async def reader_of(person: Annotated[VerifiedPerson, Depends(person_of)]) -> Reader:
-    """The person reading, with the roles their token grants."""
+    """The person reading or acting, with the roles their token grants. Whether they may see
+    the repair, and then act on it (a department to act from included), the use cases ask
+    the domain, in that order."""
     return Reader(person_id=person.subject, department=person.department, roles=person.roles)
 
 
 SettingsDep = Annotated[AgreementsSettings, Depends(settings_of)]
 ClockDep = Annotated[Clock, Depends(clock_of)]
 PoolDep = Annotated[Pool, Depends(pool_of)]
-PersonDep = Annotated[VerifiedPerson, Depends(person_of)]
-ActorDep = Annotated[PersonRef, Depends(actor_of)]
 ReaderDep = Annotated[Reader, Depends(reader_of)]

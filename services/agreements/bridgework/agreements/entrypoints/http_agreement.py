@@ -8,10 +8,9 @@ from uuid import UUID
 from fastapi import APIRouter, status
 
 from bridgework.agreements.entrypoints.dependencies import (
-    ActorDep,
     ClockDep,
-    PersonDep,
     PoolDep,
+    ReaderDep,
     SettingsDep,
 )
 from bridgework.agreements.entrypoints.http_answers import ERROR_RESPONSES, repair_view
@@ -44,7 +43,7 @@ async def propose_agreement(
     pool: PoolDep,
     clock: ClockDep,
     settings: SettingsDep,
-    actor: ActorDep,
+    reader: ReaderDep,
 ) -> RepairView:
     """Propose terms: a new version of the agreement, put to every responsible and affected
     participant for consent."""
@@ -53,7 +52,7 @@ async def propose_agreement(
         clock=clock,
         settings=settings,
         repair_id=repair_id,
-        actor=actor,
+        reader=reader,
         drafts=[c.draft() for c in body.commitments],
     )
     return repair_view(details, now=clock.now())
@@ -68,7 +67,7 @@ async def answer_proposal(
     pool: PoolDep,
     clock: ClockDep,
     settings: SettingsDep,
-    actor: ActorDep,
+    reader: ReaderDep,
 ) -> RepairView:
     """The actor gives or declines consent to the current version; the last consent needed
     brings it into force."""
@@ -78,7 +77,7 @@ async def answer_proposal(
             clock=clock,
             settings=settings,
             repair_id=repair_id,
-            actor=actor,
+            reader=reader,
             version=body.version,
         )
     else:
@@ -87,7 +86,7 @@ async def answer_proposal(
             clock=clock,
             settings=settings,
             repair_id=repair_id,
-            actor=actor,
+            reader=reader,
             version=body.version,
             reason=body.reason or "",
         )
@@ -101,18 +100,16 @@ async def impose_outcome(
     pool: PoolDep,
     clock: ClockDep,
     settings: SettingsDep,
-    actor: ActorDep,
-    person: PersonDep,
+    reader: ReaderDep,
 ) -> RepairView:
-    """Record an outcome decided without everyone's consent; the response mode says so (a
-    facilitator's token is needed: 403 `role_required` otherwise)."""
+    """Record an outcome decided without everyone's consent; the response mode says so. Only a
+    facilitator of the repair or the change team (403 `facilitator_or_change_team_only`)."""
     details = await agreement.impose_outcome(
         pool=pool,
         clock=clock,
         settings=settings,
         repair_id=repair_id,
-        actor=actor,
-        roles=person.roles,
+        reader=reader,
         reason=body.reason,
         drafts=[c.draft() for c in body.commitments],
     )
@@ -134,7 +131,7 @@ async def keep_commitment(
     pool: PoolDep,
     clock: ClockDep,
     settings: SettingsDep,
-    actor: ActorDep,
+    reader: ReaderDep,
 ) -> RepairView:
     """A commitment in force was kept; on time or late is told from its due date."""
     details = await commitments.keep_commitment(
@@ -143,7 +140,7 @@ async def keep_commitment(
         settings=settings,
         repair_id=repair_id,
         commitment_id=commitment_id,
-        actor=actor,
+        reader=reader,
         kept_at=body.kept_at,
     )
     return repair_view(details, now=clock.now())
@@ -162,7 +159,7 @@ async def renegotiate_commitment(
     pool: PoolDep,
     clock: ClockDep,
     settings: SettingsDep,
-    actor: ActorDep,
+    reader: ReaderDep,
 ) -> RepairView:
     """Propose new terms or a new date: a new agreement version, in force once all consent."""
     details = await commitments.renegotiate_commitment(
@@ -171,7 +168,7 @@ async def renegotiate_commitment(
         settings=settings,
         repair_id=repair_id,
         commitment_id=commitment_id,
-        actor=actor,
+        reader=reader,
         action=body.action,
         due_at=body.due_at,
         reason=body.reason,
@@ -192,7 +189,7 @@ async def release_commitment(
     pool: PoolDep,
     clock: ClockDep,
     settings: SettingsDep,
-    actor: ActorDep,
+    reader: ReaderDep,
 ) -> RepairView:
     """Propose releasing a commitment: a new agreement version, released once all consent."""
     details = await commitments.release_commitment(
@@ -201,7 +198,7 @@ async def release_commitment(
         settings=settings,
         repair_id=repair_id,
         commitment_id=commitment_id,
-        actor=actor,
+        reader=reader,
         reason=body.reason,
     )
     return repair_view(details, now=clock.now())

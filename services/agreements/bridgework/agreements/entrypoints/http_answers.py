@@ -20,6 +20,7 @@ from bridgework.agreements.schemas import (
     ConversationRecordView,
     ConversationView,
     ErrorBody,
+    FacilitationOfferView,
     ImpositionView,
     IncidentView,
     ParticipantView,
@@ -63,6 +64,11 @@ def repair_view(details: RepairDetails, *, now: datetime) -> RepairView:
                 joined_at=p.joined_at,
             )
             for p in repair.participants
+        ],
+        facilitation_offers=[
+            FacilitationOfferView(facilitator=o.facilitator, offered_at=o.offered_at)
+            for o in repair.facilitation_offers
+            if o.pending
         ],
         agreement=_agreement_view(repair),
         check_ins=[

@@ -7,9 +7,9 @@ from uuid import UUID
 from fastapi import APIRouter
 
 from bridgework.agreements.entrypoints.dependencies import (
-    ActorDep,
     ClockDep,
     PoolDep,
+    ReaderDep,
     SettingsDep,
 )
 from bridgework.agreements.entrypoints.http_answers import ERROR_RESPONSES, repair_view
@@ -26,7 +26,7 @@ async def close_repair(
     pool: PoolDep,
     clock: ClockDep,
     settings: SettingsDep,
-    actor: ActorDep,
+    reader: ReaderDep,
 ) -> RepairView:
     """A facilitator closes the repair: repaired, unrepaired or returned to the formal process."""
     details = await closing.close_repair(
@@ -34,7 +34,7 @@ async def close_repair(
         clock=clock,
         settings=settings,
         repair_id=repair_id,
-        actor=actor,
+        reader=reader,
         outcome=body.outcome,
         reason_code=body.reason_code,
         reason=body.reason,

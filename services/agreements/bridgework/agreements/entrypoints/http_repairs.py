@@ -17,7 +17,6 @@ from fastapi import APIRouter, Query, Response, status
 
 from bridgework.agreements.domain.repair import RepairStatus
 from bridgework.agreements.entrypoints.dependencies import (
-    ActorDep,
     ClockDep,
     PoolDep,
     ReaderDep,
@@ -92,9 +91,7 @@ async def repair_of_incident(
 @router.get("/repairs/{repair_id}/conversation", responses=ERROR_RESPONSES, tags=["conversation"])
 async def get_conversation(repair_id: UUID, pool: PoolDep, reader: ReaderDep) -> ConversationView:
     """The restorative conversation: confidential to the repair's participants and facilitator."""
-    conversation = await reading.read_conversation(
-        pool=pool, repair_id=repair_id, reader=reader.person_id
-    )
+    conversation = await reading.read_conversation(pool=pool, repair_id=repair_id, reader=reader)
     return conversation_view(conversation)
 
 
@@ -113,18 +110,18 @@ async def add_participant(
     pool: PoolDep,
     clock: ClockDep,
     settings: SettingsDep,
-    actor: ActorDep,
+    reader: ReaderDep,
 ) -> RepairView:
     """A facilitator of the repair adds a person as responsible, affected, supporter or
-    facilitator. A repair without a facilitator first takes the facilitator taking the case,
-    joining themselves (403 `facilitator_first` otherwise); after that, anyone but one of its
-    facilitators is refused (403 `not_the_facilitator`)."""
+    facilitator; anyone else is refused (403 `not_the_facilitator`). A repair without a
+    facilitator takes nobody here, a facilitator joining themselves included (403
+    `facilitator_needs_assignment`): see `…/facilitators` and `…/facilitation-offers`."""
     added = await people.add_participant(
         pool=pool,
         clock=clock,
         settings=settings,
         repair_id=repair_id,
-        actor=actor,
+        reader=reader,
         participant=body.participant,
         role=body.role,
     )
@@ -145,7 +142,7 @@ async def record_conversation(
     pool: PoolDep,
     clock: ClockDep,
     settings: SettingsDep,
-    actor: ActorDep,
+    reader: ReaderDep,
 ) -> ConversationRecordView:
     """Record a participant's answers to the restorative questions of their role."""
     recorded = await people.record_answers(
@@ -153,7 +150,7 @@ async def record_conversation(
         clock=clock,
         settings=settings,
         repair_id=repair_id,
-        actor=actor,
+        reader=reader,
         participant=body.participant,
         answers=body.answers,
     )
@@ -167,7 +164,7 @@ async def link_incident(
     pool: PoolDep,
     clock: ClockDep,
     settings: SettingsDep,
-    actor: ActorDep,
+    reader: ReaderDep,
 ) -> RepairView:
     """Link a further incident about the same harm (a facilitator does)."""
     details = await closing.link_incident(
@@ -176,6 +173,6 @@ async def link_incident(
         settings=settings,
         repair_id=repair_id,
         incident_id=body.incident_id,
-        actor=actor,
+        reader=reader,
     )
     return repair_view(details, now=clock.now())

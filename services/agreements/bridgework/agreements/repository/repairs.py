@@ -16,6 +16,7 @@ from bridgework.agreements.domain.opening import PriorRepair, relationship
 from bridgework.agreements.domain.repair import (
     CheckIn,
     Closure,
+    FacilitationOffer,
     Participant,
     Repair,
     RepairStatus,
@@ -34,6 +35,8 @@ class _Workflow:
     agreement: Agreement | None = None
     check_ins: tuple[CheckIn, ...] = ()
     closure: Closure | None = None
+    # Absent from documents stored before offers existed: they read as none.
+    facilitation_offers: tuple[FacilitationOffer, ...] = ()
 
 
 _WORKFLOW = TypeAdapter(_Workflow)
@@ -47,6 +50,7 @@ def workflow_document(repair: Repair) -> dict[str, Any]:
             agreement=repair.agreement,
             check_ins=repair.check_ins,
             closure=repair.closure,
+            facilitation_offers=repair.facilitation_offers,
         ),
         mode="json",
     )
@@ -72,6 +76,7 @@ def repair_from_row(row: Any) -> Repair:
         agreement=workflow.agreement,
         check_ins=workflow.check_ins,
         closure=workflow.closure,
+        facilitation_offers=workflow.facilitation_offers,
     )
 
 
@@ -94,7 +99,10 @@ async def insert_repairs(connection: Connection, repairs: Sequence[Repair]) -> N
     in them yet: their workflow starts as the column's empty default), in one statement."""
     if not repairs:
         return
-    assert not any(r.participants or r.agreement or r.check_ins or r.closure for r in repairs)
+    assert not any(
+        r.participants or r.agreement or r.check_ins or r.closure or r.facilitation_offers
+        for r in repairs
+    )
     # One statement for three tables (why: docs/agreements.md). Lists travel comma-joined:
     # slugs and uuids hold no comma, and '' reads back as the empty array.
     incidents = [(r.repair_id, i) for r in repairs for i in r.incident_ids]

@@ -8,11 +8,10 @@ from uuid import UUID, uuid4
 from bridgework.agreements.domain import consent as consent_rules
 from bridgework.agreements.domain import imposition, proposals
 from bridgework.agreements.domain.agreement import CommitmentDraft
-from bridgework.agreements.domain.readers import FACILITATOR, require_role
+from bridgework.agreements.domain.readers import Reader, acting_person
 from bridgework.agreements.settings import AgreementsSettings
 from bridgework.agreements.use_cases.repair_changes import RepairDetails, change_repair
 from bridgework.common.clock import Clock
-from bridgework.common.contracts import PersonRef
 from bridgework.common.postgres import Pool
 
 
@@ -22,7 +21,7 @@ async def propose_agreement(
     clock: Clock,
     settings: AgreementsSettings,
     repair_id: UUID,
-    actor: PersonRef,
+    reader: Reader,
     drafts: Sequence[CommitmentDraft],
 ) -> RepairDetails:
     """Put terms to the participants: a new version of the agreement, consent asked again."""
@@ -31,8 +30,9 @@ async def propose_agreement(
         clock=clock,
         settings=settings,
         repair_id=repair_id,
+        reader=reader,
         decide=lambda repair, now: proposals.propose_agreement(
-            repair, actor=actor, drafts=drafts, now=now, new_id=uuid4
+            repair, actor=acting_person(reader), drafts=drafts, now=now, new_id=uuid4
         ),
     )
     return change.details
@@ -44,7 +44,7 @@ async def consent(
     clock: Clock,
     settings: AgreementsSettings,
     repair_id: UUID,
-    actor: PersonRef,
+    reader: Reader,
     version: int,
 ) -> RepairDetails:
     """The actor consents to the current version; the last consent needed brings it into force."""
@@ -53,8 +53,9 @@ async def consent(
         clock=clock,
         settings=settings,
         repair_id=repair_id,
+        reader=reader,
         decide=lambda repair, now: consent_rules.give_consent(
-            repair, participant=actor, version=version, now=now
+            repair, participant=acting_person(reader), version=version, now=now
         ),
     )
     return change.details
@@ -66,7 +67,7 @@ async def decline(
     clock: Clock,
     settings: AgreementsSettings,
     repair_id: UUID,
-    actor: PersonRef,
+    reader: Reader,
     version: int,
     reason: str,
 ) -> RepairDetails:
@@ -76,8 +77,9 @@ async def decline(
         clock=clock,
         settings=settings,
         repair_id=repair_id,
+        reader=reader,
         decide=lambda repair, now: consent_rules.decline_consent(
-            repair, participant=actor, version=version, reason=reason, now=now
+            repair, participant=acting_person(reader), version=version, reason=reason, now=now
         ),
     )
     return change.details
@@ -89,21 +91,26 @@ async def impose_outcome(
     clock: Clock,
     settings: AgreementsSettings,
     repair_id: UUID,
-    actor: PersonRef,
-    roles: frozenset[str],
+    reader: Reader,
     reason: str,
     drafts: Sequence[CommitmentDraft],
 ) -> RepairDetails:
-    """Record an outcome the actor, holding the facilitator role, decided without everyone's
-    consent (an authority need not take part in the repair)."""
-    require_role(roles, FACILITATOR, "imposing an outcome")
+    """Record an outcome decided without everyone's consent, by a facilitator of the repair
+    or the change team (who need not take part in it)."""
     change = await change_repair(
         pool=pool,
         clock=clock,
         settings=settings,
         repair_id=repair_id,
+        reader=reader,
         decide=lambda repair, now: imposition.impose_outcome(
-            repair, decided_by=actor, reason=reason, drafts=drafts, now=now, new_id=uuid4
+            repair,
+            decided_by=acting_person(reader),
+            roles=reader.roles,
+            reason=reason,
+            drafts=drafts,
+            now=now,
+            new_id=uuid4,
         ),
     )
     return change.details

@@ -5,6 +5,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from bridgework.agreements.domain import closing
+from bridgework.agreements.domain.readers import Reader, acting_person, require_may_read
 from bridgework.agreements.domain.repair import CloseReason
 from bridgework.agreements.repository import incidents as incident_rows
 from bridgework.agreements.settings import AgreementsSettings
@@ -16,7 +17,7 @@ from bridgework.agreements.use_cases.repair_changes import (
     store_decisions,
 )
 from bridgework.common.clock import Clock
-from bridgework.common.contracts import PersonRef, RepairOutcome
+from bridgework.common.contracts import RepairOutcome
 from bridgework.common.errors import DomainError, ErrorKind
 from bridgework.common.postgres import Pool
 
@@ -28,20 +29,26 @@ async def link_incident(
     settings: AgreementsSettings,
     repair_id: UUID,
     incident_id: UUID,
-    actor: PersonRef,
+    reader: Reader,
 ) -> RepairDetails:
-    """A further incident about the same harm joins the repair; its own untouched repair merges."""
+    """A further incident about the same harm joins the repair; its own untouched repair merges.
+    Both repairs must be visible to the person: the target (else 404 `unknown_repair`) and
+    the incident's own (else the incident is unknown to them, 404 `unknown_incident`)."""
     now = clock.now()
     async with pool.acquire() as connection:
         holder = await incident_rows.find_repair_of_incident(connection, incident_id)
-    if holder is None:
-        raise DomainError(
-            "unknown_incident",
-            f"no incident {incident_id} has been reported",
-            kind=ErrorKind.NOT_FOUND,
-        )
-    async with locked_repairs(pool, [repair_id, holder]) as (connection, repairs):
+    async with locked_repairs(pool, [repair_id] + ([holder] if holder else [])) as (
+        connection,
+        repairs,
+    ):
         target = require_repair(repairs, repair_id)
+        require_may_read(target, reader)
+        if holder is None:
+            raise _unknown_incident(incident_id)
+        try:
+            require_may_read(repairs[holder], reader)
+        except DomainError:
+            raise _unknown_incident(incident_id) from None
         if await incident_rows.find_repair_of_incident(connection, incident_id) != holder:
             raise DomainError(
                 "concurrent_change",
@@ -49,7 +56,11 @@ async def link_incident(
                 kind=ErrorKind.CONFLICT,
             )
         linking = closing.link_incident(
-            target, actor=actor, incident_id=incident_id, incident_repair=repairs[holder], now=now
+            target,
+            actor=acting_person(reader),
+            incident_id=incident_id,
+            incident_repair=repairs[holder],
+            now=now,
         )
         if linking.merged is not None:
             await incident_rows.move_incident(connection, incident_id, to_repair=repair_id)
@@ -58,13 +69,19 @@ async def link_incident(
     return RepairDetails(linking.linked.repair, incidents)
 
 
+def _unknown_incident(incident_id: UUID) -> DomainError:
+    return DomainError(
+        "unknown_incident", f"no incident {incident_id} has been reported", kind=ErrorKind.NOT_FOUND
+    )
+
+
 async def close_repair(
     *,
     pool: Pool,
     clock: Clock,
     settings: AgreementsSettings,
     repair_id: UUID,
-    actor: PersonRef,
+    reader: Reader,
     outcome: RepairOutcome,
     reason_code: CloseReason | None,
     reason: str | None,
@@ -75,8 +92,14 @@ async def close_repair(
         clock=clock,
         settings=settings,
         repair_id=repair_id,
+        reader=reader,
         decide=lambda repair, now: closing.close_repair(
-            repair, actor=actor, outcome=outcome, reason_code=reason_code, reason=reason, now=now
+            repair,
+            actor=acting_person(reader),
+            outcome=outcome,
+            reason_code=reason_code,
+            reason=reason,
+            now=now,
         ),
     )
     return change.details

@@ -6,10 +6,10 @@ from datetime import datetime
 from uuid import UUID
 
 from bridgework.agreements.domain import commitments, proposals
+from bridgework.agreements.domain.readers import Reader, acting_person
 from bridgework.agreements.settings import AgreementsSettings
 from bridgework.agreements.use_cases.repair_changes import RepairDetails, change_repair
 from bridgework.common.clock import Clock
-from bridgework.common.contracts import PersonRef
 from bridgework.common.postgres import Pool
 
 
@@ -20,7 +20,7 @@ async def keep_commitment(
     settings: AgreementsSettings,
     repair_id: UUID,
     commitment_id: UUID,
-    actor: PersonRef,
+    reader: Reader,
     kept_at: datetime | None,
 ) -> RepairDetails:
     """A commitment in force was kept, at `kept_at` (default now)."""
@@ -29,8 +29,13 @@ async def keep_commitment(
         clock=clock,
         settings=settings,
         repair_id=repair_id,
+        reader=reader,
         decide=lambda repair, now: commitments.keep_commitment(
-            repair, actor=actor, commitment_id=commitment_id, kept_at=kept_at or now, now=now
+            repair,
+            actor=acting_person(reader),
+            commitment_id=commitment_id,
+            kept_at=kept_at or now,
+            now=now,
         ),
     )
     return change.details
@@ -43,7 +48,7 @@ async def renegotiate_commitment(
     settings: AgreementsSettings,
     repair_id: UUID,
     commitment_id: UUID,
-    actor: PersonRef,
+    reader: Reader,
     action: str | None,
     due_at: datetime | None,
     reason: str,
@@ -54,9 +59,10 @@ async def renegotiate_commitment(
         clock=clock,
         settings=settings,
         repair_id=repair_id,
+        reader=reader,
         decide=lambda repair, now: proposals.propose_renegotiation(
             repair,
-            actor=actor,
+            actor=acting_person(reader),
             commitment_id=commitment_id,
             action=action,
             due_at=due_at,
@@ -74,7 +80,7 @@ async def release_commitment(
     settings: AgreementsSettings,
     repair_id: UUID,
     commitment_id: UUID,
-    actor: PersonRef,
+    reader: Reader,
     reason: str,
 ) -> RepairDetails:
     """Propose releasing a commitment: a new version, released once all consent."""
@@ -83,8 +89,9 @@ async def release_commitment(
         clock=clock,
         settings=settings,
         repair_id=repair_id,
+        reader=reader,
         decide=lambda repair, now: proposals.propose_release(
-            repair, actor=actor, commitment_id=commitment_id, reason=reason, now=now
+            repair, actor=acting_person(reader), commitment_id=commitment_id, reason=reason, now=now
         ),
     )
     return change.details

@@ -1,4 +1,4 @@
-"""People in a repair: adding a participant (the facilitator taking the case first), and
+"""People in a repair: adding a participant (a facilitator of the repair does), and
 recording a participant's answers in the confidential conversation."""
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from uuid import UUID
 
 from bridgework.agreements.domain import conversation, participants
 from bridgework.agreements.domain.conversation import ConversationRecord
+from bridgework.agreements.domain.readers import Reader, acting_person, require_may_read
 from bridgework.agreements.repository import conversation as conversation_rows
 from bridgework.agreements.settings import AgreementsSettings
 from bridgework.agreements.use_cases.repair_changes import (
@@ -37,18 +38,19 @@ async def add_participant(
     clock: Clock,
     settings: AgreementsSettings,
     repair_id: UUID,
-    actor: PersonRef,
+    reader: Reader,
     participant: PersonRef,
     role: ParticipantRole,
 ) -> ParticipantAdded:
-    """The actor adds a person in a role (a facilitator taking the case adds themselves first)."""
+    """A facilitator of the repair adds a person in a role (see domain/participants.py)."""
     change = await change_repair(
         pool=pool,
         clock=clock,
         settings=settings,
         repair_id=repair_id,
+        reader=reader,
         decide=lambda repair, now: participants.join(
-            repair, participant, role, actor=actor, now=now
+            repair, participant, role, actor=acting_person(reader), now=now
         ),
     )
     return ParticipantAdded(details=change.details, joined=change.changed)
@@ -60,15 +62,18 @@ async def record_answers(
     clock: Clock,
     settings: AgreementsSettings,
     repair_id: UUID,
-    actor: PersonRef,
+    reader: Reader,
     participant: PersonRef,
     answers: Sequence[Answer],
 ) -> ConversationRecord:
     """Record a participant's answers: the confidential rows and their event, together."""
     now = clock.now()
     async with locked_repairs(pool, [repair_id]) as (connection, repairs):
+        repair = require_repair(repairs, repair_id)
+        require_may_read(repair, reader)
+        actor = acting_person(reader)
         decision = conversation.record_conversation(
-            require_repair(repairs, repair_id),
+            repair,
             actor=actor,
             participant=participant,
             answers=answers,

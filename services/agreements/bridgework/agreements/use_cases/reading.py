@@ -67,13 +67,15 @@ async def list_repairs(
         )
 
 
-async def read_conversation(*, pool: Pool, repair_id: UUID, reader: str) -> Conversation:
-    """The conversation of a repair, for one of its participants (facilitator included) only."""
+async def read_conversation(*, pool: Pool, repair_id: UUID, reader: Reader) -> Conversation:
+    """The conversation of a repair, for one of its participants (facilitator included) only;
+    a repair the person may not see at all does not exist for them."""
     async with pool.acquire() as connection:
         repair = await repair_rows.get_repair(connection, repair_id)
         if repair is None:
             raise unknown_repair(repair_id)
-        conversation.require_reader(repair, reader)
+        require_may_read(repair, reader)
+        conversation.require_reader(repair, reader.person_id)
         return Conversation(
             repair_id, await conversation_rows.conversation_of(connection, repair_id)
         )

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
+from bridgework.agreements.domain.readers import Reader, require_may_read
 from bridgework.agreements.domain.repair import Decision, Repair, unknown_repair
 from bridgework.agreements.repository import incidents as incident_rows
 from bridgework.agreements.repository import repairs as repair_rows
@@ -40,12 +41,22 @@ class RepairChange:
 
 
 async def change_repair(
-    *, pool: Pool, clock: Clock, settings: AgreementsSettings, repair_id: UUID, decide: Decide
+    *,
+    pool: Pool,
+    clock: Clock,
+    settings: AgreementsSettings,
+    repair_id: UUID,
+    reader: Reader,
+    decide: Decide,
 ) -> RepairChange:
-    """Apply one command to one repair: lock, decide, store the repair and its events."""
+    """Apply one person's command to one repair: lock it; a repair they may not see does not
+    exist for them (404) before any rule of the command is asked; decide; store the repair
+    and its events."""
     now = clock.now()
     async with locked_repairs(pool, [repair_id]) as (connection, repairs):
-        decision = decide(require_repair(repairs, repair_id), now)
+        repair = require_repair(repairs, repair_id)
+        require_may_read(repair, reader)
+        decision = decide(repair, now)
         await store_decisions(connection, settings, [decision], now=now)
         incidents = await incident_rows.incidents_of(connection, repair_id)
     return RepairChange(RepairDetails(decision.repair, incidents), changed=decision.changed)

@@ -8,7 +8,12 @@ from faststream.kafka import KafkaBroker
 
 from bridgework.common.clock import Clock
 from bridgework.common.consumer import Applier, BatchConsumer, subscribe
-from bridgework.common.contracts import Contract, RepairEvent
+from bridgework.common.contracts import (
+    Contract,
+    FacilitationOfferAnsweredV1,
+    FacilitationOfferedV1,
+    RepairEvent,
+)
 from bridgework.common.events import Event
 from bridgework.common.postgres import Connection, Pool
 from bridgework.followup.domain.nudge_policy import NudgePolicy
@@ -17,12 +22,21 @@ from bridgework.followup.use_cases.tracking import apply_repair_events
 
 CONSUMER_NAME = "followup.repairs"
 
+# Repair facts that set, move or cancel nothing: offers to facilitate (an approved offer
+# also brings a ParticipantJoined, which is what follow-up tracks). Left out before the
+# batch reads any state; a later notification of offers would start here.
+IGNORED = (FacilitationOfferedV1, FacilitationOfferAnsweredV1)
+
 
 def repair_events_applier(*, clock: Clock, defaults: NudgePolicy) -> Applier:
     """What the repairs consumer runs on each batch, inside its transaction (and the bench)."""
 
     async def on_repair_events(connection: Connection, events: Sequence[Event[Contract]]) -> None:
-        repair_events = [e.data for e in events if isinstance(e.data, RepairEvent)]
+        repair_events = [
+            e.data
+            for e in events
+            if isinstance(e.data, RepairEvent) and not isinstance(e.data, IGNORED)
+        ]
         await apply_repair_events(
             connection=connection, events=repair_events, clock=clock, defaults=defaults
         )
@@ -55,6 +69,7 @@ def subscribe_all(
             "Builds the follow-up schedule from the repairs stream: RepairOpened and"
             " ParticipantJoined (who to nudge), AgreementReached and OutcomeImposed (the"
             " commitments and their timers), CommitmentKept/Released/Renegotiated (cancel or"
-            " move a commitment's timers), RepairClosed (cancel everything)."
+            " move a commitment's timers), RepairClosed (cancel everything). Offers to"
+            " facilitate (FacilitationOffered, FacilitationOfferAnswered) are ignored."
         ),
     )

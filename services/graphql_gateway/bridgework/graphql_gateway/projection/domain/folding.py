@@ -23,6 +23,8 @@ from bridgework.common.contracts import (
     ConsentDeclinedV1,
     ConsentGivenV1,
     Contract,
+    FacilitationOfferAnsweredV1,
+    FacilitationOfferedV1,
     IncidentFacts,
     IncidentLinkedV1,
     IncidentUpdatedV1,
@@ -42,6 +44,7 @@ from bridgework.graphql_gateway.projection.domain.state import (
     ImposedState,
     IncidentState,
     NudgeState,
+    OfferState,
     Person,
     ProposalState,
     RepairState,
@@ -155,6 +158,8 @@ def fold_repair(state: RepairState, event: Contract) -> None:
             joined = state.participants.get(key)
             at = event.joined_at if joined is None else min(joined[1], event.joined_at)
             state.participants[key] = (Person.of(event.participant), at)
+        case FacilitationOfferedV1() | FacilitationOfferAnsweredV1():
+            _fold_offer(state, event)
         case AgreementProposedV1():
             state.proposals[(event.agreement_id, event.version)] = ProposalState(
                 agreement_id=event.agreement_id,
@@ -246,6 +251,27 @@ def fold_repair(state: RepairState, event: Contract) -> None:
         case _:
             # Conversations are stored as they come (they change no derived state).
             pass
+
+
+def _fold_offer(
+    state: RepairState, event: FacilitationOfferedV1 | FacilitationOfferAnsweredV1
+) -> None:
+    """An offer and its answer, in either order: the answer names the offer it answers."""
+    key = (event.facilitator.person_id, event.offered_at)
+    known = state.facilitation_offers.get(key) or OfferState(
+        person=Person.of(event.facilitator), offered_at=event.offered_at
+    )
+    if isinstance(event, FacilitationOfferAnsweredV1):
+        answer = (event.answered_at, event.decision.value)
+        if known.answered_at is None or answer > (known.answered_at, known.decision or ""):
+            known = replace(
+                known,
+                decision=event.decision.value,
+                answered_by=event.answered_by,
+                reason=event.reason,
+                answered_at=event.answered_at,
+            )
+    state.facilitation_offers[key] = known
 
 
 def _fold_consent(state: RepairState, event: ConsentGivenV1 | ConsentDeclinedV1) -> None:

@@ -125,9 +125,21 @@ class CheckInState:
     recorded_at: datetime
 
 
+@dataclass(frozen=True)
+class OfferState:
+    """A facilitator's offer to facilitate, and its answer once given (decision None: waiting)."""
+
+    person: Person
+    offered_at: datetime
+    decision: str | None = None  # approved | declined
+    answered_by: str | None = None
+    reason: str | None = None
+    answered_at: datetime | None = None
+
+
 REPAIR_DICTS = (
     "incidents", "participants", "proposals", "consents", "agreements", "commitments", "nudges",
-    "check_ins",
+    "check_ins", "facilitation_offers",
 )  # fmt: skip
 
 
@@ -152,6 +164,8 @@ class RepairState:
     commitments: dict[UUID, CommitmentState] = field(default_factory=dict)
     nudges: dict[UUID, NudgeState] = field(default_factory=dict)
     check_ins: dict[UUID, CheckInState] = field(default_factory=dict)
+    # Keyed by (person id, offered at): a person may offer again after a decline.
+    facilitation_offers: dict[tuple[str, datetime], OfferState] = field(default_factory=dict)
 
     def copy(self) -> RepairState:
         """An independent copy to fold into (its values are immutable; only the dicts are not).

@@ -16,6 +16,7 @@ from bridgework.graphql_gateway.projection.domain.state import (
     ConsentState,
     ImposedState,
     NudgeState,
+    OfferState,
     Person,
     ProposalState,
     RepairState,
@@ -92,6 +93,20 @@ async def load_repairs(
         state_of(row["repair_id"]).participants[(row["person_id"], row["role"])] = (
             person,
             row["joined_at"],
+        )
+    for row in await connection.fetch(
+        "SELECT * FROM facilitation_offers WHERE repair_id = ANY(string_to_array($1, ',')::uuid[])",
+        ids,
+    ):
+        state_of(row["repair_id"]).facilitation_offers[(row["person_id"], row["offered_at"])] = (
+            OfferState(
+                person=Person(row["person_id"], row["department"]),
+                offered_at=row["offered_at"],
+                decision=row["decision"],
+                answered_by=row["answered_by"],
+                reason=row["reason"],
+                answered_at=row["answered_at"],
+            )
         )
     await _load_agreement_parts(connection, ids, state_of)
     await _load_followup_parts(connection, ids, state_of)

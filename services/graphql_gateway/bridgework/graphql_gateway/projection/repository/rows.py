@@ -15,6 +15,7 @@ from bridgework.graphql_gateway.projection.domain.state import (
     CommitmentState,
     ConsentState,
     NudgeState,
+    OfferState,
     Person,
     ProposalState,
     RepairState,
@@ -24,6 +25,7 @@ from bridgework.graphql_gateway.projection.repository.statements import (
     CHECK_INS,
     COMMITMENTS,
     CONSENTS,
+    FACILITATION_OFFERS,
     NUDGES,
     PARTICIPANTS,
     PROPOSALS,
@@ -181,6 +183,19 @@ def _check_in_row(rid: UUID, k: CheckInState) -> Row:
     )
 
 
+def _offer_row(rid: UUID, o: OfferState) -> Row:
+    return (
+        rid,
+        o.person.person_id,
+        o.offered_at,
+        o.person.department,
+        o.decision,
+        o.answered_by,
+        o.reason,
+        o.answered_at,
+    )
+
+
 def _incident_link_row(rid: UUID, link: tuple[UUID, datetime | None]) -> Row:
     return (rid, *link)
 
@@ -287,3 +302,6 @@ def changed_rows(
     writes.changed_items(COMMITMENTS, rid, old.commitments, after.commitments, _commitment_row)
     writes.changed_items(NUDGES, rid, old.nudges, after.nudges, _nudge_row)
     writes.changed_items(CHECK_INS, rid, old.check_ins, after.check_ins, _check_in_row)
+    writes.changed_items(
+        FACILITATION_OFFERS, rid, old.facilitation_offers, after.facilitation_offers, _offer_row
+    )

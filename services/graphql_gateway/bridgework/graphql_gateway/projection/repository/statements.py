@@ -333,3 +333,27 @@ CHECK_INS = StagedUpsert(
     key=itemgetter(0),
     json_cells=(),
 )
+
+FACILITATION_OFFERS = StagedUpsert(
+    table="facilitation_offers",
+    create_staging="""
+        CREATE TEMP TABLE IF NOT EXISTS facilitation_offers_staged (
+            repair_id uuid, person_id text, offered_at timestamptz, department text,
+            decision text, answered_by text, reason text, answered_at timestamptz
+        ) ON COMMIT DELETE ROWS""",
+    upsert="""
+        INSERT INTO facilitation_offers (
+            repair_id, person_id, offered_at, department, decision, answered_by, reason,
+            answered_at
+        )
+        SELECT
+            repair_id, person_id, offered_at, department, decision, answered_by, reason,
+            answered_at
+        FROM facilitation_offers_staged
+        ON CONFLICT (repair_id, person_id, offered_at) DO UPDATE SET
+            department = EXCLUDED.department, decision = EXCLUDED.decision,
+            answered_by = EXCLUDED.answered_by, reason = EXCLUDED.reason,
+            answered_at = EXCLUDED.answered_at""",
+    key=itemgetter(0, 1, 2),
+    json_cells=(),
+)

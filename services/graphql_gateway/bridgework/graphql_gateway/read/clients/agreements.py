@@ -13,6 +13,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, Literal, TypeVar
+from urllib.parse import quote
 from uuid import UUID
 
 import httpx
@@ -64,6 +65,15 @@ class CommitmentDraft(Sent):
 class JoinRepair(Sent):
     participant: Person
     role: ParticipantRole
+
+
+class AssignFacilitator(Sent):
+    facilitator: Person
+
+
+class AnswerFacilitationOffer(Sent):
+    decision: Literal["approve", "decline"]
+    reason: str | None
 
 
 class AnswerSent(Sent):
@@ -145,7 +155,7 @@ class Call(Generic[AnswerT]):
 
     method: str
     path: str
-    sends: type[Sent]
+    sends: type[Sent] | None  # None: the call takes no body
     reads: type[AnswerT]
 
 
@@ -176,8 +186,17 @@ RELEASE = Call(
     RepairRead,
 )
 CLOSE = Call("POST", "/v1/repairs/{repair_id}/close", CloseRepair, RepairRead)
+ASSIGN = Call("POST", "/v1/repairs/{repair_id}/facilitators", AssignFacilitator, RepairRead)
+OFFER = Call("POST", "/v1/repairs/{repair_id}/facilitation-offers", None, RepairRead)
+ANSWER_OFFER = Call(
+    "POST",
+    "/v1/repairs/{repair_id}/facilitation-offers/{person_id}",
+    AnswerFacilitationOffer,
+    RepairRead,
+)
 CALLS: tuple[Call[Any], ...] = (
-    JOIN, CONVERSE, LINK, PROPOSE, ANSWER, IMPOSE, KEEP, RENEGOTIATE, RELEASE, CLOSE,
+    JOIN, CONVERSE, LINK, PROPOSE, ANSWER, IMPOSE, KEEP, RENEGOTIATE, RELEASE, CLOSE, ASSIGN,
+    OFFER, ANSWER_OFFER,
 )  # fmt: skip
 
 
@@ -238,12 +257,13 @@ class AgreementsClient:
         self._client = httpx.AsyncClient(base_url=base_url, timeout=timeout, transport=transport)
 
     async def call(
-        self, call: Call[AnswerT], body: Sent, *, token: str, **ids: UUID
+        self, call: Call[AnswerT], body: Sent | None, *, token: str, **ids: UUID | str
     ) -> Outcome[AnswerT]:
-        """Send `body` to the endpoint `call` names, as the person whose `token` it is, with
-        `ids` filling its path."""
-        path = call.path.format(**ids)
-        sent = body.model_dump(mode="json", exclude_unset=True)
+        """Send `body` (None: no body) to the endpoint `call` names, as the person whose
+        `token` it is, with `ids` filling its path."""
+        # Quoted whole: a person id from a client must not reach another path.
+        path = call.path.format(**{name: quote(str(value), safe="") for name, value in ids.items()})
+        sent = None if body is None else body.model_dump(mode="json", exclude_unset=True)
         headers = {"Authorization": f"Bearer {token}"}
         try:
             response = await self._client.request(call.method, path, json=sent, headers=headers)

@@ -87,11 +87,16 @@ def people_of_repair_only(visible: bool, refusal: str) -> None:
         raise DomainError("forbidden", refusal, kind=ErrorKind.FORBIDDEN)
 
 
-def actor_of(viewer: Viewer, roles: frozenset[Role]) -> tuple[str, str]:
-    """(person id, department) of a viewer acting in a repair with one of `roles`."""
+def require_any_role(viewer: Viewer, roles: frozenset[Role]) -> None:
+    """FORBIDDEN unless the viewer holds one of `roles`."""
     if not viewer.roles & roles:
         names = " or ".join(sorted(r.value for r in roles))
         raise DomainError("role_required", f"this needs the {names} role", kind=ErrorKind.FORBIDDEN)
+
+
+def actor_of(viewer: Viewer, roles: frozenset[Role]) -> tuple[str, str]:
+    """(person id, department) of a viewer acting in a repair with one of `roles`."""
+    require_any_role(viewer, roles)
     if viewer.department is None:
         raise DomainError(
             "department_required",

@@ -11,6 +11,10 @@ from bridgework.graphql_gateway.read.domain.viewer import Role
 
 FACILITATORS = frozenset({Role.FACILITATOR})
 PEOPLE_OF_A_REPAIR = frozenset({Role.FACILITATOR, Role.PARTICIPANT})
+# Who assigns facilitators and answers offers (agreements checks the department involved).
+ASSIGNERS = frozenset({Role.CHANGE_TEAM, Role.DEPARTMENT_LEAD})
+# Who imposes an outcome: a facilitator of the repair, or the change team.
+IMPOSERS = frozenset({Role.FACILITATOR, Role.CHANGE_TEAM})
 
 
 @dataclass(frozen=True)

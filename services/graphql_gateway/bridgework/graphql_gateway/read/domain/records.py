@@ -130,6 +130,15 @@ class CheckInRecord:
 
 
 @dataclass(frozen=True)
+class FacilitationOfferRecord:
+    """An offer to facilitate that waits for an answer."""
+
+    repair_id: UUID
+    person: PersonRecord
+    offered_at: datetime
+
+
+@dataclass(frozen=True)
 class RelationshipRecord:
     repair_id: UUID
     department_a: str

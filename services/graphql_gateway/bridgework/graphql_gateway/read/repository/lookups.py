@@ -84,6 +84,12 @@ CHECK_INS = Lookup(
     "repair_id",
     rows.check_in,
 )
+PENDING_OFFERS = Lookup(
+    "SELECT * FROM facilitation_offers WHERE repair_id = ANY($1::uuid[]) AND decision IS NULL"
+    " ORDER BY offered_at, person_id",
+    "repair_id",
+    rows.facilitation_offer,
+)
 RELATIONSHIPS = Lookup(
     "SELECT * FROM repair_relationships WHERE repair_id = ANY($1::uuid[])"
     " ORDER BY department_a, department_b",

@@ -13,6 +13,7 @@ from bridgework.graphql_gateway.read.domain.records import (
     CommitmentRecord,
     ConsentRecord,
     ConversationRecord,
+    FacilitationOfferRecord,
     IncidentRecord,
     NudgeRecord,
     ParticipantRecord,
@@ -162,6 +163,15 @@ def check_in(row: Record) -> CheckInRecord:
         outcome=row["outcome"],
         comment=row["comment"],
         recorded_at=row["recorded_at"],
+    )
+
+
+def facilitation_offer(row: Record) -> FacilitationOfferRecord:
+    """A row of `facilitation_offers`."""
+    return FacilitationOfferRecord(
+        repair_id=row["repair_id"],
+        person=PersonRecord(row["person_id"], row["department"]),
+        offered_at=row["offered_at"],
     )
 
 

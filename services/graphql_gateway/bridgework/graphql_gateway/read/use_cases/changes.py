@@ -16,9 +16,11 @@ from pydantic import ValidationError
 from bridgework.common.contracts import ParticipantRole, Question, RepairOutcome
 from bridgework.graphql_gateway.read.clients import agreements as api
 from bridgework.graphql_gateway.read.clients.agreements import AgreementsClient as AgreementsClient
-from bridgework.graphql_gateway.read.domain.access import actor_of
+from bridgework.graphql_gateway.read.domain.access import actor_of, require_any_role
 from bridgework.graphql_gateway.read.domain.changes import (
+    ASSIGNERS,
     FACILITATORS,
+    IMPOSERS,
     PEOPLE_OF_A_REPAIR,
     AgreementsUnavailable,
     ChangeRefused,
@@ -66,8 +68,8 @@ async def _change(
     agreements: AgreementsClient,
     viewer: Viewer,
     call: api.Call[api.RepairRead],
-    body: api.Sent,
-    **ids: UUID,
+    body: api.Sent | None,
+    **ids: UUID | str,
 ) -> ChangeResult:
     outcome = await agreements.call(call, body, token=viewer.token, **ids)
     if not isinstance(outcome, api.Accepted):
@@ -170,8 +172,9 @@ async def impose_outcome(
     reason: str,
     commitments: Sequence[CommitmentPlan],
 ) -> ChangeResult:
-    """A facilitator records an outcome decided without everyone's consent."""
-    _may_act(viewer, FACILITATORS)
+    """A facilitator of the repair, or the change team, records an outcome decided without
+    everyone's consent."""
+    _may_act(viewer, IMPOSERS)
     body = api.ImposeOutcome(
         reason=reason,
         commitments=[_draft(c) for c in commitments],
@@ -249,3 +252,38 @@ async def close_repair(
         fields = tuple((".".join(map(str, e["loc"])), e["msg"]) for e in error.errors())
         return ChangeRefused(422, "validation_failed", "the request is not valid", fields)
     return await _change(agreements, viewer, api.CLOSE, body, repair_id=repair_id)
+
+
+async def assign_facilitator(
+    *, agreements: AgreementsClient, viewer: Viewer, repair_id: UUID, facilitator: Someone
+) -> ChangeResult:
+    """The change team or a lead of a department involved makes a person a facilitator
+    (assigning needs no department of one's own: it names the facilitator, not the assigner)."""
+    require_any_role(viewer, ASSIGNERS)
+    body = api.AssignFacilitator(facilitator=_person(facilitator))
+    return await _change(agreements, viewer, api.ASSIGN, body, repair_id=repair_id)
+
+
+async def offer_to_facilitate(
+    *, agreements: AgreementsClient, viewer: Viewer, repair_id: UUID
+) -> ChangeResult:
+    """A facilitator offers to facilitate a repair; the offer waits for approval."""
+    _may_act(viewer, FACILITATORS)
+    return await _change(agreements, viewer, api.OFFER, None, repair_id=repair_id)
+
+
+async def answer_facilitation_offer(
+    *,
+    agreements: AgreementsClient,
+    viewer: Viewer,
+    repair_id: UUID,
+    person_id: str,
+    decision: str,
+    reason: str | None,
+) -> ChangeResult:
+    """The change team or a lead of a department involved approves or declines an offer."""
+    require_any_role(viewer, ASSIGNERS)
+    body = api.AnswerFacilitationOffer.model_validate({"decision": decision, "reason": reason})
+    return await _change(
+        agreements, viewer, api.ANSWER_OFFER, body, repair_id=repair_id, person_id=person_id
+    )

@@ -20,6 +20,7 @@ from bridgework.graphql_gateway.read.domain.records import (
     ConsentRecord,
     ConversationRecord,
     DepartmentRecord,
+    FacilitationOfferRecord,
     IncidentRecord,
     NudgeRecord,
     ParticipantRecord,
@@ -202,6 +203,13 @@ async def nudges_of_commitment(*, pool: Pool, keys: Sequence[UUID]) -> list[list
 async def check_ins_of(*, pool: Pool, keys: Sequence[UUID]) -> list[list[CheckInRecord]]:
     """Each repair's check-ins."""
     return await _grouped(pool, lookups.CHECK_INS, keys)
+
+
+async def pending_offers_of(
+    *, pool: Pool, keys: Sequence[UUID]
+) -> list[list[FacilitationOfferRecord]]:
+    """Each repair's offers to facilitate that wait for an answer."""
+    return await _grouped(pool, lookups.PENDING_OFFERS, keys)
 
 
 async def relationships_of(*, pool: Pool, keys: Sequence[UUID]) -> list[list[RelationshipRecord]]:

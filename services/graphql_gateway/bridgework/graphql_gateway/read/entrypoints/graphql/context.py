@@ -69,6 +69,7 @@ class Context(BaseContext):
         self.nudges_of_commitment = self._loader(lists.nudges_of_commitment)
         self.check_ins = self._loader(lists.check_ins_of)
         self.relationships = self._loader(lists.relationships_of)
+        self.pending_offers = self._loader(lists.pending_offers_of)
         self.incidents_of_repair = self._loader(lists.incidents_of_repair)
         self.repairs_of_incident = self._loader(lists.repairs_of_incident)
 

@@ -69,6 +69,15 @@ class Participant:
     joined_at: datetime
 
 
+@strawberry.type(
+    description="A facilitator's offer to facilitate, waiting for the change team or a lead "
+    "of a department involved to approve or decline it."
+)
+class FacilitationOffer:
+    person: Person
+    offered_at: datetime
+
+
 @strawberry.type
 class Answer:
     question: Question

@@ -8,18 +8,14 @@ through Kafka a moment later; query the repair again to see it there.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
 from datetime import datetime
 from enum import Enum
-from typing import Annotated
 from uuid import UUID
 
 import strawberry
 
-from bridgework.common.errors import DomainError, ErrorKind
+from bridgework.common.errors import DomainError
 from bridgework.graphql_gateway.read.domain.changes import (
-    AgreementsUnavailable,
-    ChangeRefused,
     CommitmentPlan,
     ConversationSaved,
     Someone,
@@ -29,77 +25,18 @@ from bridgework.graphql_gateway.read.entrypoints.graphql.enums import (
     ParticipantRole,
     Question,
     RepairOutcome,
-    ResponseMode,
+)
+from bridgework.graphql_gateway.read.entrypoints.graphql.outcomes import (
+    ConversationRecorded,
+    ConversationResult,
+    RepairChangeResult,
+    answered,
+    not_done,
+    refused,
 )
 from bridgework.graphql_gateway.read.use_cases import changes
-from bridgework.graphql_gateway.read.use_cases.changes import ChangeResult
 
 Info = strawberry.Info[Context, None]
-
-
-@strawberry.type(
-    description="The change was made, as the agreements service now tells the repair; the "
-    "read model (`repair(id:)`) shows it within moments."
-)
-class RepairChanged:
-    repair_id: UUID
-    closed: bool
-    response_mode: ResponseMode | None
-    agreement_status: str | None = strawberry.field(
-        description="proposed (terms on the table), reached (in force by consent), imposed."
-    )
-    agreement_version: int | None = strawberry.field(description="The latest version proposed.")
-
-
-@strawberry.type(description="The answers were recorded (confidential to the repair's people).")
-class ConversationRecorded:
-    repair_id: UUID
-    participant_id: str
-    recorded_at: datetime
-
-
-@strawberry.type
-class FieldError:
-    field: str
-    reason: str
-
-
-@strawberry.type(description="The input was refused: every failing field and why.")
-class ValidationFailed:
-    fields: list[FieldError]
-
-
-@strawberry.type(description="You may not do this (in this repair).")
-class NotAllowed:
-    code: str
-    detail: str
-
-
-@strawberry.type(description="No such repair, commitment or incident.")
-class NotFound:
-    code: str
-    detail: str
-
-
-@strawberry.type(description="Not possible in the state the repair is in now.")
-class Conflict:
-    code: str
-    detail: str
-
-
-@strawberry.type(description="The agreements service did not answer; nothing is known to be done.")
-class ServiceUnavailable:
-    detail: str
-
-
-RepairChangeResult = Annotated[
-    RepairChanged | ValidationFailed | NotAllowed | NotFound | Conflict | ServiceUnavailable,
-    strawberry.union("RepairChangeResult"),
-]
-ConversationResult = Annotated[
-    ConversationRecorded | ValidationFailed | NotAllowed | NotFound | Conflict | ServiceUnavailable,
-    strawberry.union("ConversationResult"),
-]
 
 
 @strawberry.input
@@ -145,56 +82,74 @@ class ConsentDecision(Enum):
     DECLINE = "decline"
 
 
-Refusal = ValidationFailed | NotAllowed | NotFound | Conflict | ServiceUnavailable
-
-
-def _not_done(outcome: ChangeRefused | AgreementsUnavailable) -> Refusal:
-    if isinstance(outcome, AgreementsUnavailable):
-        return ServiceUnavailable(detail=outcome.detail)
-    if outcome.status == 422:
-        fields = outcome.fields or (("(body)", outcome.detail),)
-        return ValidationFailed(fields=[FieldError(field=f, reason=r) for f, r in fields])
-    if outcome.status in (401, 403):
-        return NotAllowed(code=outcome.code, detail=outcome.detail)
-    if outcome.status == 404:
-        return NotFound(code=outcome.code, detail=outcome.detail)
-    return Conflict(code=outcome.code, detail=outcome.detail)
-
-
-def _answer(outcome: ChangeResult) -> RepairChanged | Refusal:
-    if isinstance(outcome, ChangeRefused | AgreementsUnavailable):
-        return _not_done(outcome)
-    return RepairChanged(
-        repair_id=outcome.repair_id,
-        closed=outcome.closed,
-        response_mode=ResponseMode(outcome.response_mode) if outcome.response_mode else None,
-        agreement_status=outcome.agreement_status,
-        agreement_version=outcome.agreement_version,
-    )
-
-
-async def _answered(change: Awaitable[ChangeResult]) -> RepairChanged | Refusal:
-    """The answer to a forwarded change, or why it was not made."""
-    try:
-        return _answer(await change)
-    except DomainError as error:
-        return _refused(error)
-
-
-def _refused(error: DomainError) -> NotAllowed:
-    """The viewer's role does not allow the change: no call is made."""
-    if error.kind is not ErrorKind.FORBIDDEN:
-        raise error
-    return NotAllowed(code=error.code, detail=error.detail)
+@strawberry.enum(graphql_name_from="value")
+class OfferDecision(Enum):
+    APPROVE = "approve"
+    DECLINE = "decline"
 
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation(description="Add a person to a repair in a role (a facilitator does).")
+    @strawberry.mutation(
+        description="Make a person a facilitator of a repair (the change team, or a lead of a "
+        "department involved, does); a repair may have several."
+    )
+    async def assign_facilitator(
+        self, info: Info, repair_id: UUID, facilitator: PersonInput
+    ) -> RepairChangeResult:
+        return await answered(
+            changes.assign_facilitator(
+                agreements=info.context.agreements,
+                viewer=info.context.viewer,
+                repair_id=repair_id,
+                facilitator=facilitator.someone(),
+            )
+        )
+
+    @strawberry.mutation(
+        description="Offer to facilitate a repair that has no facilitator yet (a facilitator "
+        "does); the offer waits for the change team or a lead of a department involved."
+    )
+    async def offer_to_facilitate(self, info: Info, repair_id: UUID) -> RepairChangeResult:
+        return await answered(
+            changes.offer_to_facilitate(
+                agreements=info.context.agreements,
+                viewer=info.context.viewer,
+                repair_id=repair_id,
+            )
+        )
+
+    @strawberry.mutation(
+        description="Approve (the facilitator joins) or decline a facilitator's offer (the "
+        "change team, or a lead of a department involved)."
+    )
+    async def answer_facilitation_offer(
+        self,
+        info: Info,
+        repair_id: UUID,
+        person_id: str,
+        decision: OfferDecision,
+        reason: str | None = None,
+    ) -> RepairChangeResult:
+        return await answered(
+            changes.answer_facilitation_offer(
+                agreements=info.context.agreements,
+                viewer=info.context.viewer,
+                repair_id=repair_id,
+                person_id=person_id,
+                decision=decision.value,
+                reason=reason,
+            )
+        )
+
+    @strawberry.mutation(
+        description="Add a person to a repair in a role (a facilitator of the repair does; "
+        "nobody makes themselves its first facilitator: see assignFacilitator)."
+    )
     async def join_repair(
         self, info: Info, repair_id: UUID, participant: PersonInput, role: ParticipantRole
     ) -> RepairChangeResult:
-        return await _answered(
+        return await answered(
             changes.join_repair(
                 agreements=info.context.agreements,
                 viewer=info.context.viewer,
@@ -219,20 +174,20 @@ class Mutation:
                 answers=[(a.question, a.text) for a in answers],
             )
         except DomainError as error:
-            return _refused(error)
+            return refused(error)
         if isinstance(outcome, ConversationSaved):
             return ConversationRecorded(
                 repair_id=repair_id,
                 participant_id=outcome.participant_id,
                 recorded_at=outcome.recorded_at,
             )
-        return _not_done(outcome)
+        return not_done(outcome)
 
     @strawberry.mutation(description="Link a further incident about the same harm.")
     async def link_incident(
         self, info: Info, repair_id: UUID, incident_id: UUID
     ) -> RepairChangeResult:
-        return await _answered(
+        return await answered(
             changes.link_incident(
                 agreements=info.context.agreements,
                 viewer=info.context.viewer,
@@ -245,7 +200,7 @@ class Mutation:
     async def propose_agreement(
         self, info: Info, repair_id: UUID, commitments: list[CommitmentInput]
     ) -> RepairChangeResult:
-        return await _answered(
+        return await answered(
             changes.propose_agreement(
                 agreements=info.context.agreements,
                 viewer=info.context.viewer,
@@ -265,7 +220,7 @@ class Mutation:
         decision: ConsentDecision,
         reason: str | None = None,
     ) -> RepairChangeResult:
-        return await _answered(
+        return await answered(
             changes.answer_proposal(
                 agreements=info.context.agreements,
                 viewer=info.context.viewer,
@@ -276,7 +231,10 @@ class Mutation:
             )
         )
 
-    @strawberry.mutation(description="Record an outcome decided without everyone's consent.")
+    @strawberry.mutation(
+        description="Record an outcome decided without everyone's consent (a facilitator of "
+        "the repair, or the change team)."
+    )
     async def impose_outcome(
         self,
         info: Info,
@@ -284,7 +242,7 @@ class Mutation:
         reason: str,
         commitments: list[CommitmentInput] | None = None,
     ) -> RepairChangeResult:
-        return await _answered(
+        return await answered(
             changes.impose_outcome(
                 agreements=info.context.agreements,
                 viewer=info.context.viewer,
@@ -298,7 +256,7 @@ class Mutation:
     async def keep_commitment(
         self, info: Info, repair_id: UUID, commitment_id: UUID, kept_at: datetime | None = None
     ) -> RepairChangeResult:
-        return await _answered(
+        return await answered(
             changes.keep_commitment(
                 agreements=info.context.agreements,
                 viewer=info.context.viewer,
@@ -318,7 +276,7 @@ class Mutation:
         action: str | None = None,
         due_at: datetime | None = None,
     ) -> RepairChangeResult:
-        return await _answered(
+        return await answered(
             changes.renegotiate_commitment(
                 agreements=info.context.agreements,
                 viewer=info.context.viewer,
@@ -334,7 +292,7 @@ class Mutation:
     async def release_commitment(
         self, info: Info, repair_id: UUID, commitment_id: UUID, reason: str
     ) -> RepairChangeResult:
-        return await _answered(
+        return await answered(
             changes.release_commitment(
                 agreements=info.context.agreements,
                 viewer=info.context.viewer,
@@ -355,7 +313,7 @@ class Mutation:
         reason_code: str | None = None,
         reason: str | None = None,
     ) -> RepairChangeResult:
-        return await _answered(
+        return await answered(
             changes.close_repair(
                 agreements=info.context.agreements,
                 viewer=info.context.viewer,

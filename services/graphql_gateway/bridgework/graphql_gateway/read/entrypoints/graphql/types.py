@@ -24,6 +24,7 @@ from bridgework.graphql_gateway.read.entrypoints.graphql.details import (
     CommitmentStatus,
     Consent,
     ConversationEntry,
+    FacilitationOffer,
     Nudge,
     Participant,
     Person,
@@ -191,6 +192,17 @@ class Repair:
                 person=person_of(r.person), role=ParticipantRole(r.role), joined_at=r.joined_at
             )
             for r in records
+        ]
+
+    @strawberry.field(
+        description="Offers to facilitate that wait for an answer (a facilitator is a member "
+        "of staff in that role, shown to whoever may see the repair, so the change team and "
+        "the leads involved can answer)."
+    )
+    async def facilitation_offers(self, info: Info) -> list[FacilitationOffer]:
+        records = await info.context.pending_offers.load(self.id)
+        return [
+            FacilitationOffer(person=person_of(r.person), offered_at=r.offered_at) for r in records
         ]
 
     @strawberry.field(
