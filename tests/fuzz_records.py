@@ -110,8 +110,8 @@ def batches(
     required: Sequence[str] = REQUIRED_HEADERS,
 ) -> st.SearchStrategy[tuple[list[Spec], bool]]:
     """Batches of record specs, and whether the batch ends by redelivering its first valid one."""
-    # Free text without U+0000: agreements cannot store it yet (the xfail in
-    # test_consumers_fuzzed.py keeps that known bug in view).
+    # Free text without U+0000: contracts refuse it, so it would not be a valid event
+    # (test_consumers_fuzzed.py dead-letters one on purpose).
     text = st.text(st.characters(blacklist_characters="\x00"), max_size=30)
     valid = st.tuples(st.just("valid"), st.tuples(st.booleans(), st.none() | text))
     spec: st.SearchStrategy[Spec] = st.one_of(

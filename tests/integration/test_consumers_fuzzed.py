@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import re
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
@@ -43,6 +44,7 @@ from tests.fuzz_records import (
     Batch,
     Commits,
     DeadLetters,
+    Record,
     Spec,
     Template,
     batches,
@@ -114,11 +116,14 @@ class Subject:
             first_offset=next(OFFSETS),
             make_valid=self.make_valid,
         )
+        await self.handle(batch)
+        self.seen.update(spec[0] for spec in specs)
+        self.seen.update(["examples"] + ["redelivered"] * (redeliver and bool(batch.valid)))
+
+    async def handle(self, batch: Batch) -> None:
         self.dead.published.clear()
         await asyncio.wait_for(self.consumer.handle(batch.records), timeout=30)
         await self.assert_handled(batch)
-        self.seen.update(spec[0] for spec in specs)
-        self.seen.update(["examples"] + ["redelivered"] * (redeliver and bool(batch.valid)))
 
     def assert_exercised(self) -> None:
         """The fuzzing was not vacuous: every kind of record went through, many examples."""
@@ -224,6 +229,8 @@ async def test_intake_raw_consumer_survives_any_record(
     try:
         await run_fuzz(batches(INTAKE_REQUIRED), subject.check)
         subject.assert_exercised()
+        await assert_nul_dead_lettered(subject)
+        await assert_nul_dead_lettered(subject, nul_in_id, named="ce_id")
     finally:
         await pool.close()
 
@@ -306,13 +313,45 @@ async def test_gateway_projection_survives_any_record(database: str) -> None:
         await pool.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known bug: the contract and intake accept U+0000 in free text, but agreements'"
-    " Postgres rejects it (UntranslatableCharacterError), so the valid event is dead-lettered"
-    " as processing_failed instead of opening a repair",
-)
-async def test_an_incident_whose_summary_holds_a_nul_opens_its_repair(database: str) -> None:
+Spoil = Callable[[Template], Template]
+
+
+def nul_in_summary(template: Template) -> Template:
+    """The record with U+0000 (as JSON's escape) at the start of its summary."""
+    value, found = re.subn(rb'"summary": ?"', rb"\g<0>\\u0000", template.value, count=1)
+    assert found == 1
+    return Template(template.key, value, template.headers, template.effect)
+
+
+def nul_in_id(template: Template) -> Template:
+    """The record with U+0000 in its `ce_id` header."""
+    headers = [(n, v + b"\x00" if n == "ce_id" else v) for n, v in template.headers]
+    return Template(template.key, template.value, headers, template.effect)
+
+
+async def assert_nul_dead_lettered(
+    subject: Subject, spoil: Spoil = nul_in_summary, named: str = "summary"
+) -> None:
+    """Between two valid records, one `spoil`ed with U+0000: it alone is dead-lettered, as an
+    invalid event naming the field; the other two have their effect."""
+    first, nul, last = (subject.make_valid(None) for _ in range(3))
+    nul = spoil(nul)
+    offset = next(OFFSETS)
+    records = [
+        Record(subject.topic, 0, offset + n, t.key, t.value, t.headers)
+        for n, t in enumerate([first, nul, last])
+    ]
+    await subject.handle(Batch(records, [first, last], {offset + 1}))
+
+    [(_, kept, headers)] = subject.dead.published
+    assert kept == nul.value
+    assert headers["bridgework_dlq_reason"] == "invalid_event"
+    assert f"{named}: must not hold the NUL character (U+0000)" in headers["bridgework_dlq_error"]
+
+
+async def test_an_incident_whose_summary_holds_a_nul_is_dead_lettered_alone(
+    database: str,
+) -> None:
     settings = AgreementsSettings(database_url=database)
     pool = await migrated(database, settings.db_schema, "bridgework.agreements")
     apply = partial(on_incident_facts, settings=settings, clock=ManualClock(MONDAY))
@@ -322,6 +361,6 @@ async def test_an_incident_whose_summary_holds_a_nul_opens_its_repair(database: 
     )
     subject = Subject(consumer, dead, settings.topics.incidents, incident_template, counter)
     try:
-        await subject.check(([("valid", (False, "a\x00b"))], False))
+        await assert_nul_dead_lettered(subject)
     finally:
         await pool.close()

@@ -3,18 +3,25 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from bridgework.common.contracts.nul import NUL, nul_refused, text_fields
+
+SLUG_PATTERN = r"^[a-z][a-z0-9-]{0,39}$"
+PSEUDONYM_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$"
+# Anchored, and no character class admits U+0000: strings held to these need no NUL check.
+NUL_FREE_PATTERNS = frozenset({SLUG_PATTERN, PSEUDONYM_PATTERN})
+
 DepartmentSlug = Annotated[
     str,
-    StringConstraints(pattern=r"^[a-z][a-z0-9-]{0,39}$"),
+    StringConstraints(pattern=SLUG_PATTERN),
     Field(description="An organisational unit as a lower-case slug, e.g. `it`, `finance`."),
 ]
 PseudonymousId = Annotated[
     str,
-    StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$"),
+    StringConstraints(pattern=PSEUDONYM_PATTERN),
     Field(description="A stable pseudonymous person id; never a name or an e-mail address."),
 ]
 FreeText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=8000)]
@@ -39,8 +46,43 @@ class ResponseMode(StrEnum):
     NOT = "not"
 
 
-class Contract(BaseModel):
-    """Base of every event body: immutable; a tolerant reader of fields added later.
+class NulRefusing(BaseModel):
+    """A model none of whose strings may hold U+0000, checked after validation.
+
+    Postgres text and jsonb cannot store U+0000, so a consumer would fail on it; refused
+    here, it is a clear invalid event naming the field. Every contract is one, and so are the
+    input models a service reads events from outside with (intake's raw topic).
+    """
+
+    # The fields that can hold a string, found once per class (`__pydantic_init_subclass__`).
+    _texts: ClassVar[tuple[str, ...]] = ()
+    _text_lists: ClassVar[tuple[str, ...]] = ()
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        found = text_fields(cls.__name__, cls.model_fields, NulRefusing, NUL_FREE_PATTERNS)
+        cls._texts, cls._text_lists = found
+
+    @model_validator(mode="after")
+    def _no_nul_characters(self) -> Self:
+        # On every consumer's hot path: only this model's string fields are read (nested
+        # models check themselves), with a C-speed `in` each.
+        values = self.__dict__
+        for name in self._texts:
+            value = values[name]
+            if value is not None and NUL in value:
+                raise nul_refused(self, (name,), value)
+        for name in self._text_lists:
+            for index, item in enumerate(values[name] or ()):
+                if NUL in item:
+                    raise nul_refused(self, (name, index), item)
+        return self
+
+
+class Contract(NulRefusing):
+    """Base of every event body: immutable; a tolerant reader of fields added later; no
+    string holds U+0000 (`NulRefusing`).
 
     Unknown fields are ignored so that adding an optional field to a version
     does not break the consumers already running (event-schemas/ and its test

@@ -22,6 +22,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from bridgework.common.contracts.nul import NUL, NUL_REFUSED
 from bridgework.intake.domain.adapters import delivery_key
 from bridgework.intake.domain.credentials import REDACTED, redact_text
 from bridgework.intake.domain.errors import FieldError, invalid_fields
@@ -188,6 +189,9 @@ def _event(
                 complain(name, "required CloudEvents attribute is missing")
         elif len(value) > _ATTRIBUTE_LIMIT:
             complain(name, f"longer than {_ATTRIBUTE_LIMIT} characters")
+    for name, value in attributes.items():
+        if isinstance(value, str) and NUL in value:  # an id is kept as a delivery id in Postgres
+            complain(name, NUL_REFUSED)
     if attributes.get("specversion") not in (None, "", SPEC_VERSION):
         complain("specversion", f"must be {SPEC_VERSION!r}")
     if attributes.get("type") not in (None, "", INCIDENT_TYPE):

@@ -11,7 +11,7 @@ from enum import StrEnum
 from typing import Annotated, Any
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, AwareDatetime, ConfigDict, Field, StringConstraints
 
 from bridgework.common.contracts import (
     DepartmentSlug,
@@ -24,6 +24,7 @@ from bridgework.common.contracts import (
     ResponseMode,
     Severity,
 )
+from bridgework.common.contracts.base import NulRefusing
 
 # The fields whose change makes an IncidentUpdated. The dedup key (department, source tool and
 # reference) never changes, the id is intake's own, and reported_at is when intake first heard.
@@ -34,8 +35,25 @@ COMPARED_FIELDS = frozenset(IncidentFacts.model_fields) - {
 }
 
 
-class _Strict(BaseModel):
+# Postgres (through asyncpg) keeps the calendar's very first and last instants as -infinity
+# and infinity, read back as naive datetimes, and refuses what falls outside it once in UTC:
+# a time a tool sends must lie a day inside either end (any UTC offset fits in a day).
+EARLIEST, LATEST = datetime(1, 1, 2), datetime(9999, 12, 30, 23, 59, 59, 999999)
+
+
+def _storable(moment: datetime) -> datetime:
+    if not EARLIEST <= moment.replace(tzinfo=None) <= LATEST:
+        raise ValueError(f"must lie between {EARLIEST.date()} and {LATEST.date()}")
+    return moment
+
+
+StorableTime = Annotated[AwareDatetime, AfterValidator(_storable)]
+
+
+class _Strict(NulRefusing):
     # Unknown fields are refused rather than silently dropped: a typo must not lose data.
+    # No string may hold U+0000 (Postgres cannot store it): a raw-topic record holding one
+    # is an invalid event naming the field, as an HTTP body holding one is a 422.
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
@@ -78,7 +96,7 @@ class IncidentSubmission(_Strict):
     category: IncidentCategory
     severity: Severity
     summary: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
-    occurred_at: AwareDatetime
+    occurred_at: StorableTime
     responsible: list[PersonInput] = Field(default_factory=list, max_length=100)
     affected_people: list[PersonInput] = Field(default_factory=list, max_length=1000)
     affected_departments: list[DepartmentSlug] = Field(default_factory=list, max_length=100)
@@ -87,7 +105,7 @@ class IncidentSubmission(_Strict):
     source: SourceInput = Field(
         description="The tool and its own reference; the same reference twice is one incident."
     )
-    source_updated_at: AwareDatetime | None = Field(
+    source_updated_at: StorableTime | None = Field(
         default=None,
         description="When the tool last changed the item. A submission older than the one "
         "already recorded is stale and changes nothing (out-of-order retries).",

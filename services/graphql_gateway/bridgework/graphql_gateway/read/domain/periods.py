@@ -26,8 +26,21 @@ def utc_midnight(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
+_FIRST_DAY = date.min + timedelta(days=1)
+_LAST_DAY = date.max - timedelta(days=1)
+
+
 def checked_range(start: date, end: date) -> Period:
-    """A period a client named, refused when it runs backwards."""
+    """A period a client named, refused when it runs backwards or touches the calendar's
+    first or last day (its edges are computed a day beyond, which would overflow)."""
+    for name, day in (("period.from", start), ("period.to", end)):
+        if not _FIRST_DAY <= day <= _LAST_DAY:
+            raise DomainError(
+                "invalid_period",
+                f"`{name}` must lie between {_FIRST_DAY} and {_LAST_DAY}",
+                kind=ErrorKind.INVALID,
+                field="period",
+            )
     if start > end:
         raise DomainError(
             "invalid_period",
