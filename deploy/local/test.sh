@@ -13,7 +13,8 @@ stage "lint (ruff)"
 "$BIN/ruff" format --check .
 
 stage "types (mypy --strict)"
-"$BIN/mypy" libs services tests bench deploy/local/seed_demo.py deploy/local/demo_journeys.py deploy/local/asyncapi_docs.py
+"$BIN/mypy" libs services tests bench deploy/local/seed_demo.py deploy/local/demo_journeys.py deploy/local/asyncapi_docs.py \
+  deploy/local/graphql_sdl.py deploy/local/dev_jwt.py
 
 stage "unit tests"
 "$BIN/pytest" tests/unit -q
@@ -26,8 +27,15 @@ echo "$exports"
 if [ -n "${CI:-}" ]; then
   # CI starts from nothing and must leave nothing running; locally the test
   # broker and database stay up so the next run starts in seconds.
-  trap 'deploy/local/infra.sh down || true' EXIT
+  trap 'deploy/local/infra.sh down || true; BRIDGEWORK_INFRA_INSTANCE=secure deploy/local/infra.sh down || true' EXIT
 fi
+
+stage "infrastructure: a SASL_SSL broker with SCRAM users and ACLs (instance 'secure')"
+# Its exports are BRIDGEWORK_SECURE_KAFKA_* only: every other test keeps the plain broker.
+# Passwords stay in the file BRIDGEWORK_SECURE_KAFKA_USERS names, out of this log.
+secure_exports=$(BRIDGEWORK_INFRA_INSTANCE=secure BRIDGEWORK_PYTHON="$BIN/python" deploy/local/infra.sh up)
+eval "$secure_exports"
+echo "$secure_exports"
 
 stage "headless browser for the dashboard test (Debian's chromium)"
 deploy/local/browser.sh

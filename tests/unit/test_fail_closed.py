@@ -23,6 +23,15 @@ IDENTITY_PROVIDER: dict[str, Any] = {
 }
 
 
+@pytest.fixture(autouse=True)
+def kafka_over_scram_and_tls(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Production Kafka for every test here (SCRAM over TLS, a user of the service's own);
+    the Kafka tests at the end override it with the values they refuse."""
+    monkeypatch.setenv("BRIDGEWORK_KAFKA_SECURITY_PROTOCOL", "SASL_SSL")
+    monkeypatch.setenv("BRIDGEWORK_KAFKA_SASL_USERNAME", "intake")
+    monkeypatch.setenv("BRIDGEWORK_KAFKA_SASL_PASSWORD", STRONG)
+
+
 def test_a_service_on_the_development_database_password_will_not_start() -> None:
     settings = IntakeSettings(database_url="postgresql://bridgework:bridgework@db/bridgework")
     with pytest.raises(SystemExit, match="DATABASE_URL"):
@@ -124,3 +133,36 @@ def test_agreements_needs_the_identity_providers_key_issuer_and_audience() -> No
         jwt_audience="bridgework",
     )
     assert by_jwks.missing_settings() == []
+
+
+@pytest.mark.parametrize("protocol", ["PLAINTEXT", "SASL_PLAINTEXT"])
+def test_kafka_in_clear_is_refused_outside_development_mode(protocol: str) -> None:
+    """SASL_PLAINTEXT too: its password (and the raw topic's department tokens) cross in clear."""
+    settings = IntakeSettings(database_url=OWN_DATABASE, kafka_security_protocol=protocol)
+    with pytest.raises(SystemExit, match="BRIDGEWORK_KAFKA_SECURITY_PROTOCOL"):
+        refuse_to_start_without_secrets(settings)
+
+
+def test_an_operator_may_allow_kafka_in_clear_where_a_mesh_encrypts_it() -> None:
+    settings = IntakeSettings(
+        database_url=OWN_DATABASE, kafka_security_protocol="PLAINTEXT", kafka_allow_plaintext=True
+    )
+    assert settings.missing_settings() == []
+
+
+def test_development_mode_lets_a_laptop_use_its_plaintext_broker() -> None:
+    settings = IntakeSettings(development_mode=True, kafka_security_protocol="PLAINTEXT")
+    assert settings.missing_settings() == []
+
+
+@pytest.mark.parametrize(
+    "missing", ["BRIDGEWORK_KAFKA_SASL_USERNAME", "BRIDGEWORK_KAFKA_SASL_PASSWORD"]
+)
+def test_sasl_without_its_username_or_password_is_refused_by_name(
+    missing: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(missing)
+    with pytest.raises(SystemExit) as refused:
+        refuse_to_start_without_secrets(IntakeSettings(database_url=OWN_DATABASE))
+    assert missing in str(refused.value)
+    assert STRONG not in str(refused.value)  # the password that is there is not echoed

@@ -6,9 +6,15 @@ import logging
 from collections.abc import Iterable
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import TopicAlreadyExistsError
+from aiokafka.errors import TopicAlreadyExistsError, TopicAuthorizationFailedError
 from faststream.kafka import KafkaBroker
 
+from bridgework.common.kafka_security import (
+    PLAINTEXT,
+    KafkaSecurity,
+    client_options,
+    faststream_security,
+)
 from bridgework.common.settings import ServiceSettings
 
 logger = logging.getLogger(__name__)
@@ -22,6 +28,7 @@ def make_broker(settings: ServiceSettings) -> KafkaBroker:
     return KafkaBroker(
         settings.kafka_bootstrap_servers,
         client_id=f"bridgework-{settings.service_name}",
+        security=faststream_security(settings.kafka_security),
         enable_idempotence=True,
         acks="all",
         logger=logging.getLogger(f"bridgework.{settings.service_name}.kafka"),
@@ -31,10 +38,19 @@ def make_broker(settings: ServiceSettings) -> KafkaBroker:
 
 
 async def ensure_topics(
-    bootstrap_servers: str, topics: Iterable[str], *, partitions: int, replication: int = 1
+    bootstrap_servers: str,
+    topics: Iterable[str],
+    *,
+    partitions: int,
+    replication: int = 1,
+    security: KafkaSecurity = PLAINTEXT,
 ) -> list[str]:
-    """Create the topics that do not exist yet (brokers here do not auto-create); return those made."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    """Create the topics that do not exist yet (brokers here do not auto-create); return those made.
+
+    Under ACLs a service sees only its own topics and may create none: the topic set-up job
+    (`bridgework.common.kafka_setup`) made them, so a refusal to create is left at a log line.
+    """
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, **client_options(security))
     await admin.start()
     try:
         existing = set(await admin.list_topics())
@@ -44,11 +60,19 @@ async def ensure_topics(
         response = await admin.create_topics(
             [NewTopic(name, partitions, replication) for name in wanted]
         )
+        made, not_ours = [], []
         for topic, error_code, *_ in response.topic_errors:
+            if error_code == 0:
+                made.append(topic)
+            elif error_code == TopicAuthorizationFailedError.errno:
+                not_ours.append(topic)
             # Another replica may have made it between our list and our create.
-            if error_code not in (0, TopicAlreadyExistsError.errno):
+            elif error_code != TopicAlreadyExistsError.errno:
                 raise RuntimeError(f"could not create topic {topic}: Kafka error {error_code}")
-        logger.info("created topics %s", wanted)
-        return wanted
+        if made:
+            logger.info("created topics %s", made)
+        if not_ours:
+            logger.info("topics %s are not this principal's to see or create", not_ours)
+        return made
     finally:
         await admin.close()
