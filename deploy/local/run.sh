@@ -63,16 +63,91 @@ wait_ready() {
 DEMO_DEPARTMENTS=(it marketing hr finance)
 
 seed_demo() {
-  local department args=()
+  local department args=() intake_url
+  intake_url=$(service_database_url intake)
   for department in "${DEMO_DEPARTMENTS[@]}"; do
-    args+=(--token "$department=$("$BIN/python" -m bridgework.intake.entrypoints.cli tokens create \
+    args+=(--token "$department=$(DATABASE_URL=$intake_url "$BIN/python" -m \
+      bridgework.intake.entrypoints.cli tokens create \
       --department "$department" --label demo-seed 2>>"$LOG_DIR/intake-admin.log")")
   done
   local status=0
   "$BIN/python" deploy/local/seed_demo.py --intake-url http://127.0.0.1:8001 "${args[@]}" || status=$?
-  "$BIN/python" -m bridgework.intake.entrypoints.cli tokens revoke --label demo-seed \
-    2>>"$LOG_DIR/intake-admin.log"
+  DATABASE_URL=$intake_url "$BIN/python" -m bridgework.intake.entrypoints.cli tokens revoke \
+    --label demo-seed 2>>"$LOG_DIR/intake-admin.log"
   return $status
+}
+
+# Each service connects as its own Postgres role, which owns the service's schema and has
+# no right on any other (bridgework.common.database_roles, docs/security.md). Their
+# development passwords live in the git-ignored state folder, like the JWT secret.
+DB_PASSWORDS=$STATE/database-passwords
+DB_ROLE_PREFIX=${BRIDGEWORK_DATABASE_ROLE_PREFIX:-bridgework_}
+
+# The administrator that creates the roles: BRIDGEWORK_DATABASE_ADMIN_URL when set, else
+# the local instance's superuser over its Unix socket, which infra.sh trusts and keeps
+# next to the server's log (infra.sh's own role may not create roles); on a server of
+# your own (no such socket), DATABASE_URL's role.
+database_admin_url() {
+  if [ -n "${BRIDGEWORK_DATABASE_ADMIN_URL:-}" ]; then
+    echo "$BRIDGEWORK_DATABASE_ADMIN_URL"
+    return
+  fi
+  local socket_dir port database
+  socket_dir=$(dirname "$(deploy/local/infra.sh logs | grep '/postgres.log$')")
+  read -r port database < <(database_url_part port path)
+  if [ -S "$socket_dir/.s.PGSQL.$port" ]; then
+    echo "postgresql://postgres@/$database?host=$socket_dir&port=$port"
+  else
+    echo "$DATABASE_URL"
+  fi
+}
+
+# Parts of DATABASE_URL, space separated: any of host, port, path (the database's name).
+database_url_part() {
+  "$BIN/python" - "$DATABASE_URL" "$@" <<'PY'
+import sys
+from urllib.parse import urlsplit
+
+url = urlsplit(sys.argv[1])
+parts = {"host": url.hostname or "127.0.0.1", "port": str(url.port or 5432),
+         "path": url.path.lstrip("/")}
+print(" ".join(parts[name] for name in sys.argv[2:]))
+PY
+}
+
+# A service's name above is the schema it owns (ServiceSettings.db_schema).
+set_up_database() {
+  local entry service admin_url
+  mkdir -p "$DB_PASSWORDS"
+  chmod 700 "$DB_PASSWORDS"
+  for entry in "${SERVICES[@]}"; do
+    read -r service _ _ <<<"$entry"
+    if [ ! -s "$DB_PASSWORDS/$service" ]; then
+      (umask 077; "$BIN/python" -c "import secrets; print(secrets.token_urlsafe(24))" \
+        >"$DB_PASSWORDS/$service")
+    fi
+  done
+  admin_url=$(database_admin_url)
+  (
+    for entry in "${SERVICES[@]}"; do
+      read -r service _ _ <<<"$entry"
+      export "BRIDGEWORK_DATABASE_PASSWORD_${service^^}_FILE=$DB_PASSWORDS/$service"
+    done
+    BRIDGEWORK_DATABASE_ADMIN_URL=$admin_url "$BIN/python" -m bridgework.common.database_roles \
+      --role-prefix "$DB_ROLE_PREFIX" 2>>"$LOG_DIR/database-roles.log"
+  ) || {
+    say "the database set-up failed; last lines of $LOG_DIR/database-roles.log:"
+    tail -n 20 "$LOG_DIR/database-roles.log" >&2
+    return 1
+  }
+  say "each service has its own Postgres role (${DB_ROLE_PREFIX}<service>)"
+}
+
+# A service's DATABASE_URL: its own role and password (token_urlsafe: nothing to escape).
+service_database_url() {
+  local host port database
+  read -r host port database < <(database_url_part host port path)
+  echo "postgresql://$DB_ROLE_PREFIX$1:$(cat "$DB_PASSWORDS/$1")@$host:$port/$database"
 }
 
 # The demo's mail goes to a local SMTP sink (aiosmtpd, a dev dependency) that files every
@@ -98,7 +173,8 @@ stop_mail_sink() {
 
 start() {
   eval "$(deploy/local/infra.sh up)"
-  export KAFKA_BOOTSTRAP_SERVERS DATABASE_URL
+  # DATABASE_URL stays the administrator's; each service gets its own below.
+  export KAFKA_BOOTSTRAP_SERVERS
   # Demo only: follow-up's clock can be moved forward (POST /v1/admin/clock/advance) and
   # its mail goes to the local sink.
   # A developer's machine: the services accept the development secrets below.
@@ -117,12 +193,13 @@ start() {
   fi
   BRIDGEWORK_JWT_HS256_SECRET=$(cat "$STATE/gateway-jwt-secret")
   export BRIDGEWORK_JWT_HS256_SECRET
+  set_up_database
   start_mail_sink
   local entry name module port pids=()
   for entry in "${SERVICES[@]}"; do
     read -r name module port <<<"$entry"
-    BRIDGEWORK_HTTP_PORT=$port setsid nohup "$BIN/python" -m "$module" \
-      >>"$LOG_DIR/$name.log" 2>&1 </dev/null &
+    DATABASE_URL=$(service_database_url "$name") BRIDGEWORK_HTTP_PORT=$port \
+      setsid nohup "$BIN/python" -m "$module" >>"$LOG_DIR/$name.log" 2>&1 </dev/null &
     echo $! >"$RUN_DIR/$name.pid"
     pids+=("$!")
     say "started $name (pid $!)"
@@ -134,7 +211,8 @@ start() {
     i=$((i + 1))
   done
   seed_demo
-  local change_team_token
+  local change_team_token db_host db_port db_name
+  read -r db_host db_port db_name < <(database_url_part host port path)
   change_team_token=$("$BIN/python" "$ROOT/deploy/local/dev_jwt.py" \
     --sub p-chg-001 --roles change_team --hours 12)
   cat <<TXT
@@ -143,7 +221,8 @@ Bridgework is running.
   intake API      http://127.0.0.1:8001  (OpenAPI: http://127.0.0.1:8001/docs)
   dashboard       http://127.0.0.1:8000/dashboard#token=$change_team_token
   GraphQL         http://127.0.0.1:8000/graphql  (GraphiQL in a browser)
-  intake tokens   $BIN/python -m bridgework.intake.entrypoints.cli tokens create --department it
+  intake tokens   DATABASE_URL="postgresql://${DB_ROLE_PREFIX}intake:\$(cat $DB_PASSWORDS/intake)@$db_host:$db_port/$db_name" \\
+                    $BIN/python -m bridgework.intake.entrypoints.cli tokens create --department it
   agreements API  http://127.0.0.1:8002/docs
   follow-up API   http://127.0.0.1:8003/docs
   mail (Maildir)  $MAIL_DIR/new

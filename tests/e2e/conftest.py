@@ -13,10 +13,13 @@ from tests.infra import Infrastructure, create_database, delete_topics, drop_dat
 
 @pytest.fixture(scope="module")
 async def system(infra: Infrastructure) -> AsyncIterator[System]:
-    """The four services as processes on a fresh database and topic namespace."""
+    """The four services as processes, each as its own Postgres role, on a fresh database
+    and topic namespace."""
     database_url = await create_database(infra)
     namespace = f"e2e{uuid4().hex[:8]}"
-    system = System.configure(kafka=infra.kafka, database_url=database_url, namespace=namespace)
+    system = System.configure(
+        kafka=infra.kafka, database_url=database_url, namespace=namespace, own_roles=True
+    )
     try:
         await system.start()
         yield system

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -14,6 +15,7 @@ from typing import IO
 
 import httpx
 
+from tests.database_admin import admin_database_url, database_url_as, set_up_command
 from tests.infra import free_port
 
 SERVICES = ("intake", "agreements", "followup", "graphql_gateway")
@@ -76,6 +78,28 @@ class ServiceProcess:
                 await asyncio.sleep(0.2)
 
 
+# End-to-end tests' roles (bwe2e_<schema>) are made again on each run, with new passwords;
+# a dropped test database leaves them owning nothing.
+SCHEMA_OF = {
+    "intake": "intake",
+    "agreements": "agreements",
+    "followup": "followup",
+    "graphql_gateway": "gateway",
+}
+
+
+def set_up_roles(database_url: str) -> dict[str, str]:
+    """Run the database set-up on `database_url`; each service's DATABASE_URL, by service."""
+    passwords = {schema: secrets.token_urlsafe(24) for schema in SCHEMA_OF.values()}
+    done = set_up_command(admin_database_url(database_url), "bwe2e_", passwords)
+    if done.returncode != 0:
+        raise RuntimeError(f"the database set-up failed:\n{done.stderr}")
+    return {
+        name: database_url_as(database_url, f"bwe2e_{schema}", passwords[schema])
+        for name, schema in SCHEMA_OF.items()
+    }
+
+
 # The tests' development secret (tests/gateway_factories.py signs people's tokens with it).
 TESTS_JWT_SECRET = "bridgework-tests-only-hs256-secret-0123456789"
 
@@ -85,14 +109,18 @@ class System:
     services: dict[str, ServiceProcess] = field(default_factory=dict)
 
     @classmethod
-    def configure(cls, *, kafka: str, database_url: str, namespace: str) -> System:
+    def configure(
+        cls, *, kafka: str, database_url: str, namespace: str, own_roles: bool = False
+    ) -> System:
+        """`own_roles`: each service logs in as its own Postgres role, as in production."""
         system = cls()
+        urls = set_up_roles(database_url) if own_roles else {}
         for name in SERVICES:
             env = dict(os.environ)
             env.update(
                 {
                     "KAFKA_BOOTSTRAP_SERVERS": kafka,
-                    "DATABASE_URL": database_url,
+                    "DATABASE_URL": urls.get(name, database_url),
                     "BRIDGEWORK_TOPIC_NAMESPACE": namespace,
                     "BRIDGEWORK_OUTBOX_POLL_SECONDS": "0.2",
                     # Tests run on development secrets, which production refuses.
