@@ -9,19 +9,22 @@ import asyncio
 import os
 import signal
 import subprocess
+from collections import Counter
 from collections.abc import AsyncIterator
 from pathlib import Path
 from uuid import uuid4
 
 import asyncpg
+import httpx
 import pytest
 from aiokafka.errors import KafkaError
 
 from bridgework.common.contracts import Contract
 from bridgework.common.events import Event
 from tests.e2e.system import System
-from tests.factories import T0, incident_reported
+from tests.factories import T0, incident_reported, submission_json
 from tests.infra import Infrastructure, create_database, eventually, produce
+from tests.intake_factories import bearer
 
 pytestmark = pytest.mark.e2e
 
@@ -156,3 +159,82 @@ async def restart(system: System, *names: str) -> None:
     for name in names:
         system.services[name].start()
     await asyncio.gather(*(system.services[name].wait_ready() for name in names))
+
+
+# Postgres restarted under a bounded load of intake requests: 8 clients, 1,600 incidents.
+LOAD_CLIENTS = 8
+LOAD_PER_CLIENT = 200
+
+
+async def test_a_postgres_restart_under_load_answers_503_with_retry_after_and_loses_nothing(
+    fault_infra: Infrastructure,
+) -> None:
+    database_url = await create_database(fault_infra)
+    system = System.configure(
+        kafka=fault_infra.kafka, database_url=database_url, namespace=f"pg{uuid4().hex[:6]}"
+    )
+    intake = system.services["intake"]
+    intake.env["BRIDGEWORK_RATE_LIMIT_PER_MINUTE"] = "0"  # the load is one token's
+    intake.start()
+    try:
+        await intake.wait_ready()
+        token = await asyncio.to_thread(system.intake_token, "it")
+        statuses: Counter[int] = Counter()
+        unexpected: list[tuple[int, str]] = []
+        accepted: dict[str, str] = {}  # source reference -> incident id
+        restarted = asyncio.Event()
+        after_restart = 0
+
+        async def submit(http: httpx.AsyncClient, reference: str) -> None:
+            nonlocal after_restart
+            body = submission_json(source={"tool": "native", "reference": reference})
+            while True:  # as a department's tool would: again after Retry-After
+                response = await http.post(
+                    f"{intake.url}/v1/incidents", json=body, headers=bearer(token)
+                )
+                statuses[response.status_code] += 1
+                if response.status_code in (200, 202):
+                    accepted[reference] = response.json()["incident_id"]
+                    after_restart += restarted.is_set()
+                    return
+                if response.status_code != 503 or "retry-after" not in response.headers:
+                    unexpected.append((response.status_code, response.text[:300]))
+                    return
+                await asyncio.sleep(float(response.headers["retry-after"]))
+
+        async def client(number: int) -> None:
+            async with httpx.AsyncClient(timeout=30) as http:
+                for index in range(LOAD_PER_CLIENT):
+                    await submit(http, f"load-{number}-{index}")
+
+        async def restart_postgres_mid_load() -> None:
+            await eventually(lambda: _at(len(accepted), 300), timeout=60)
+            await asyncio.to_thread(infra, "restart-postgres")
+            restarted.set()
+
+        await asyncio.wait_for(
+            asyncio.gather(restart_postgres_mid_load(), *map(client, range(LOAD_CLIENTS))),
+            timeout=240,
+        )
+
+        assert unexpected == [], f"not a 2xx nor a 503 with Retry-After: {unexpected[:5]}"
+        assert statuses[500] == 0
+        assert statuses[503] > 0, f"the restart did not touch the load: {statuses}"
+        assert after_restart > 0, "the load was over before Postgres came back"
+        assert len(accepted) == LOAD_CLIENTS * LOAD_PER_CLIENT
+        connection = await asyncpg.connect(database_url)
+        try:
+            rows = await connection.fetch(
+                "SELECT source_ref, incident_id::text AS id FROM intake.incidents"
+                " WHERE source_ref LIKE 'load-%'"
+            )
+        finally:
+            await connection.close()
+        assert len(rows) == len(accepted)
+        assert {row["source_ref"]: row["id"] for row in rows} == accepted
+    finally:
+        intake.stop()
+
+
+async def _at(value: int, minimum: int) -> bool:
+    return value >= minimum

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from uuid import UUID
 
@@ -56,9 +56,17 @@ async def forget_applied(pool: Pool, *, older_than: timedelta, chunk: int = FORG
             return forgotten
 
 
-async def keep_forgetting(pool: Pool, *, older_than: timedelta, every_seconds: float) -> None:
-    """Background loop: `forget_applied` now and then, for as long as the service runs."""
+async def keep_forgetting(
+    pool: Pool,
+    *,
+    older_than: timedelta,
+    every_seconds: float,
+    beat: Callable[[], None] = lambda: None,
+) -> None:
+    """Background loop: `forget_applied` now and then, for as long as the service runs;
+    `beat` tells the runtime's liveness (heartbeats.py) that it goes round."""
     while True:
+        beat()
         try:
             if forgotten := await forget_applied(pool, older_than=older_than):
                 logger.info("forgot %d inbox entries older than %s", forgotten, older_than)

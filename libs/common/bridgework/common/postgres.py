@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
@@ -9,6 +10,7 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 import asyncpg
+from asyncpg.pool import PoolAcquireContext
 
 logger = logging.getLogger(__name__)
 
@@ -53,21 +55,71 @@ async def _keep_session(_connection: DedicatedConnection) -> None:
     undo here: pooled connections never LISTEN (dedicated connections do, `connect`), never
     SET a session variable (the search path is a connection default), keep no cursor past a
     transaction, and hold a session advisory lock only inside `migrate`, which unlocks it.
+    A connection whose last operation failed half-way never gets here: see `FinishingPool`.
     """
+
+
+if TYPE_CHECKING:
+    _AcquireContext: TypeAlias = PoolAcquireContext[asyncpg.Record]
+    _BasePool: TypeAlias = asyncpg.Pool[asyncpg.Record]
+else:
+    _AcquireContext = PoolAcquireContext
+    _BasePool = asyncpg.Pool
+
+# What a connection raises when its last operation may not have finished: the server went
+# away, the socket broke, or asyncpg's protocol is mid-message (InternalClientError "cannot
+# switch to state ..."). Cancellation too: the query may still run on the server.
+UNFINISHED: tuple[type[BaseException], ...] = (
+    asyncpg.InternalClientError,
+    asyncpg.InterfaceError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.OperatorInterventionError,
+    OSError,
+    TimeoutError,
+    asyncio.CancelledError,
+)
+
+
+class _FinishingAcquireContext(_AcquireContext):
+    async def __aexit__(self, *exc: object) -> None:
+        connection = self.connection
+        if connection is not None and len(exc) > 1 and isinstance(exc[1], UNFINISHED):
+            # Closed, not reset: the pool then opens a fresh one for the next caller.
+            connection.terminate()
+        await super().__aexit__(*exc)
+
+
+class FinishingPool(_BasePool):
+    """A pool that never hands out again a connection whose last operation failed half-way.
+
+    asyncpg returns such a connection to the pool as long as its socket is open; its
+    protocol may still wait for the server's answer to the failed operation, and the next
+    caller's first query then fails with "another operation is in progress" (issue 12;
+    docs/architecture.md, "Health and outages").
+    """
+
+    def acquire(self, *, timeout: float | None = None) -> _FinishingAcquireContext:
+        return _FinishingAcquireContext(self, timeout)
 
 
 async def create_pool(dsn: str, *, schema: str, max_size: int = 10) -> Pool:
     """A pool whose connections see only `schema` (the service owns one schema, touches no other)."""
     options = connect_kwargs(schema, f"bridgework-{schema}")
-    pool = await asyncpg.create_pool(
+    # asyncpg's create_pool with its defaults, but our pool class.
+    pool = FinishingPool(
         dsn,
         min_size=1,
         max_size=max_size,
+        max_queries=50_000,
+        max_inactive_connection_lifetime=300.0,
         server_settings=options["server_settings"],
         init=options["init"],
         reset=_keep_session,
+        loop=None,
+        connection_class=asyncpg.Connection,
+        record_class=asyncpg.Record,
     )
-    assert pool is not None
+    await pool
     return pool
 
 
@@ -104,7 +156,12 @@ async def migrate(pool: Pool, *, schema: str, package: str | None) -> list[str]:
     async with pool.acquire() as connection:
         await connection.execute("SELECT pg_advisory_lock(hashtext($1))", f"migrate:{schema}")
         try:
-            await connection.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+            # A service role owns its schema but may not create schemas (database_roles):
+            # CREATE SCHEMA IF NOT EXISTS checks that right even when the schema exists.
+            if not await connection.fetchval(
+                "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)", schema
+            ):
+                await connection.execute(f'CREATE SCHEMA "{schema}"')
             await connection.execute(
                 f'CREATE TABLE IF NOT EXISTS "{schema}".schema_migrations ('
                 " version text PRIMARY KEY,"

@@ -1,4 +1,9 @@
-"""The resources one service process holds, started and stopped in order."""
+"""The resources one service process holds, started and stopped in order.
+
+The lifespan waits for Postgres (the pool and the migrations) and nothing else: the Kafka
+side (topics, producer, subscribers) comes up in the background (`kafka_side.py`) and the
+outbox relay retries on its own, so HTTP serves as soon as the database does.
+"""
 
 from __future__ import annotations
 
@@ -8,13 +13,17 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from fastapi import Request
 from faststream.kafka import KafkaBroker
 
 from bridgework.common.health import Check, database_check
+from bridgework.common.heartbeats import ConsumerHeartbeat, Heartbeats
 from bridgework.common.inbox import keep_forgetting
-from bridgework.common.kafka import ensure_topics, make_broker
+from bridgework.common.kafka import make_broker
+from bridgework.common.kafka_side import KafkaSide
+from bridgework.common.outage_log import set_outage_log_interval
 from bridgework.common.outbox import OutboxRelay
 from bridgework.common.postgres import Pool, create_pool, migrate
 from bridgework.common.settings import ServiceSettings
@@ -30,19 +39,20 @@ BackgroundTask = Callable[["Runtime"], Awaitable[None]]
 
 @dataclass
 class Runtime:
-    """A running service's pool, broker and outbox relay."""
+    """A running service's pool, broker (maybe still starting), outbox relay and heartbeats."""
 
     settings: ServiceSettings
     pool: Pool
     broker: KafkaBroker
     relay: OutboxRelay
+    kafka: KafkaSide
+    heartbeats: Heartbeats
 
     def health_checks(self) -> dict[str, Check]:
-        async def kafka() -> None:
-            if not await self.broker.ping(timeout=2.0):
-                raise ConnectionError("Kafka broker does not answer")
+        return {"postgres": database_check(self.pool), "kafka": self.kafka.check}
 
-        return {"postgres": database_check(self.pool), "kafka": kafka}
+    async def consumer_lag(self) -> dict[str, Any]:
+        return await self.kafka.lag()
 
 
 @contextlib.asynccontextmanager
@@ -53,26 +63,24 @@ async def service_runtime(
     subscriptions: Subscriptions | None = None,
     background: Sequence[BackgroundTask] = (),
 ) -> AsyncIterator[Runtime]:
-    """Migrate the schema, make the topics, subscribe, start the broker, the outbox relay
-    and the service's background tasks; stop them in reverse order."""
+    """Migrate the schema; start the relay, the service's background tasks and (in the
+    background) the Kafka side; stop them in reverse order."""
+    set_outage_log_interval(settings.outage_log_interval_seconds)
     schema = settings.db_schema
+    heartbeats = Heartbeats(stall_seconds=settings.liveness_stall_seconds)
     pool = await create_pool(
         settings.database_url, schema=schema, max_size=settings.db_pool_max_size
     )
+    tasks: list[asyncio.Task[None]] = []
     relay: OutboxRelay | None = None
     relay_task: asyncio.Task[None] | None = None
-    background_tasks: list[asyncio.Task[None]] = []
     broker = make_broker(settings)
     try:
         await migrate(pool, schema=schema, package=migrations_package)
-        await ensure_topics(
-            settings.kafka_bootstrap_servers,
-            settings.topics.all(),
-            partitions=settings.topic_partitions,
-        )
+        # Registered before any subscriber, so it wraps every consumer's batches.
+        broker.add_middleware(ConsumerHeartbeat.for_heartbeat(heartbeats.on_demand("consumers")))
         if subscriptions is not None:
             subscriptions(broker, pool)
-        await broker.start()
         relay = OutboxRelay(
             pool=pool,
             dsn=settings.database_url,
@@ -81,27 +89,44 @@ async def service_runtime(
             client_id=f"bridgework-{settings.service_name}",
             batch_size=settings.outbox_batch_size,
             poll_seconds=settings.outbox_poll_seconds,
+            security=settings.kafka_security,
         )
-        runtime = Runtime(settings=settings, pool=pool, broker=broker, relay=relay)
+        relay.beat = heartbeats.periodic(
+            "outbox-relay", every_seconds=settings.outbox_poll_seconds
+        ).beat
+        kafka = KafkaSide(settings, broker)
+        runtime = Runtime(
+            settings=settings,
+            pool=pool,
+            broker=broker,
+            relay=relay,
+            kafka=kafka,
+            heartbeats=heartbeats,
+        )
+        tasks.append(asyncio.create_task(kafka.run(), name=f"{schema}-kafka-side"))
         relay_task = asyncio.create_task(relay.run(), name=f"{schema}-outbox-relay")
-        background_tasks = [
+        tasks += [
             asyncio.create_task(_logged(task, runtime), name=f"{schema}-task-{index}")
             for index, task in enumerate(background)
         ]
-        background_tasks.append(
+        pruning = heartbeats.periodic(
+            "inbox-pruning", every_seconds=settings.inbox_prune_interval_seconds
+        )
+        tasks.append(
             asyncio.create_task(
                 keep_forgetting(
                     pool,
                     older_than=timedelta(days=settings.inbox_retention_days),
                     every_seconds=settings.inbox_prune_interval_seconds,
+                    beat=pruning.beat,
                 ),
                 name=f"{schema}-inbox-pruning",
             )
         )
-        logger.info("%s started", settings.service_name)
+        logger.info("%s serving; its Kafka side starts in the background", settings.service_name)
         yield runtime
     finally:
-        for running in reversed(background_tasks):
+        for running in reversed(tasks):
             running.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await running
@@ -114,7 +139,8 @@ async def service_runtime(
                 logger.warning("outbox relay did not drain in %ss; cancelled", RELAY_DRAIN_SECONDS)
             except Exception:
                 logger.exception("outbox relay failed while draining")
-        await broker.stop()
+        with contextlib.suppress(Exception):
+            await broker.stop()
         await pool.close()
         logger.info("%s stopped", settings.service_name)
 

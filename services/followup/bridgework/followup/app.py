@@ -8,6 +8,7 @@ from functools import partial
 from fastapi import FastAPI
 
 from bridgework.common.clock import Clock, SystemClock
+from bridgework.common.health import declare_readiness
 from bridgework.common.runtime import BackgroundTask, Runtime
 from bridgework.common.service_app import create_service_app
 from bridgework.followup.clients.channels import Channels
@@ -40,7 +41,7 @@ def create_app(settings: FollowupSettings | None = None, clock: Clock | None = N
         routers.append(http_time_travel.router)
     _warn_about_development_settings(settings)
     defaults = default_policy(settings)
-    return create_service_app(
+    app = create_service_app(
         settings,
         clock=clock,
         title="Bridgework follow-up",
@@ -57,6 +58,9 @@ def create_app(settings: FollowupSettings | None = None, clock: Clock | None = N
         publishes=["followups"],
         background=_loops(settings, clock, defaults),
     )
+    # Timers, nudges and check-ins live in Postgres; events wait in the outbox for Kafka.
+    declare_readiness(app, gates=["postgres"])
+    return app
 
 
 def _loops(settings: FollowupSettings, clock: Clock, defaults: NudgePolicy) -> list[BackgroundTask]:
@@ -64,11 +68,21 @@ def _loops(settings: FollowupSettings, clock: Clock, defaults: NudgePolicy) -> l
     templates = read_templates(settings.templates_dir)
 
     async def firing(runtime: Runtime) -> None:
+        heartbeat = runtime.heartbeats.periodic(
+            "timer-scheduler", every_seconds=settings.scheduler_poll_seconds
+        )
         await loops.fire_timers(
-            pool=runtime.pool, settings=settings, clock=clock, defaults=defaults
+            pool=runtime.pool,
+            settings=settings,
+            clock=clock,
+            defaults=defaults,
+            beat=heartbeat.beat,
         )
 
     async def delivering(runtime: Runtime) -> None:
+        heartbeat = runtime.heartbeats.periodic(
+            "nudge-delivery", every_seconds=settings.delivery_poll_seconds
+        )
         async with Channels.open(settings) as channels:
             await loops.deliver_nudges(
                 pool=runtime.pool,
@@ -76,6 +90,7 @@ def _loops(settings: FollowupSettings, clock: Clock, defaults: NudgePolicy) -> l
                 clock=clock,
                 sender=channels,
                 templates=templates,
+                beat=heartbeat.beat,
             )
 
     return [firing, delivering]

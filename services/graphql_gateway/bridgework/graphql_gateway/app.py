@@ -9,6 +9,7 @@ import httpx
 from fastapi import FastAPI
 
 from bridgework.common.clock import Clock, SystemClock
+from bridgework.common.health import declare_readiness
 from bridgework.common.service_app import create_service_app
 from bridgework.graphql_gateway.projection.entrypoints.events import subscribe_read_model
 from bridgework.graphql_gateway.read.clients.agreements import AgreementsClient
@@ -53,6 +54,8 @@ def create_app(
         subscriptions=partial(subscribe_read_model, settings=settings),
         background=[changes.listen, agreements.close_when_stopped],
     )
+    # The read side answers from Postgres; the projection's lag is reported, not gating.
+    declare_readiness(app, gates=["postgres"])
     app.state.changes = changes
     app.state.agreements = agreements
     return app

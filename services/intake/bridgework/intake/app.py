@@ -9,6 +9,7 @@ from starlette.datastructures import Headers
 from starlette.types import Scope
 
 from bridgework.common.clock import Clock, SystemClock
+from bridgework.common.health import declare_readiness
 from bridgework.common.service_app import create_service_app
 from bridgework.intake.domain.incidents import IncidentSubmission
 from bridgework.intake.entrypoints import (
@@ -49,4 +50,6 @@ def create_app(settings: IntakeSettings | None = None, clock: Clock | None = Non
         body_limit=limit_for,
     )
     http_errors.install_error_handlers(app)
+    # Incidents go to the outbox: intake does its job with Postgres alone, Kafka or not.
+    declare_readiness(app, gates=["postgres"])
     return app

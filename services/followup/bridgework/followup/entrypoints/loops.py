@@ -22,10 +22,17 @@ logger = logging.getLogger(__name__)
 
 
 async def keep_working(
-    name: str, work: Callable[[], Awaitable[int]], *, batch_size: int, poll_seconds: float
+    name: str,
+    work: Callable[[], Awaitable[int]],
+    *,
+    batch_size: int,
+    poll_seconds: float,
+    beat: Callable[[], None] = lambda: None,
 ) -> None:
-    """Run `work` for ever: again at once after a full batch, after `poll_seconds` otherwise."""
+    """Run `work` for ever: again at once after a full batch, after `poll_seconds` otherwise.
+    `beat` tells the runtime's liveness check (common's heartbeats) that the loop goes round."""
     while True:
+        beat()
         try:
             done = await work()
         except asyncio.CancelledError:
@@ -38,7 +45,12 @@ async def keep_working(
 
 
 async def fire_timers(
-    *, pool: Pool, settings: FollowupSettings, clock: Clock, defaults: NudgePolicy
+    *,
+    pool: Pool,
+    settings: FollowupSettings,
+    clock: Clock,
+    defaults: NudgePolicy,
+    beat: Callable[[], None] = lambda: None,
 ) -> None:
     """Fire due timers for as long as the process runs."""
 
@@ -50,6 +62,7 @@ async def fire_timers(
         tick,
         batch_size=settings.scheduler_batch_size,
         poll_seconds=settings.scheduler_poll_seconds,
+        beat=beat,
     )
 
 
@@ -60,6 +73,7 @@ async def deliver_nudges(
     clock: Clock,
     sender: Sender,
     templates: Templates,
+    beat: Callable[[], None] = lambda: None,
 ) -> None:
     """Deliver nudges by e-mail and webhook for as long as the process runs."""
 
@@ -73,4 +87,5 @@ async def deliver_nudges(
         tick,
         batch_size=settings.delivery_batch_size,
         poll_seconds=settings.delivery_poll_seconds,
+        beat=beat,
     )

@@ -18,7 +18,9 @@ async def forget_old_deliveries_hourly(
     runtime: Runtime, *, settings: IntakeSettings, clock: Clock, every_seconds: float = 3600
 ) -> None:
     """Drop delivery ids past their retention, once an hour, for as long as intake runs."""
+    heartbeat = runtime.heartbeats.periodic("delivery-id-pruning", every_seconds=every_seconds)
     while True:
+        heartbeat.beat()
         try:
             dropped = await forget_old_deliveries(pool=runtime.pool, clock=clock, settings=settings)
             if dropped:

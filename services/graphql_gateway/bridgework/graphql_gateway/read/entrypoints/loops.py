@@ -64,7 +64,9 @@ class ReadModelChanges:
     async def listen(self, runtime: Runtime) -> None:
         """Background task: hold a LISTEN connection (a pool would UNLISTEN), reconnecting."""
         settings = runtime.settings
+        heartbeat = runtime.heartbeats.periodic("live-updates-listener", every_seconds=PING_SECONDS)
         while True:
+            heartbeat.beat()
             connection = None
             try:
                 connection = await connect(
@@ -77,6 +79,7 @@ class ReadModelChanges:
                 while True:
                     await asyncio.sleep(PING_SECONDS)
                     await connection.fetchval("SELECT 1")
+                    heartbeat.beat()
             except asyncio.CancelledError:
                 raise
             except Exception as error:

@@ -12,6 +12,7 @@ from strawberry.exceptions import StrawberryInputCoercionError
 from strawberry.extensions import MaskErrors
 
 from bridgework.common.errors import DomainError, ErrorKind
+from bridgework.common.http_errors import DATABASE_AWAY
 
 CODE_OF_KIND: dict[ErrorKind, str] = {
     ErrorKind.INVALID: "BAD_USER_INPUT",
@@ -24,6 +25,8 @@ CODE_OF_KIND: dict[ErrorKind, str] = {
     ErrorKind.TOO_LARGE: "BAD_USER_INPUT",
     ErrorKind.UNSUPPORTED: "BAD_REQUEST",
 }
+# Postgres away: the router answers such a result 503 with Retry-After (router.py).
+DATABASE_UNAVAILABLE = "DATABASE_UNAVAILABLE"
 
 
 def should_mask(error: GraphQLError) -> bool:
@@ -50,6 +53,18 @@ def client_error(error: GraphQLError, domain_error: DomainError) -> GraphQLError
     )
 
 
+def database_unavailable(error: GraphQLError) -> GraphQLError:
+    """The database being away, said as such (no SQL or detail), with a code for programs."""
+    return GraphQLError(
+        message="the database is not reachable right now; retry shortly",
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        extensions={"code": DATABASE_UNAVAILABLE},
+    )
+
+
 class DomainErrors(MaskErrors):
     """strawberry's MaskErrors, translating DomainErrors instead of masking them."""
 
@@ -62,6 +77,8 @@ class DomainErrors(MaskErrors):
             original = error.original_error
             if isinstance(original, DomainError):
                 processed.append(client_error(error, original))
+            elif isinstance(original, DATABASE_AWAY):
+                processed.append(database_unavailable(error))
             elif should_mask(error):
                 processed.append(self.anonymise_error(error))
             else:
