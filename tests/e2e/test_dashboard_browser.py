@@ -25,6 +25,7 @@ from tests.infra import Infrastructure, create_database, drop_database, free_por
 
 pytestmark = pytest.mark.e2e
 
+
 @pytest.fixture
 async def dashboard_url(infra: Infrastructure) -> AsyncIterator[str]:
     """The gateway serving the organisation of November 2026, with the clock on 2 December."""

@@ -21,8 +21,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from time import perf_counter
 from typing import Any, Generic, Protocol, TypeVar
 from uuid import UUID
 
@@ -33,6 +35,7 @@ from faststream.kafka import KafkaBroker, KafkaRouter
 from faststream.kafka.annotations import KafkaMessage
 from faststream.middlewares import AckPolicy
 
+from bridgework.common import logs, metrics, tracing
 from bridgework.common.contracts import Contract
 from bridgework.common.events import Event, InvalidEventError, decode_headers, from_kafka
 from bridgework.common.inbox import claim
@@ -115,13 +118,18 @@ class BatchConsumer:
     def __post_init__(self) -> None:
         if (self.apply is None) == (self.hook is None):
             raise ValueError(f"{self.name}: give the consumer an applier or a hook, not both")
+        self._applied_total = metrics.EVENTS_APPLIED.labels(self.name)
+        self._batch_seconds = metrics.CONSUMER_BATCH_SECONDS.labels(self.name)
 
     async def handle(self, records: Sequence[Any]) -> None:
         """Apply a fetched batch durably (or dead-letter its bad records); never raise for data."""
-        reading = self._read(records) if self.hook is None else self.hook.read(records)
-        for record, refusal in reading.refused:
-            await self._dead_letter(record, refusal.reason, refusal.error)
-        await self._apply_with_retries(reading.items)
+        started = perf_counter()
+        with tracing.consuming(self.name, records), _about(records):
+            reading = self._read(records) if self.hook is None else self.hook.read(records)
+            for record, refusal in reading.refused:
+                await self._dead_letter(record, refusal.reason, refusal.error)
+            await self._apply_with_retries(reading.items)
+        self._batch_seconds.observe(perf_counter() - started)
 
     @staticmethod
     def _read(records: Sequence[Any]) -> Reading[Event[Contract]]:
@@ -167,7 +175,8 @@ class BatchConsumer:
                 if len(items) > 1:
                     # Find the bad ones: apply one by one, each with its own bounded retries.
                     for item in items:
-                        await self._apply_with_retries([item])
+                        with _about([item[0]]):
+                            await self._apply_with_retries([item])
                     return
                 record = items[0][0]
                 logger.exception(
@@ -189,7 +198,9 @@ class BatchConsumer:
     async def _apply_once(self, items: list[Any]) -> Sequence[Refusal | None]:
         if self.hook is not None:
             refusals = await self.hook.apply(items)
-            self.applied += sum(r is None for r in refusals) if refusals else len(items)
+            applied = sum(r is None for r in refusals) if refusals else len(items)
+            self.applied += applied
+            self._applied_total.inc(applied)
             return refusals
         assert self.apply is not None
         async with self.pool.acquire() as connection, connection.transaction():
@@ -198,13 +209,32 @@ class BatchConsumer:
             if fresh:
                 await self.apply(connection, fresh)
         self.applied += len(fresh)
+        self._applied_total.inc(len(fresh))
         return ()
 
     async def _dead_letter(self, record: Any, reason: str, error: str) -> None:
         if self.hook is not None:
             record, error = self.hook.kept(record, error)
-        await dead_letter(self.broker, record, consumer=self.name, reason=reason, error=error)
+        with _about([record]):
+            await dead_letter(self.broker, record, consumer=self.name, reason=reason, error=error)
         self.dead_lettered += 1
+        metrics.EVENTS_DEAD_LETTERED.labels(self.name, reason).inc()
+
+
+@contextmanager
+def _about(records: Sequence[Any]) -> Iterator[None]:
+    """While one record is in hand, log lines carry its CloudEvent id (`ce_id`), if any."""
+    if len(records) != 1:
+        yield
+        return
+    ce_id = next(
+        (value for name, value in records[0].headers or () if name == "ce_id" and value), None
+    )
+    token = logs.event_id.set(ce_id.decode(errors="replace")[:64] if ce_id else None)
+    try:
+        yield
+    finally:
+        logs.event_id.reset(token)
 
 
 async def dead_letter(
@@ -260,20 +290,43 @@ async def dead_letter(
             delay = min(delay * 2, MAX_BACKOFF_SECONDS)
 
 
-async def commit_batch(consumer: Any, records: Sequence[Any]) -> None:
-    """Commit the offsets just past `records`, partition by partition."""
+async def commit_batch(consumer: Any, records: Sequence[Any]) -> dict[TopicPartition, int]:
+    """Commit the offsets just past `records`, partition by partition; return them."""
     offsets: dict[TopicPartition, int] = {}
     for record in records:
         partition = TopicPartition(record.topic, record.partition)
         offsets[partition] = max(offsets.get(partition, 0), record.offset + 1)
     if not offsets:
-        return
+        return offsets
     try:
         await consumer.commit(offsets)
     except CommitFailedError:
         # The group rebalanced while we worked: the new owner gets these records
         # again, and the inbox turns that redelivery into a no-op.
         logger.warning("offset commit lost to a rebalance; the batch will be redelivered")
+    return offsets
+
+
+# The partitions each consumer has reported lag for, so a partition it lost in a rebalance
+# stops reporting (its new owner reports it): a stale figure would look like a stuck one.
+_lag_reported: dict[str, set[TopicPartition]] = {}
+
+
+def observe_lag(consumer: Any, name: str, offsets: dict[TopicPartition, int]) -> None:
+    """Lag of each partition a batch came from: its high watermark (as of the fetch that
+    brought the batch) minus the offset to read next. No request: aiokafka keeps both."""
+    reported = _lag_reported.setdefault(name, set())
+    for partition, next_offset in offsets.items():
+        highwater = consumer.highwater(partition)
+        if highwater is not None:
+            metrics.CONSUMER_LAG.labels(name, partition.topic, str(partition.partition)).set(
+                max(highwater - next_offset, 0)
+            )
+            reported.add(partition)
+    lost = reported - consumer.assignment()
+    for partition in lost:
+        metrics.CONSUMER_LAG.remove(name, partition.topic, str(partition.partition))
+    reported -= lost
 
 
 async def _bodies_left_undecoded(_message: Any) -> None:
@@ -302,7 +355,8 @@ def subscribe(
         records = message.raw_message
         batch = records if isinstance(records, tuple) else (records,)
         await consumer.handle(batch)
-        await commit_batch(message.consumer, batch)
+        offsets = await commit_batch(message.consumer, batch)
+        observe_lag(message.consumer, consumer.name, offsets)
 
     on_batch.__name__ = f"on_{consumer.name.replace('.', '_')}"
     broker.subscriber(

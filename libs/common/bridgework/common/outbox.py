@@ -17,16 +17,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
+import asyncpg
 from aiokafka import AIOKafkaProducer
 from aiokafka.producer.message_accumulator import BatchBuilder
 from asyncpg import Record
+from opentelemetry.trace import Span
 from pydantic_core import to_json
 
+from bridgework.common import metrics, tracing
 from bridgework.common.contracts import Contract
 from bridgework.common.events import Event, to_kafka
+from bridgework.common.kafka_security import PLAINTEXT, KafkaSecurity, client_options
 from bridgework.common.partitioning import partition_for_key, partition_index
 from bridgework.common.postgres import Connection, Pool, connect
 
@@ -48,6 +52,8 @@ async def enqueue(
 
     One statement for the whole batch and its wake-up. Rows take ids in the events' order
     (ORDER BY the ordinality feeds the insert), which is the order the relay publishes them in.
+    Each row keeps the trace context of the work that wrote it (a request, a consumed batch),
+    which the relay puts in the record's headers.
     """
     if not events:
         return
@@ -62,8 +68,8 @@ async def enqueue(
     # rolled-back row; a data-modifying WITH runs whether or not the outer query reads it.
     await connection.execute(
         "WITH stored AS ("
-        " INSERT INTO outbox (event_id, topic, key, value, headers)"
-        " SELECT u.event_id, $1, u.key, u.value, u.headers::jsonb"
+        " INSERT INTO outbox (event_id, topic, key, value, headers, trace_context)"
+        " SELECT u.event_id, $1, u.key, u.value, u.headers::jsonb, $7::jsonb"
         " FROM unnest($2::uuid[], $3::bytea[], $4::bytea[], $5::text[]) WITH ORDINALITY"
         "  AS u(event_id, key, value, headers, n)"
         " ORDER BY u.n"
@@ -74,6 +80,7 @@ async def enqueue(
         values,
         headers,
         notify_channel(schema),
+        tracing.current_trace_headers(),  # the pool's jsonb codec encodes it
     )
 
 
@@ -90,17 +97,21 @@ class OutboxRelay:
         client_id: str,
         batch_size: int = 500,
         poll_seconds: float = 1.0,
+        security: KafkaSecurity = PLAINTEXT,
     ) -> None:
         self._pool = pool
         self._dsn = dsn
         self._schema = schema
         self._bootstrap_servers = bootstrap_servers
         self._client_id = client_id
+        self._security = security
         self._batch_size = batch_size
         self._poll_seconds = poll_seconds
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
         self.published = 0
+        self.beat: Callable[[], None] = lambda: None  # liveness hook (heartbeats.py)
+        self._relayed = metrics.OUTBOX_RELAYED.labels(schema)
 
     def stop(self) -> None:
         """Ask the relay to stop after the batch in flight (sent AND deleted, so a graceful
@@ -111,6 +122,7 @@ class OutboxRelay:
     async def run(self) -> None:
         """Lead when the lock is free, follow (and wait) otherwise; survive database restarts."""
         while not self._stopping.is_set():
+            self.beat()
             try:
                 await self._lead()
             except asyncio.CancelledError:
@@ -134,12 +146,14 @@ class OutboxRelay:
             ):
                 if self._stopping.is_set():
                     return
+                self.beat()
                 await self._pause()
             producer = self._producer()
             await producer.start()
             await leader.add_listener(notify_channel(self._schema), self._on_notify)
             logger.info("outbox relay for %s is leading", self._schema)
             while not leader.is_closed() and not self._stopping.is_set():
+                self.beat()
                 sent = await self._publish_pending(producer)
                 if sent < self._batch_size:
                     self._wake.clear()
@@ -162,6 +176,7 @@ class OutboxRelay:
             partitioner=partition_for_key,
             # Room for a whole outbox batch's share of one partition in one record batch.
             max_batch_size=RECORD_BATCH_BYTES,
+            **client_options(self._security),
         )
 
     def _on_notify(self, *_: object) -> None:
@@ -171,21 +186,29 @@ class OutboxRelay:
         """Publish one batch of stored events in id order; return how many went out."""
         async with self._pool.acquire() as connection:
             rows = await connection.fetch(
-                "SELECT id, topic, key, value, headers FROM outbox ORDER BY id LIMIT $1",
+                # The stored trace context joins the headers in SQL: one jsonb to decode a row.
+                "SELECT id, topic, key, value, headers || coalesce(trace_context, '{}') FROM outbox"
+                " ORDER BY id LIMIT $1",
                 self._batch_size,
             )
             if not rows:
                 return 0
-            await asyncio.gather(*await _send_in_record_batches(producer, rows))
+            spans: list[Span] = []
+            try:
+                await asyncio.gather(*await _send_in_record_batches(producer, rows, spans))
+            finally:
+                for span in spans:
+                    span.end()
             await connection.execute(
                 "DELETE FROM outbox WHERE id = ANY($1::bigint[])", [row["id"] for row in rows]
             )
         self.published += len(rows)
+        self._relayed.inc(len(rows))
         return len(rows)
 
 
 async def _send_in_record_batches(
-    producer: AIOKafkaProducer, rows: Sequence[Record]
+    producer: AIOKafkaProducer, rows: Sequence[Record], spans: list[Span]
 ) -> list[asyncio.Future[Any]]:
     """Hand `rows` to the producer as record batches, one open batch per partition.
 
@@ -194,7 +217,10 @@ async def _send_in_record_batches(
     in a fraction of that. Each partition's records keep their outbox order: batches of one
     partition are submitted in order, and the idempotent producer delivers them in order.
     The partition is the one Kafka's default partitioner picks for the key (partitioning.py).
+    A record carries its row's trace context; while spans are exported, each record gets a
+    publish span of its own (ended by the caller once Kafka acknowledged it) and its context.
     """
+    span_each = tracing.exporting()
     partitions: dict[str, list[int]] = {}
     open_batches: dict[tuple[str, int], BatchBuilder] = {}
     sent: list[asyncio.Future[Any]] = []
@@ -203,6 +229,9 @@ async def _send_in_record_batches(
             partitions[topic] = sorted(await producer.partitions_for(topic))
         numbers = partitions[topic]
         partition = numbers[partition_index(key, len(numbers))]
+        if span_each:
+            spans.append(span := tracing.publishing_span(topic, headers))
+            headers = headers | tracing.trace_headers_of(span)
         header_list = [(name, text.encode()) for name, text in headers.items()]
         batch = open_batches.get((topic, partition))
         if (
@@ -218,6 +247,33 @@ async def _send_in_record_batches(
     for (topic, partition), batch in open_batches.items():
         sent.append(await producer.send_batch(batch, topic, partition=partition))
     return sent
+
+
+# A scrape must answer even while the database does not: then the gauges keep their values.
+BACKLOG_TIMEOUT_SECONDS = 1.0
+
+
+async def observe_backlog(
+    pool: Pool, *, service: str, timeout: float = BACKLOG_TIMEOUT_SECONDS
+) -> None:
+    """Set the outbox gauges: events waiting and the oldest one's age, in two index look-ups.
+
+    The backlog is the span of waiting ids: the relay deletes in id order, so it is exact
+    but for ids a rolled-back transaction used (then it overstates), and it costs the same
+    whether ten or ten million events wait, where count(*) would read them all.
+    """
+    try:
+        async with asyncio.timeout(timeout), pool.acquire() as connection:
+            row = await connection.fetchrow(
+                "SELECT (SELECT max(id) FROM outbox) - first.id + 1 AS backlog,"
+                " extract(epoch FROM now() - first.created_at) AS age"
+                " FROM (SELECT id, created_at FROM outbox ORDER BY id LIMIT 1) AS first"
+            )
+    except (TimeoutError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+        logger.debug("outbox backlog not read for %s", service, exc_info=True)
+        return
+    metrics.OUTBOX_BACKLOG.labels(service).set(row["backlog"] if row else 0)
+    metrics.OUTBOX_OLDEST_AGE.labels(service).set(max(float(row["age"]), 0.0) if row else 0.0)
 
 
 async def pending_count(pool: Pool) -> int:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import gc
+from collections.abc import Callable
 
 import uvicorn
 from fastapi import FastAPI
 
-from bridgework.common.logs import configure_logging
+from bridgework.common.logs import configure_logging, log_format_for
 from bridgework.common.settings import ServiceSettings
+from bridgework.common.tracing import configure_tracing
 
 
 def tune_garbage_collector() -> None:
@@ -32,10 +34,18 @@ def refuse_to_start_without_secrets(settings: ServiceSettings) -> None:
         )
 
 
-def serve(app: FastAPI, settings: ServiceSettings) -> None:
-    """Block serving `app` until SIGTERM or SIGINT; shutdown drains via the app's lifespan."""
+def serve(app: FastAPI | Callable[[], FastAPI], settings: ServiceSettings) -> None:
+    """Block serving `app` until SIGTERM or SIGINT; shutdown drains via the app's lifespan.
+
+    Given a function that makes the app, makes it once logging is set up, so what the app
+    logs while it is made (development-mode warnings) is in the configured format too.
+    """
     refuse_to_start_without_secrets(settings)
-    configure_logging(settings.log_level, settings.service_name)
+    log_format = log_format_for(settings.log_format, development_mode=settings.development_mode)
+    configure_logging(settings.log_level, settings.service_name, log_format)
+    configure_tracing(settings.service_name)
+    if not isinstance(app, FastAPI):
+        app = app()
     tune_garbage_collector()
     uvicorn.run(
         app,

@@ -1,4 +1,5 @@
-"""The ASGI app shape every service shares: lifespan-managed runtime, health, error format."""
+"""The ASGI app shape every service shares: lifespan-managed runtime, health, error format,
+metrics, request ids and traces."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from contextlib import asynccontextmanager
 from functools import cache
 from typing import Any
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, Request, Response
 from pydantic import BaseModel
 from starlette.types import Scope
 
@@ -18,6 +19,9 @@ from bridgework.common.contracts import Stream
 from bridgework.common.health import health_router
 from bridgework.common.http_errors import install_error_handlers
 from bridgework.common.http_limits import BodyLimitMiddleware
+from bridgework.common.http_observability import ObservabilityMiddleware
+from bridgework.common.metrics import exposition
+from bridgework.common.outbox import observe_backlog
 from bridgework.common.rate_limits import RateLimitMiddleware
 from bridgework.common.runtime import BackgroundTask, Subscriptions, service_runtime
 from bridgework.common.settings import ServiceSettings
@@ -63,6 +67,9 @@ def create_service_app(
         lifespan=lifespan,
         docs_url=None,
         redoc_url=None,
+        # FastAPI's own OpenTelemetry spans record the raw path and query string (a check-in
+        # link's token, GraphQL variables); common's middleware records the route template.
+        telemetry={"tracing": False, "metrics": False, "logs": False, "auto_configure": False},
     )
     app.state.settings = settings
     app.state.clock = clock
@@ -96,7 +103,23 @@ def create_service_app(
         summary="AsyncAPI 3.0: the topics this service reads and writes, and their events",
     )
     install_limits(app, settings, body_limit=body_limit)
+    install_observability(app, settings)
     return app
+
+
+def install_observability(app: FastAPI, settings: ServiceSettings) -> None:
+    """`/metrics` for Prometheus, and (outermost) request ids, latencies and spans."""
+    service = settings.service_name
+
+    async def prometheus_metrics(request: Request) -> Response:
+        runtime = getattr(request.app.state, "runtime", None)
+        if runtime is not None:  # the outbox gauges are read at scrape time, not per event
+            await observe_backlog(runtime.pool, service=service)
+        body, content_type = exposition()
+        return Response(body, media_type=content_type)
+
+    app.add_api_route("/metrics", prometheus_metrics, methods=["GET"], include_in_schema=False)
+    app.add_middleware(ObservabilityMiddleware, service=service)
 
 
 def install_limits(

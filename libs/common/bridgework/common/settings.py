@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bridgework.common import kafka_security
+from bridgework.common.kafka_security import KafkaSecurity, SaslMechanism, SecurityProtocol
 from bridgework.common.topics import Topics
 
 # Only good enough for a laptop: outside development mode a service refuses to start on it.
@@ -34,6 +37,22 @@ class ServiceSettings(BaseSettings):
         default="postgresql://bridgework:bridgework@127.0.0.1:15432/bridgework",
         validation_alias=AliasChoices("DATABASE_URL", "BRIDGEWORK_DATABASE_URL"),
     )
+    # How every Kafka client (broker, outbox producer, admin) reaches the cluster (docs/security.md).
+    kafka_security_protocol: SecurityProtocol = "PLAINTEXT"
+    kafka_sasl_mechanism: SaslMechanism = "SCRAM-SHA-512"
+    kafka_sasl_username: str | None = None
+    kafka_sasl_password: SecretStr | None = None
+    kafka_ssl_cafile: str | None = Field(
+        default=None, description="CA bundle (PEM) to trust; the system's CAs when unset."
+    )
+    kafka_ssl_certfile: str | None = Field(default=None, description="client certificate (mTLS)")
+    kafka_ssl_keyfile: str | None = Field(default=None, description="its private key (mTLS)")
+    kafka_ssl_check_hostname: bool = True
+    kafka_allow_plaintext: bool = Field(
+        default=False,
+        description="Let a production start use PLAINTEXT or SASL_PLAINTEXT: only where "
+        "something else encrypts the traffic (a service mesh's mutual TLS).",
+    )
     topic_namespace: str = "bridgework"
     topic_partitions: int = Field(default=4, ge=1)
     http_host: str = "127.0.0.1"
@@ -48,6 +67,23 @@ class ServiceSettings(BaseSettings):
     inbox_retention_days: int = Field(default=30, ge=1)
     inbox_prune_interval_seconds: float = Field(default=3600.0, gt=0)
     log_level: str = "INFO"
+    # Health and outages (docs/architecture.md, "Health and outages").
+    liveness_stall_seconds: float = Field(
+        default=600.0,
+        gt=0,
+        description="How long a background loop may stall (beyond its own period) before "
+        "/health/live fails and the orchestrator restarts the process.",
+    )
+    outage_log_interval_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        description="While the Kafka cluster is unreachable, one summary log line this often.",
+    )
+    log_format: Literal["json", "text"] | None = Field(
+        default=None,
+        description="Log lines as JSON (for a log pipeline) or text; unset: text in "
+        "development mode, JSON otherwise (docs/observability.md).",
+    )
     # Limits on what one request, and one caller, may ask of a service (docs/architecture.md).
     max_body_bytes: int = Field(
         default=1 * MIB, ge=1024, description="Largest request body; larger is a 413."
@@ -66,16 +102,38 @@ class ServiceSettings(BaseSettings):
         "Never in production: there a service refuses to start without its secrets.",
     )
 
+    @property
+    def kafka_security(self) -> KafkaSecurity:
+        password = self.kafka_sasl_password
+        return KafkaSecurity(
+            protocol=self.kafka_security_protocol,
+            sasl_mechanism=self.kafka_sasl_mechanism,
+            username=self.kafka_sasl_username,
+            password=password.get_secret_value() if password is not None else None,
+            cafile=self.kafka_ssl_cafile,
+            certfile=self.kafka_ssl_certfile,
+            keyfile=self.kafka_ssl_keyfile,
+            check_hostname=self.kafka_ssl_check_hostname,
+        )
+
     def missing_settings(self) -> list[str]:
         """What this service needs and lacks outside development mode, one line a setting."""
         return [] if self.development_mode else self.required_settings()
 
     def required_settings(self) -> list[str]:
         """What a production start needs and this environment lacks; services add theirs."""
+        # Not a validator: pydantic's error would echo every input, the SASL password too.
+        # A client built from settings that cannot work raises KafkaSecurityError anyway.
+        missing = kafka_security.problems(self.kafka_security)
+        missing += kafka_security.production_problems(
+            self.kafka_security, allow_plaintext=self.kafka_allow_plaintext
+        )
         password = urlsplit(self.database_url).password
         if password in (None, "", DEVELOPMENT_DATABASE_PASSWORD):
-            return ["DATABASE_URL: a password of this service's own (not the development one)"]
-        return []
+            missing.append(
+                "DATABASE_URL: a password of this service's own (not the development one)"
+            )
+        return missing
 
     @property
     def topics(self) -> Topics:

@@ -9,7 +9,7 @@ from bridgework.followup.settings import FollowupSettings
 
 def main() -> None:
     settings = FollowupSettings()
-    serve(create_app(settings), settings)
+    serve(lambda: create_app(settings), settings)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ from bridgework.graphql_gateway.settings import GatewaySettings
 
 def main() -> None:
     settings = GatewaySettings()
-    serve(create_app(settings), settings)
+    serve(lambda: create_app(settings), settings)
 
 
 if __name__ == "__main__":

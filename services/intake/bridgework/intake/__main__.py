@@ -10,7 +10,7 @@ from bridgework.intake.settings import IntakeSettings
 def main() -> None:
     """Serve intake with its settings from the environment."""
     settings = IntakeSettings()
-    serve(create_app(settings), settings)
+    serve(lambda: create_app(settings), settings)
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Protocol
 
 from bridgework.common.clock import Clock
+from bridgework.common.metrics import NUDGE_DELIVERIES
 from bridgework.common.postgres import Pool
 from bridgework.followup.clients.channels import DeliveryFailed
 from bridgework.followup.domain.deliveries import (
@@ -60,7 +61,13 @@ async def deliver_due_nudges(
         )
     )
     await record_delivery_outcomes(pool=pool, outcomes=outcomes)
+    for (job, _), outcome in zip(leased, outcomes, strict=True):
+        NUDGE_DELIVERIES.labels(job.channel, _COUNTED_AS.get(outcome.status, "failed")).inc()
     return len(leased)
+
+
+# An outcome's status as the metrics count it: a failure that will be retried is "retrying".
+_COUNTED_AS = {"sent": "sent", "cancelled": "cancelled", "pending": "retrying", "failed": "failed"}
 
 
 async def lease_due_deliveries(

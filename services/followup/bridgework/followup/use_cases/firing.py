@@ -11,6 +11,7 @@ import secrets
 from uuid import UUID
 
 from bridgework.common.clock import Clock
+from bridgework.common.metrics import TIMERS_DUE, TIMERS_FIRED
 from bridgework.common.postgres import Pool
 from bridgework.followup.domain.nudge_policy import NudgePolicy
 from bridgework.followup.domain.nudges import Reach, facilitators_of, fire_timers, recipients_of
@@ -47,11 +48,13 @@ async def fire_due_timers(
         await catch_up(connection, clock)
         now = clock.now()
         if not await timers.any_due_timer(connection, now=now):
+            TIMERS_DUE.set(0)
             return 0
         async with connection.transaction():
             claimed = await timers.claim_due_timers(
                 connection, now=now, limit=settings.scheduler_batch_size
             )
+            TIMERS_DUE.set(len(claimed))
             if not claimed:
                 return 0
             repair_ids = list({s.timer.repair_id for s in claimed})
@@ -81,6 +84,7 @@ async def fire_due_timers(
             await check_ins.add_check_ins(connection, fired.check_ins)
             await nudges.add_nudges(connection, fired.nudges)
             await publish(connection, settings=settings, facts=fired.events, now=now)
+    TIMERS_FIRED.inc(fired.count("fired"))
     logger.info(
         "timers: %d fired, %d skipped, %d waiting for a sending window",
         fired.count("fired"),

@@ -23,8 +23,10 @@ from bridgework.graphql_gateway.read.entrypoints.graphql.cost import cost_limit_
 from bridgework.graphql_gateway.read.entrypoints.graphql.errors import DomainErrors, should_mask
 from bridgework.graphql_gateway.read.entrypoints.graphql.execution import GatewayExecutionContext
 from bridgework.graphql_gateway.read.entrypoints.graphql.mutation import Mutation
+from bridgework.graphql_gateway.read.entrypoints.graphql.nul import NoNulCharacters
 from bridgework.graphql_gateway.read.entrypoints.graphql.query import Query
 from bridgework.graphql_gateway.read.entrypoints.graphql.subscription import Subscription
+from bridgework.graphql_gateway.read.entrypoints.graphql.timing import OperationTiming
 from bridgework.graphql_gateway.settings import GatewaySettings
 
 LOG = logging.getLogger("bridgework.graphql_gateway.graphql")
@@ -67,8 +69,10 @@ def build_schema(settings: GatewaySettings) -> strawberry.Schema:
         *QueryDepthLimiter(max_depth=settings.graphql_max_depth).validation_rules,
         *MaxAliasesLimiter(max_alias_count=settings.graphql_max_aliases).validation_rules,
         cost_limit_rule(settings.graphql_max_cost, settings.graphql_max_page_size),
+        NoNulCharacters,  # Postgres cannot hold U+0000: refused, naming the argument
     ]
     extensions: list[Any] = [
+        OperationTiming,
         lambda: AddValidationRules(rules),
         lambda: MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
         lambda: ParserCache(maxsize=CACHED_DOCUMENTS),
