@@ -1,0 +1,70 @@
+"""GraphQL over graphql-transport-ws, as the dashboard speaks it, for the matrix's WebSocket
+and subscription rows: the first answer, shaped as an HTTP answer would be, so one reading
+(checks.assert_graphql) judges both."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+import uvicorn
+from fastapi import FastAPI
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
+
+from tests.infra import free_port
+
+PROTOCOL = "graphql-transport-ws"
+
+
+@asynccontextmanager
+async def serving(app: FastAPI) -> AsyncIterator[str]:
+    """The app, already running (its lifespan is the caller's), also served by uvicorn: the
+    WebSocket URL of its /graphql."""
+    port = free_port()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off", log_level="warning")
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    try:
+        while not server.started:
+            if task.done():
+                task.result()
+            await asyncio.sleep(0.02)
+        yield f"ws://127.0.0.1:{port}/graphql"
+    finally:
+        server.should_exit = True
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.wait_for(task, 20)
+
+
+async def _receive(socket: ClientConnection) -> dict[str, Any]:
+    message: dict[str, Any] = json.loads(await asyncio.wait_for(socket.recv(), 20))
+    return message
+
+
+async def first_answer(
+    url: str, headers: Mapping[str, str], request: Mapping[str, Any]
+) -> httpx.Response:
+    """Sign in at connection_init with the Authorization header's value, send one operation,
+    and read its first answer: a refused sign-in is a 401 as over HTTP."""
+    init: dict[str, Any] = {"type": "connection_init"}
+    if "Authorization" in headers:
+        init["payload"] = {"authorization": headers["Authorization"]}
+    async with connect(url, subprotocols=[PROTOCOL]) as socket:  # type: ignore[list-item]
+        await socket.send(json.dumps(init))
+        try:
+            acknowledged = await _receive(socket)
+        except ConnectionClosed:
+            return httpx.Response(401, json={"error": "unauthenticated"})
+        assert acknowledged["type"] == "connection_ack", acknowledged
+        await socket.send(json.dumps({"id": "1", "type": "subscribe", "payload": dict(request)}))
+        answer = await _receive(socket)
+    if answer["type"] == "error":
+        return httpx.Response(200, json={"data": None, "errors": answer["payload"]})
+    assert answer["type"] == "next", answer
+    return httpx.Response(200, json=answer["payload"])
