@@ -5,14 +5,14 @@ from __future__ import annotations
 import io
 import json
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 import pytest
 from aiokafka.structs import TopicPartition
 from opentelemetry.trace import SpanKind
 
 from bridgework.common import logs
-from bridgework.common.consumer import observe_lag
+from bridgework.common.consumer import Refusal, observe_lag
 from tests.observability_support import finished_spans, sample, spans_in_memory
 from tests.unit.test_consumer_hook import Broker, Hook, Record, consumer, records
 
@@ -155,3 +155,26 @@ async def test_a_batch_of_records_of_one_trace_continues_it() -> None:
     assert span.parent is not None
     assert span.attributes is not None
     assert span.attributes["messaging.batch.message_count"] == 3
+
+
+class QuotingHook(Hook):
+    """Fails as drivers do: the message quotes the value it could not store."""
+
+    async def apply(self, items: Sequence[str]) -> list[Refusal | None]:
+        raise ValueError(f"invalid input for query argument $2: {items[0]!r}")
+
+
+async def test_a_failing_record_s_content_reaches_the_dead_letter_but_never_the_log(
+    consumer_log: io.StringIO,
+) -> None:
+    broker = Broker()
+    said = "ok:Ada Lovelace said the rollout broke her team's week"
+
+    await consumer(QuotingHook(), broker).handle(records(said, "bad:Ada Lovelace again"))
+
+    logged = consumer_log.getvalue()
+    assert "giving up" in logged
+    assert "ValueError" in logged
+    assert "Lovelace" not in logged
+    errors = [headers["bridgework_dlq_error"] for _, _, headers in broker.published]
+    assert any("Lovelace" in error for error in errors), "the dead letter keeps why, in full"

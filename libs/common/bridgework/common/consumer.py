@@ -179,12 +179,13 @@ class BatchConsumer:
                             await self._apply_with_retries([item])
                     return
                 record = items[0][0]
-                logger.exception(
-                    "%s: giving up on %s[%s]@%s",
+                logger.error(
+                    "%s: giving up on %s[%s]@%s: %s",
                     self.name,
                     record.topic,
                     record.partition,
                     record.offset,
+                    logs.without_message(error),
                 )
                 await self._dead_letter(
                     record, "processing_failed", f"{type(error).__name__}: {error}"
@@ -266,13 +267,15 @@ async def dead_letter(
             "bridgework_dlq_offset": str(record.offset),
         }
     )
+    # The reason code only: the error text (kept in the dead letter's header, beside the
+    # record itself) may quote the record's content.
     logger.warning(
-        "%s: dead-lettering %s[%s]@%s: %s",
+        "%s: dead-lettering %s[%s]@%s: %s (bridgework_dlq_error says why)",
         consumer,
         record.topic,
         record.partition,
         record.offset,
-        error,
+        reason,
     )
     delay = retry_base_seconds
     while True:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import traceback
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Literal
@@ -103,3 +104,9 @@ def configure_logging(level: str, service: str, log_format: LogFormat = "text") 
     # aiokafka reports every routine rebalance at INFO; keep the services' own voice audible.
     logging.getLogger("aiokafka").setLevel(logging.WARNING)
     install_outage_log()  # a Kafka outage logged once, at intervals, and at its end
+
+
+def without_message(error: BaseException) -> str:
+    """An exception for a log line: its type and the code's lines, never its message, which
+    may quote what it choked on (a person's words, a token)."""
+    return f"{type(error).__name__}\n" + "".join(traceback.format_tb(error.__traceback__))

@@ -18,6 +18,7 @@ from typing import Any
 
 from faststream.kafka import KafkaBroker
 
+from bridgework.common import logs
 from bridgework.common.clock import Clock
 from bridgework.common.consumer import BatchConsumer, Reading, Refusal, subscribe
 from bridgework.common.errors import DomainError
@@ -87,7 +88,11 @@ class RawIncidents:
                 refused.append((record, Refusal("invalid_event", str(invalid))))
             except Exception as unexpected:
                 # A record must never stall the partition: whatever it is, it is kept aside.
-                logger.exception("%s: could not read a raw record", CONSUMER)
+                logger.error(
+                    "%s: could not read a raw record: %s",
+                    CONSUMER,
+                    logs.without_message(unexpected),
+                )
                 error = f"{type(unexpected).__name__}: {unexpected}"
                 refused.append((record, Refusal("invalid_event", error)))
         return Reading(items, refused)
