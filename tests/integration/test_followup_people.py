@@ -127,8 +127,11 @@ async def test_a_repair_view_needs_a_person_who_may_see_it(
         )
 
         async def seen_by_the_owner() -> httpx.Response | None:
+            # Both joins applied (they may arrive in two batches): then both see it.
             response = await followup.get(path, headers=as_person(OWNER))
-            return response if response.status_code == 200 else None
+            affected = await followup.get(path, headers=as_person(AFFECTED))
+            both = response.status_code == affected.status_code == 200
+            return response if both else None
 
         owner = await eventually(seen_by_the_owner)
         owners_nudges = await followup.get(f"{path}/nudges", headers=as_person(AFFECTED))
