@@ -1,23 +1,25 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from uuid import uuid4
 
 import pytest
 
+from tests.containers import session_infrastructure
 from tests.infra import (
     Infrastructure,
     create_database,
     delete_topics,
     drop_database,
-    infrastructure_from_env,
 )
 
 
 @pytest.fixture(scope="session")
-def infra() -> Infrastructure:
-    """The real broker and database; raises (never skips) when they are not there."""
-    return infrastructure_from_env()
+def infra() -> Iterator[Infrastructure]:
+    """The real broker and database; raises (never skips) when they are not there. The local
+    processes' addresses by default; containers with BRIDGEWORK_TEST_INFRA=testcontainers."""
+    with session_infrastructure() as infrastructure:
+        yield infrastructure
 
 
 @pytest.fixture

@@ -1,7 +1,8 @@
 """Test access to the real Kafka broker and PostgreSQL server that deploy/local/infra.sh started.
 
 Tests that need them FAIL when they are missing; they never skip. `make test`
-(deploy/local/test.sh) starts both and exports their addresses.
+(deploy/local/test.sh) starts both and exports their addresses; with
+BRIDGEWORK_TEST_INFRA=testcontainers the session starts containers instead (tests/containers.py).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import os
 import random
 import socket
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -42,9 +43,14 @@ class Infrastructure:
         return urlunsplit(parts._replace(path=f"/{name}"))
 
 
-def infrastructure_from_env() -> Infrastructure:
+def infrastructure_from_env(environ: Mapping[str, str] | None = None) -> Infrastructure:
+    """The addresses of the local processes (or any broker and server) from the environment.
+
+    tests/containers.py starts containers instead when BRIDGEWORK_TEST_INFRA=testcontainers.
+    """
+    environ = os.environ if environ is None else environ
     missing = [
-        name for name in ("KAFKA_BOOTSTRAP_SERVERS", "DATABASE_URL") if not os.environ.get(name)
+        name for name in ("KAFKA_BOOTSTRAP_SERVERS", "DATABASE_URL") if not environ.get(name)
     ]
     if missing:
         raise RuntimeError(
@@ -52,7 +58,7 @@ def infrastructure_from_env() -> Infrastructure:
             'Run them with `make test`, or `eval "$(deploy/local/infra.sh up)"` first.'
         )
     return Infrastructure(
-        kafka=os.environ["KAFKA_BOOTSTRAP_SERVERS"], database_url=os.environ["DATABASE_URL"]
+        kafka=environ["KAFKA_BOOTSTRAP_SERVERS"], database_url=environ["DATABASE_URL"]
     )
 
 

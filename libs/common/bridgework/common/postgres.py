@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import logging
 import re
+from dataclasses import dataclass
 from importlib import resources
 from typing import TYPE_CHECKING, Any, TypeAlias
 
@@ -133,13 +135,46 @@ async def connect(dsn: str, *, schema: str, purpose: str) -> DedicatedConnection
     return connection
 
 
-def _migration_files(package: str) -> list[tuple[str, str]]:
+class MigrationChangedError(RuntimeError):
+    """An applied migration file differs from the one applied: the service must not start.
+
+    A schema built from another file than the one shipped would drift unseen; an operator
+    restores the file (or writes a new migration) instead of editing an applied one.
+    """
+
+    def __init__(self, *, schema: str, version: str, recorded: str, shipped: str) -> None:
+        super().__init__(
+            f"migration {version} of schema {schema} was edited after it was applied: "
+            f"applied with sha256 {recorded}, shipped with sha256 {shipped}. "
+            "Restore the applied file and put the change in a new migration."
+        )
+        self.schema = schema
+        self.version = version
+        self.recorded = recorded
+        self.shipped = shipped
+
+
+@dataclass(frozen=True)
+class _MigrationFile:
+    version: str
+    sql: str
+    checksum: str
+
+
+def _migration_files(package: str, prefix: str) -> list[_MigrationFile]:
     folder = resources.files(package) / "migrations"
-    return sorted(
-        (entry.name, entry.read_text(encoding="utf-8"))
-        for entry in folder.iterdir()
-        if entry.name.endswith(".sql")
-    )
+    files = []
+    for entry in folder.iterdir():
+        if entry.name.endswith(".sql"):
+            content = entry.read_bytes()
+            files.append(
+                _MigrationFile(
+                    version=f"{prefix}:{entry.name}",
+                    sql=content.decode("utf-8"),
+                    checksum=hashlib.sha256(content).hexdigest(),
+                )
+            )
+    return sorted(files, key=lambda file: file.version)
 
 
 async def migrate(pool: Pool, *, schema: str, package: str | None) -> list[str]:
@@ -149,6 +184,8 @@ async def migrate(pool: Pool, *, schema: str, package: str | None) -> list[str]:
 
     An advisory lock serialises replicas starting together; each file runs in its
     own transaction with its version row, so a failed file leaves nothing half-done.
+    Each row keeps the sha256 of the file applied: an applied file edited since raises
+    `MigrationChangedError` before anything is applied (docs/operations.md, "Migrations").
     """
     if not _SCHEMA_NAME.match(schema):
         raise ValueError(f"invalid schema name {schema!r}")
@@ -167,27 +204,62 @@ async def migrate(pool: Pool, *, schema: str, package: str | None) -> list[str]:
                 " version text PRIMARY KEY,"
                 " applied_at timestamptz NOT NULL DEFAULT now())"
             )
-            done = {
-                row["version"]
+            # Tables made before checksums existed get the column here (hex sha256).
+            await connection.execute(
+                f'ALTER TABLE "{schema}".schema_migrations ADD COLUMN IF NOT EXISTS checksum text'
+            )
+            done: dict[str, str | None] = {
+                row["version"]: row["checksum"]
                 for row in await connection.fetch(
-                    f'SELECT version FROM "{schema}".schema_migrations'
+                    f'SELECT version, checksum FROM "{schema}".schema_migrations'
                 )
             }
-            owners = [_COMMON_MIGRATIONS] + ([package] if package else [])
-            for owner in owners:
-                prefix = "common" if owner == _COMMON_MIGRATIONS else "service"
-                for name, sql in _migration_files(owner):
-                    version = f"{prefix}:{name}"
-                    if version in done:
-                        continue
-                    async with connection.transaction():
-                        await connection.execute(sql)
-                        await connection.execute(
-                            f'INSERT INTO "{schema}".schema_migrations (version) VALUES ($1)',
-                            version,
-                        )
-                    applied.append(version)
-                    logger.info("applied migration %s to schema %s", version, schema)
+            files = _migration_files(_COMMON_MIGRATIONS, "common") + (
+                _migration_files(package, "service") if package else []
+            )
+            await _check_applied(connection, schema, files, done)
+            for file in files:
+                if file.version in done:
+                    continue
+                async with connection.transaction():
+                    await connection.execute(file.sql)
+                    await connection.execute(
+                        f'INSERT INTO "{schema}".schema_migrations (version, checksum)'
+                        " VALUES ($1, $2)",
+                        file.version,
+                        file.checksum,
+                    )
+                applied.append(file.version)
+                logger.info("applied migration %s to schema %s", file.version, schema)
         finally:
             await connection.execute("SELECT pg_advisory_unlock(hashtext($1))", f"migrate:{schema}")
     return applied
+
+
+async def _check_applied(
+    connection: Connection,
+    schema: str,
+    files: list[_MigrationFile],
+    done: dict[str, str | None],
+) -> None:
+    """Refuse an applied file edited since; record the checksum of rows that have none.
+
+    A row without a checksum was applied before checksums were kept: the file shipped now
+    is taken as the one applied then (no edit was ever refused, and nothing else records
+    what ran), so from this start on an edit is caught.
+    """
+    for file in files:
+        if file.version not in done:
+            continue
+        recorded = done[file.version]
+        if recorded is None:
+            await connection.execute(
+                f'UPDATE "{schema}".schema_migrations SET checksum = $2'
+                " WHERE version = $1 AND checksum IS NULL",
+                file.version,
+                file.checksum,
+            )
+        elif recorded != file.checksum:
+            raise MigrationChangedError(
+                schema=schema, version=file.version, recorded=recorded, shipped=file.checksum
+            )

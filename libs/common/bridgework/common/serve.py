@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
 
 from bridgework.common.logs import configure_logging, log_format_for
+from bridgework.common.postgres import MigrationChangedError
 from bridgework.common.settings import ServiceSettings
 from bridgework.common.tracing import configure_tracing
 
@@ -34,6 +38,40 @@ def refuse_to_start_without_secrets(settings: ServiceSettings) -> None:
         )
 
 
+logger = logging.getLogger(__name__)
+
+
+class StartRefusal(logging.Filter):
+    """Why the app's start was refused, once it was; while set, uvicorn's own error lines
+    (the traceback Starlette formats, "Application startup failed") are dropped: the
+    refusal's one message says everything an operator needs."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.reason: str | None = None
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return self.reason is None
+
+
+def refuse_cleanly(app: FastAPI, refusal: StartRefusal) -> None:
+    """Wrap the app's lifespan so an edited migration (`MigrationChangedError`) is one clear
+    message: logged, remembered in `refusal`, and re-raised so uvicorn does not start."""
+    starting = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(running: Any) -> AsyncIterator[Any]:
+        try:
+            async with starting(running) as state:
+                yield state
+        except MigrationChangedError as changed:
+            refusal.reason = str(changed)
+            logger.critical("will not start: %s", changed)
+            raise
+
+    app.router.lifespan_context = lifespan
+
+
 def serve(app: FastAPI | Callable[[], FastAPI], settings: ServiceSettings) -> None:
     """Block serving `app` until SIGTERM or SIGINT; shutdown drains via the app's lifespan.
 
@@ -46,7 +84,19 @@ def serve(app: FastAPI | Callable[[], FastAPI], settings: ServiceSettings) -> No
     configure_tracing(settings.service_name)
     if not isinstance(app, FastAPI):
         app = app()
+    refusal = StartRefusal()
+    refuse_cleanly(app, refusal)
+    logging.getLogger("uvicorn.error").addFilter(refusal)
     tune_garbage_collector()
+    try:
+        _run(app, settings)
+    except SystemExit:
+        if refusal.reason is not None:
+            raise SystemExit(f"{settings.service_name} will not start: {refusal.reason}") from None
+        raise
+
+
+def _run(app: FastAPI, settings: ServiceSettings) -> None:
     uvicorn.run(
         app,
         host=settings.http_host,

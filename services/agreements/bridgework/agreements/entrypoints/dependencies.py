@@ -20,7 +20,9 @@ from bridgework.common.runtime import get_runtime
 
 # auto_error off: a missing token is refused by common's 401 (with WWW-Authenticate), and
 # the scheme still documents every route as needing a bearer token.
-_bearer = HTTPBearer(auto_error=False, description="The person's own token (JWT).")
+_bearer = HTTPBearer(
+    auto_error=False, scheme_name="personToken", description="The person's own token (JWT)."
+)
 
 
 async def settings_of(request: Request) -> AgreementsSettings:

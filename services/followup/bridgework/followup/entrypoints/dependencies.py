@@ -59,7 +59,9 @@ TravellingClockDep = Annotated[TravellingClock, Depends(travelling_clock_of)]
 # auto_error off: a missing credential is refused below (or let through by development's
 # open door), and the scheme still documents the routes as needing a bearer token.
 _bearer = HTTPBearer(
-    auto_error=False, description="BRIDGEWORK_ADMIN_TOKEN, or the person's own token (JWT)."
+    auto_error=False,
+    scheme_name="adminOrPersonToken",
+    description="BRIDGEWORK_ADMIN_TOKEN, or the person's own token (JWT).",
 )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Path, Request
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from bridgework.common.clock import Clock
 from bridgework.common.postgres import Pool
@@ -51,6 +52,40 @@ PoolDep = Annotated[Pool, Depends(pool_of)]
 ClockDep = Annotated[Clock, Depends(clock_of)]
 
 
+# How callers authenticate, declared for the OpenAPI document. auto_error off everywhere: the
+# routes keep refusing with intake's own 401s (`principal_of`, the webhooks' signature check),
+# these only describe what a caller sends.
+department_token = HTTPBearer(
+    auto_error=False,
+    scheme_name="departmentToken",
+    description="The department's API token (intake's CLI: `tokens create`).",
+)
+github_signature = APIKeyHeader(
+    name="X-Hub-Signature-256",
+    auto_error=False,
+    scheme_name="githubSignature",
+    description="HMAC-SHA256 of the body with the department's GitHub webhook secret.",
+)
+jira_signature = APIKeyHeader(
+    name="X-Hub-Signature",
+    auto_error=False,
+    scheme_name="jiraSignature",
+    description="HMAC of the body with the department's Jira webhook secret.",
+)
+pagerduty_signature = APIKeyHeader(
+    name="X-PagerDuty-Signature",
+    auto_error=False,
+    scheme_name="pagerdutySignature",
+    description="PagerDuty v3 signatures of the body with the department's signing secret.",
+)
+# Route dependencies that only declare a security requirement; two on one route are
+# alternatives (OpenAPI reads a list of requirements as "any one of").
+DEPARTMENT_TOKEN = [Depends(department_token)]
+GITHUB_SIGNED = [Depends(github_signature)]
+JIRA_SIGNED_OR_TOKEN = [Depends(jira_signature), Depends(department_token)]
+PAGERDUTY_SIGNED = [Depends(pagerduty_signature)]
+
+
 async def principal_of(pool: Pool, authorization: str | None) -> Principal:
     """The department an `Authorization: Bearer` token speaks for; unauthenticated when none."""
     token = bearer_token(authorization)
@@ -62,8 +97,13 @@ async def principal_of(pool: Pool, authorization: str | None) -> Principal:
     return principal
 
 
-async def bearer_principal(request: Request, pool: PoolDep) -> Principal:
-    """The department the request's bearer token speaks for."""
+async def bearer_principal(
+    request: Request,
+    pool: PoolDep,
+    _declared: Annotated[HTTPAuthorizationCredentials | None, Depends(department_token)],
+) -> Principal:
+    """The department the request's bearer token speaks for (parsed by `principal_of`, so
+    a malformed header gets intake's own message)."""
     return await principal_of(pool, request.headers.get("authorization"))
 
 

@@ -18,7 +18,13 @@ from bridgework.intake.domain.cloudevents import IncomingCloudEvent
 from bridgework.intake.domain.credentials import ensure_department, unauthenticated
 from bridgework.intake.domain.incidents import Delivery, Item
 from bridgework.intake.entrypoints import receipts
-from bridgework.intake.entrypoints.dependencies import ClockDep, PoolDep, SettingsDep, principal_of
+from bridgework.intake.entrypoints.dependencies import (
+    DEPARTMENT_TOKEN,
+    ClockDep,
+    PoolDep,
+    SettingsDep,
+    principal_of,
+)
 from bridgework.intake.entrypoints.http_incidents import CLIENT_ERRORS, ensure_bounded
 from bridgework.intake.entrypoints.requests import parse_json, unsupported_media_type
 from bridgework.intake.schemas import IncidentReceipt
@@ -32,6 +38,8 @@ router = APIRouter(prefix="/v1", tags=["incidents"])
 @router.post(
     "/cloudevents",
     status_code=status.HTTP_202_ACCEPTED,
+    # Or each event's `bridgeworktoken` attribute, which OpenAPI cannot express.
+    dependencies=DEPARTMENT_TOKEN,
     response_model=IncidentReceipt,
     response_model_exclude_none=True,
     responses={

@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Request
+from fastapi.params import Depends
 from fastapi.responses import JSONResponse
 
 from bridgework.common.clock import Clock
@@ -30,6 +31,10 @@ from bridgework.intake.domain.credentials import (
 from bridgework.intake.domain.mapping import Ignored, Tool, ToolItem
 from bridgework.intake.entrypoints import receipts
 from bridgework.intake.entrypoints.dependencies import (
+    DEPARTMENT_TOKEN,
+    GITHUB_SIGNED,
+    JIRA_SIGNED_OR_TOKEN,
+    PAGERDUTY_SIGNED,
     ClockDep,
     DepartmentInPath,
     PoolDep,
@@ -57,9 +62,10 @@ _RESPONSES: dict[int | str, dict[str, Any]] = {
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
 
 
-def _post(path: str) -> Callable[[F], F]:
+def _post(path: str, security: list[Depends]) -> Callable[[F], F]:
     return router.post(
         path,
+        dependencies=security,
         status_code=202,
         response_model=IncidentReceipt,
         response_model_exclude_none=True,
@@ -67,7 +73,7 @@ def _post(path: str) -> Callable[[F], F]:
     )
 
 
-@_post("/github/{department}")
+@_post("/github/{department}", GITHUB_SIGNED)
 async def github_webhook(
     department: DepartmentInPath,
     request: Request,
@@ -96,7 +102,7 @@ async def github_webhook(
     )
 
 
-@_post("/jira/{department}")
+@_post("/jira/{department}", JIRA_SIGNED_OR_TOKEN)
 async def jira_webhook(
     department: DepartmentInPath,
     request: Request,
@@ -131,7 +137,7 @@ async def jira_webhook(
     )
 
 
-@_post("/servicenow/{department}")
+@_post("/servicenow/{department}", DEPARTMENT_TOKEN)
 async def servicenow_webhook(
     department: DepartmentInPath,
     request: Request,
@@ -155,7 +161,7 @@ async def servicenow_webhook(
     )
 
 
-@_post("/pagerduty/{department}")
+@_post("/pagerduty/{department}", PAGERDUTY_SIGNED)
 async def pagerduty_webhook(
     department: DepartmentInPath,
     request: Request,

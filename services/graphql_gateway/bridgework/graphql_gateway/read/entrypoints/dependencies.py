@@ -10,6 +10,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.requests import HTTPConnection
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.websockets import WebSocket
 
 from bridgework.common.clock import Clock
@@ -58,6 +59,14 @@ ChangesDep = Annotated[ReadModelChanges, Depends(changes_of)]
 AgreementsDep = Annotated[AgreementsClient, Depends(agreements_of)]
 
 
+# Declares /graphql's bearer token in the OpenAPI document; auto_error off, so the context
+# below still refuses with the gateway's own UNAUTHENTICATED answer. It reads an
+# HTTPConnection, so it serves the WebSocket endpoint too (which then sends no header).
+person_token = HTTPBearer(
+    auto_error=False, scheme_name="personToken", description="The person's own token (JWT)."
+)
+
+
 def _ide_page_only(connection: HTTPConnection) -> bool:
     """A browser asking for GraphiQL's page (no query): served without a token."""
     if not isinstance(connection, Request) or connection.method != "GET":
@@ -75,6 +84,7 @@ async def graphql_context(
     clock: ClockDep,
     changes: ChangesDep,
     agreements: AgreementsDep,
+    _declared: Annotated[HTTPAuthorizationCredentials | None, Depends(person_token)],
 ) -> Context:
     """A request's GraphQL context. Every GraphQL request over HTTP needs a bearer token
     (UNAUTHENTICATED, 401, before any resolver runs); a WebSocket sends its token at
