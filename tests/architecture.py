@@ -241,6 +241,31 @@ def common_imports_a_service(root: Path) -> list[str]:
     return found
 
 
+# The operators' command line (libs/cli) is an entry point over every service: it may use a
+# service's entry points, use cases, schemas, domain values and settings, and nothing imports it.
+CLI_MAY_IMPORT = frozenset({"entrypoints", "use_cases", "schemas", "domain", "settings"})
+
+
+def cli_violations(root: Path) -> list[str]:
+    """The command line reaching into a service's other rooms, or anything importing it."""
+    found: list[str] = []
+    cli = root / "libs" / "cli" / "bridgework" / "cli"
+    for path in python_files(cli):
+        name = ".".join(("bridgework", "cli", *path.relative_to(cli).with_suffix("").parts))
+        for line, imported in imported_names(path, name.removesuffix(".__init__")):
+            for service in SERVICES:
+                target = _target(imported, service)
+                if target is None or target[1] in ("__init__", None):
+                    continue
+                if target[1] not in CLI_MAY_IMPORT:
+                    found.append(f"{path.relative_to(root)}:{line}: the cli imports {imported}")
+    for path in [*python_files(root / "libs" / "common"), *python_files(root / "services")]:
+        for line, imported in imported_names(path, "bridgework._"):
+            if imported == "bridgework.cli" or imported.startswith("bridgework.cli."):
+                found.append(f"{path.relative_to(root)}:{line}: imports the cli ({imported})")
+    return sorted(set(found))
+
+
 def product_files(root: Path) -> list[Path]:
     return [*python_files(root / "libs"), *python_files(root / "services")]
 
@@ -314,6 +339,7 @@ def report(root: Path, only: str = "") -> list[str]:
         *impure_domain(root),
         *transactions_outside_use_cases(root),
         *common_imports_a_service(root),
+        *cli_violations(root),
         *long_modules(root),
         *benchmarks_in_products(root),
         *private_reaches(root),

@@ -150,6 +150,32 @@ service_database_url() {
   echo "postgresql://$DB_ROLE_PREFIX$1:$(cat "$DB_PASSWORDS/$1")@$host:$port/$database"
 }
 
+# The services' environment for the operator's command: `bridgework --env-file
+# $STATE/bridgework.env doctor` checks what this script started (docs/operations.md).
+# It holds the development secrets, so it is the owner's alone, like the files it reads.
+write_env_file() {
+  local entry service name
+  (
+    umask 077
+    {
+      echo "# Written by deploy/local/run.sh start; the services' environment (development)."
+      echo "KAFKA_BOOTSTRAP_SERVERS=$KAFKA_BOOTSTRAP_SERVERS"
+      for name in BRIDGEWORK_DEVELOPMENT_MODE BRIDGEWORK_TIME_TRAVEL BRIDGEWORK_SMTP_HOST \
+        BRIDGEWORK_SMTP_PORT BRIDGEWORK_SMTP_SECURITY BRIDGEWORK_JWT_HS256_SECRET; do
+        echo "$name=${!name}"
+      done
+      # How the services reach a Kafka of your own (SASL, TLS), when you exported that.
+      for name in $(compgen -e | grep '^BRIDGEWORK_KAFKA_' || true); do
+        echo "$name=${!name}"
+      done
+      for entry in "${SERVICES[@]}"; do
+        read -r service _ _ <<<"$entry"
+        echo "BRIDGEWORK_${service^^}_DATABASE_URL=$(service_database_url "$service")"
+      done
+    } >"$STATE/bridgework.env"
+  )
+}
+
 # The demo's mail goes to a local SMTP sink (aiosmtpd, a dev dependency) that files every
 # message into a Maildir, so a person can read the nudges follow-up sends.
 MAIL_PORT=8025
@@ -194,6 +220,7 @@ start() {
   BRIDGEWORK_JWT_HS256_SECRET=$(cat "$STATE/gateway-jwt-secret")
   export BRIDGEWORK_JWT_HS256_SECRET
   set_up_database
+  write_env_file
   start_mail_sink
   local entry name module port pids=()
   for entry in "${SERVICES[@]}"; do
@@ -227,6 +254,7 @@ Bridgework is running.
   follow-up API   http://127.0.0.1:8003/docs
   mail (Maildir)  $MAIL_DIR/new
   logs            $LOG_DIR
+  check it all    $BIN/bridgework --env-file $STATE/bridgework.env doctor
 
 Move follow-up's time forward to see reminders, lapse nudges and check-ins arrive:
   curl -s -X POST http://127.0.0.1:8003/v1/admin/clock/advance \\

@@ -57,7 +57,9 @@ def _department(value: str | None) -> str | None:
 DatabaseUrl = Annotated[
     str | None,
     typer.Option(
-        envvar="DATABASE_URL", help="Intake's Postgres (default: the service's settings)."
+        # The first set wins: `bridgework --env-file` gives each service its own DSN.
+        envvar=["BRIDGEWORK_INTAKE_DATABASE_URL", "DATABASE_URL"],
+        help="Intake's Postgres (default: the service's settings).",
     ),
 ]
 Department = Annotated[str, typer.Option(callback=_department, help="The department's slug.")]
