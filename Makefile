@@ -49,6 +49,7 @@ typecheck: install ## mypy --strict
 	$(BIN)/mypy libs services tests bench deploy/local/seed_demo.py deploy/local/demo_journeys.py deploy/local/asyncapi_docs.py deploy/local/graphql_sdl.py deploy/local/dev_jwt.py
 
 unit: install ## fast tests, no infrastructure
+	deploy/local/kustomize.sh >/dev/null  # tests/unit/test_kubernetes_manifests.py renders with it
 	$(BIN)/pytest tests/unit -q
 
 schemas: install ## regenerate the checked-in JSON Schemas of the event contracts

@@ -17,6 +17,7 @@ stage "types (mypy --strict)"
   deploy/local/graphql_sdl.py deploy/local/dev_jwt.py
 
 stage "unit tests"
+deploy/local/kustomize.sh >/dev/null  # renders deploy/kubernetes in tests/unit/test_kubernetes_manifests.py
 "$BIN/pytest" tests/unit -q
 
 stage "infrastructure: Kafka and Postgres (instance 'test')"

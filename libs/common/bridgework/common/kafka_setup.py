@@ -4,8 +4,9 @@
 
 reads the cluster and the admin's credentials from the same variables every service reads
 (`KAFKA_BOOTSTRAP_SERVERS`, `BRIDGEWORK_KAFKA_*`), creates the missing topics and adds the
-bindings of `kafka_access` (adding one that exists is a no-op). deploy/local/infra.sh runs
-it for a secure broker; docs/security.md says how production runs it.
+bindings of `kafka_access` (adding one that exists is a no-op), and sets every topic's
+configs (`topic_configs`: min.insync.replicas and retention) on new and existing topics alike.
+deploy/local/infra.sh runs it for a secure broker; docs/security.md says how production runs it.
 
 aiokafka 0.14's admin client has no CreateAcls, so the ACLs go through kafka-python's
 admin client, which takes the same connection keywords (`client_options`).
@@ -19,7 +20,10 @@ import logging
 import sys
 import time
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from aiokafka.errors import KafkaError
 from kafka.admin import (
     ACL,
@@ -38,7 +42,7 @@ from bridgework.common.kafka import ensure_topics
 from bridgework.common.kafka_access import AclBinding, bindings
 from bridgework.common.kafka_security import KafkaSecurity, client_options
 from bridgework.common.settings import ServiceSettings
-from bridgework.common.topics import Topics
+from bridgework.common.topics import DEAD_LETTER_SUFFIX, Topics
 
 logger = logging.getLogger(__name__)
 
@@ -47,8 +51,71 @@ _PATTERNS = {"literal": ACLResourcePatternType.LITERAL, "prefixed": ACLResourceP
 _OPERATIONS = {"read": ACLOperation.READ, "write": ACLOperation.WRITE}
 
 
+HOUR_MS = 3_600_000
+DAY_MS = 24 * HOUR_MS
+
+
 class AccessNotAppliedError(RuntimeError):
     """The cluster refused some of the bindings (an admin without ALTER on the cluster, say)."""
+
+
+class TopicConfigsNotAppliedError(RuntimeError):
+    """The cluster refused a topic's configs (an admin without ALTER_CONFIGS, say)."""
+
+
+@dataclass(frozen=True)
+class TopicPolicy:
+    """How long each kind of topic keeps its records, and how many replicas must ack a write.
+
+    The event streams keep everything: a read-model rebuild replays them from offset 0.
+    The raw topic carries department tokens, so it keeps a day (docs/security.md, "Kafka");
+    dead letters keep long enough for someone to look and re-drive after a fix.
+    """
+
+    min_insync_replicas: int = 2
+    raw_retention_ms: int = DAY_MS
+    dead_letter_retention_ms: int = 30 * DAY_MS
+
+
+def topic_configs(topics: Topics, policy: TopicPolicy) -> dict[str, dict[str, str]]:
+    """Every topic of `topics` with the configs the set-up gives it."""
+    shared = {"cleanup.policy": "delete", "min.insync.replicas": str(policy.min_insync_replicas)}
+    configs: dict[str, dict[str, str]] = {}
+    for topic in topics.all():
+        if topic.endswith(DEAD_LETTER_SUFFIX):
+            retention = policy.dead_letter_retention_ms
+        elif topic == topics.intake_raw:
+            retention = policy.raw_retention_ms
+        else:
+            retention = -1  # forever: the read model is rebuilt from the first offset
+        configs[topic] = shared | {"retention.ms": str(retention), "retention.bytes": "-1"}
+    return configs
+
+
+async def apply_topic_configs(
+    bootstrap_servers: str, security: KafkaSecurity, configs: Mapping[str, Mapping[str, str]]
+) -> None:
+    """Set `configs` on their topics. AlterConfigs replaces a topic's dynamic configs as a
+    whole, so anything set by hand beside these is reset: the set-up owns the topics."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, **client_options(security))
+    await admin.start()
+    try:
+        responses = await admin.alter_configs(
+            [
+                ConfigResource(ConfigResourceType.TOPIC, topic, configs=dict(values))
+                for topic, values in configs.items()
+            ]
+        )
+    finally:
+        await admin.close()
+    refused = [
+        f"{name}: error {code} {message or ''}".strip()
+        for response in responses
+        for code, message, _kind, name in response.resources
+        if code != 0
+    ]
+    if refused:
+        raise TopicConfigsNotAppliedError(f"topic configs refused: {'; '.join(refused)}")
 
 
 def _acl(binding: AclBinding) -> ACL:
@@ -119,8 +186,12 @@ async def set_up(
     replication: int,
     departments: Iterable[str] = (),
     principals: Mapping[str, str] | None = None,
+    policy: TopicPolicy | None = None,
 ) -> list[AclBinding]:
-    """Create the namespace's missing topics, then add its ACL bindings; return the bindings."""
+    """Create the namespace's missing topics, set every topic's configs, then add its ACL
+    bindings; return the bindings. `policy` defaults to TopicPolicy with min.insync.replicas
+    capped at `replication` (a one-broker cluster could take no acks=all write otherwise)."""
+    policy = policy or TopicPolicy(min_insync_replicas=min(2, replication))
     await ensure_topics(
         bootstrap_servers,
         Topics(namespace).all(),
@@ -128,6 +199,7 @@ async def set_up(
         replication=replication,
         security=security,
     )
+    await apply_topic_configs(bootstrap_servers, security, topic_configs(Topics(namespace), policy))
     access = bindings(namespace, departments=departments, principals=principals)
     await asyncio.to_thread(apply_acls, bootstrap_servers, security, access)
     return access
@@ -156,9 +228,44 @@ def _arguments(argv: Sequence[str], settings: ServiceSettings) -> argparse.Names
     parser.add_argument("--partitions", type=int, default=settings.topic_partitions)
     parser.add_argument("--replication", type=int, default=1)
     parser.add_argument(
+        "--min-insync-replicas",
+        type=int,
+        default=None,
+        help="replicas that must ack a write (default: 2, or the replication if lower)",
+    )
+    parser.add_argument(
+        "--raw-retention-hours",
+        type=float,
+        default=TopicPolicy.raw_retention_ms / HOUR_MS,
+        help="how long the raw topic (department tokens on it) keeps records",
+    )
+    parser.add_argument(
+        "--dead-letter-retention-days",
+        type=float,
+        default=TopicPolicy.dead_letter_retention_ms / DAY_MS,
+        help="how long .dlq topics keep records",
+    )
+    parser.add_argument(
         "--wait", type=float, default=0.0, help="seconds to keep retrying an unready cluster"
     )
     return parser.parse_args(argv)
+
+
+def _policy(args: argparse.Namespace) -> TopicPolicy:
+    insync = args.min_insync_replicas
+    if insync is None:
+        insync = min(2, args.replication)
+    if not 1 <= insync <= args.replication:
+        raise SystemExit(
+            f"--min-insync-replicas must be between 1 and --replication ({args.replication})"
+        )
+    if args.raw_retention_hours <= 0 or args.dead_letter_retention_days <= 0:
+        raise SystemExit("--raw-retention-hours and --dead-letter-retention-days must be > 0")
+    return TopicPolicy(
+        min_insync_replicas=insync,
+        raw_retention_ms=round(args.raw_retention_hours * HOUR_MS),
+        dead_letter_retention_ms=round(args.dead_letter_retention_days * DAY_MS),
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -169,6 +276,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         logging.getLogger(chatty).setLevel(logging.WARNING)
     settings = ServiceSettings()
     args = _arguments(sys.argv[1:] if argv is None else argv, settings)
+    policy = _policy(args)
     deadline = time.monotonic() + args.wait
     while True:
         try:
@@ -181,6 +289,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     replication=args.replication,
                     departments=args.department,
                     principals=dict(args.principal),
+                    policy=policy,
                 )
             )
         except (KafkaError, SyncKafkaError, OSError) as error:
@@ -191,7 +300,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             time.sleep(1.0)
             continue
         logger.info(
-            "namespace %s: topics made, %d ACL bindings in place", args.namespace, len(access)
+            "namespace %s: topics made and configured, %d ACL bindings in place",
+            args.namespace,
+            len(access),
         )
         return 0
 

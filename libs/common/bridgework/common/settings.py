@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 from urllib.parse import urlsplit
 
@@ -135,6 +136,12 @@ class ServiceSettings(BaseSettings):
             )
         return missing
 
+    def required_variables(self) -> list[tuple[str, ...]]:
+        """The environment variables behind `required_settings()`, one tuple a line: any one
+        of its variables will do. Deployment manifests are checked against it
+        (tests/unit/test_kubernetes_manifests.py)."""
+        return [_variables_named(line) for line in self.required_settings()]
+
     @property
     def topics(self) -> Topics:
         return Topics(self.topic_namespace)
@@ -143,3 +150,14 @@ class ServiceSettings(BaseSettings):
     def db_schema(self) -> str:
         """Each service owns exactly one Postgres schema, named after it."""
         return self.service_name
+
+
+# Each line of required_settings() starts with its variable(s): "NAME: why" or "A or B: why".
+_VARIABLE = re.compile(r"\b[A-Z][A-Z0-9_]*_[A-Z0-9_]+\b")
+
+
+def _variables_named(line: str) -> tuple[str, ...]:
+    names = tuple(_VARIABLE.findall(line.partition(":")[0]))
+    if not names:
+        raise ValueError(f"a required setting's line must start with its variable: {line!r}")
+    return names
