@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
@@ -15,7 +17,7 @@ from bridgework.common.kafka_setup import (
     topic_configs,
 )
 from bridgework.common.topics import Topics
-from tests.infra import Infrastructure
+from tests.infra import Infrastructure, eventually
 
 pytestmark = pytest.mark.integration
 
@@ -38,6 +40,25 @@ async def configs_on_broker(kafka: str, topics: list[str]) -> dict[str, dict[str
     return found
 
 
+def retention(found: dict[str, dict[str, str]], topic: str) -> str | None:
+    """A topic's retention as described, None while the broker does not describe it yet."""
+    return found.get(topic, {}).get("retention.ms")
+
+
+async def settled(
+    kafka: str, topics: list[str], done: Callable[[dict[str, dict[str, str]]], object]
+) -> dict[str, dict[str, str]]:
+    """The topics' configs once `done` holds: a KRaft broker describes configs from its copy
+    of the metadata log, which may trail the change it just acknowledged by a moment."""
+
+    async def read() -> dict[str, dict[str, str]] | None:
+        found = await configs_on_broker(kafka, topics)
+        return found if done(found) else None
+
+    result: dict[str, dict[str, str]] = await eventually(read, timeout=15.0)
+    return result
+
+
 async def test_topics_get_the_policy_and_a_changed_policy_updates_them(
     infra: Infrastructure, namespace: str
 ) -> None:
@@ -45,7 +66,14 @@ async def test_topics_get_the_policy_and_a_changed_policy_updates_them(
     await ensure_topics(infra.kafka, topics.all(), partitions=1, replication=1)
 
     await apply_topic_configs(infra.kafka, PLAINTEXT, topic_configs(topics, TopicPolicy(1)))
-    first = await configs_on_broker(infra.kafka, list(topics.all()))
+    first = await settled(
+        infra.kafka,
+        list(topics.all()),
+        lambda found: (
+            retention(found, topics.intake_raw) == str(DAY_MS)
+            and retention(found, topics.incidents) == "-1"
+        ),
+    )
 
     assert first[topics.incidents] == {
         "retention.ms": "-1",
@@ -58,7 +86,11 @@ async def test_topics_get_the_policy_and_a_changed_policy_updates_them(
     # Run again with a shorter raw retention, as a changed Job would on the next deploy.
     shorter = TopicPolicy(1, raw_retention_ms=3_600_000)
     await apply_topic_configs(infra.kafka, PLAINTEXT, topic_configs(topics, shorter))
-    second = await configs_on_broker(infra.kafka, [topics.intake_raw, topics.followups])
+    second = await settled(
+        infra.kafka,
+        [topics.intake_raw, topics.followups],
+        lambda found: retention(found, topics.intake_raw) == "3600000",
+    )
 
     assert second[topics.intake_raw]["retention.ms"] == "3600000"
     assert second[topics.followups]["retention.ms"] == "-1"
