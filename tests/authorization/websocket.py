@@ -5,19 +5,17 @@ and subscription rows: the first answer, shaped as an HTTP answer would be, so o
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
-import uvicorn
 from fastapi import FastAPI
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
-from tests.infra import free_port
+from tests.infra import served
 
 PROTOCOL = "graphql-transport-ws"
 
@@ -26,20 +24,8 @@ PROTOCOL = "graphql-transport-ws"
 async def serving(app: FastAPI) -> AsyncIterator[str]:
     """The app, already running (its lifespan is the caller's), also served by uvicorn: the
     WebSocket URL of its /graphql."""
-    port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off", log_level="warning")
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    try:
-        while not server.started:
-            if task.done():
-                task.result()
-            await asyncio.sleep(0.02)
-        yield f"ws://127.0.0.1:{port}/graphql"
-    finally:
-        server.should_exit = True
-        with contextlib.suppress(asyncio.CancelledError):
-            await asyncio.wait_for(task, 20)
+    async with served(app) as base:
+        yield base.replace("http://", "ws://", 1) + "/graphql"
 
 
 async def _receive(socket: ClientConnection) -> dict[str, Any]:

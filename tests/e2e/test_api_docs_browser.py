@@ -3,14 +3,11 @@ chromium with no network beyond loopback: their assets are the service's own, no
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
-import uvicorn
 from fastapi import FastAPI, Request
 
 from bridgework.agreements.app import create_app as agreements_app
@@ -22,7 +19,7 @@ from bridgework.intake.settings import IntakeSettings
 from tests.agreements_factories import agreements_settings
 from tests.browser import Elements, browse
 from tests.gateway_factories import gateway_settings, token
-from tests.infra import free_port
+from tests.infra import served
 
 pytestmark = pytest.mark.e2e
 
@@ -34,30 +31,10 @@ SERVICES: dict[str, Callable[[], FastAPI]] = {
 }
 
 
-@contextlib.asynccontextmanager
-async def serving(app: FastAPI) -> AsyncIterator[str]:
-    """The app under uvicorn on a free port, without its lifespan: the documentation page
-    and the OpenAPI document need neither database nor broker."""
-    port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    try:
-        while not server.started:
-            if task.done():
-                task.result()
-            await asyncio.sleep(0.05)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        with contextlib.suppress(asyncio.CancelledError):
-            await asyncio.wait_for(task, 20)
-
-
 @pytest.mark.parametrize("service", sorted(SERVICES))
 async def test_swagger_ui_renders_the_api_offline(service: str, chromium: str) -> None:
     app = SERVICES[service]()
-    async with serving(app) as base:
+    async with served(app) as base:
         dom = Elements()
         dom.feed(await browse(f"{base}/docs"))
 
@@ -69,7 +46,7 @@ async def test_swagger_ui_renders_the_api_offline(service: str, chromium: str) -
 
 
 async def test_redoc_renders_the_api_offline(chromium: str) -> None:
-    async with serving(SERVICES["agreements"]()) as base:
+    async with served(SERVICES["agreements"]()) as base:
         dom = Elements()
         dom.feed(await browse(f"{base}/redoc"))
 
@@ -92,7 +69,7 @@ async def test_graphiql_renders_offline_and_asks_the_gateway_for_its_schema(
             asked.append(request.headers.get("authorization", ""))
         return await call_next(request)
 
-    async with serving(app) as base:
+    async with served(app) as base:
         dom = Elements()
         dom.feed(await browse(f"{base}/graphql#token={token()}"))
 

@@ -8,12 +8,9 @@ Install the browser once with deploy/local/browser.sh (apt: chromium, chromium-d
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from collections.abc import AsyncIterator
 
 import pytest
-import uvicorn
 
 from bridgework.common.clock import ManualClock
 from bridgework.common.postgres import create_pool
@@ -21,7 +18,7 @@ from bridgework.graphql_gateway.app import create_app
 from bridgework.graphql_gateway.projection.use_cases.fold_events import fold_events
 from tests.browser import Elements, browse
 from tests.gateway_factories import gateway_settings, organisation, token
-from tests.infra import Infrastructure, create_database, drop_database, free_port
+from tests.infra import Infrastructure, create_database, drop_database, free_port, served
 
 pytestmark = pytest.mark.e2e
 
@@ -36,26 +33,17 @@ async def dashboard_url(infra: Infrastructure) -> AsyncIterator[str]:
         database_url=database_url,
         topic_namespace=f"tbrowser{free_port()}",
     )
-    port = free_port()
     app = create_app(settings, clock=ManualClock(org.now))
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    serving = asyncio.create_task(server.serve())
     try:
-        while not server.started:
-            if serving.done():
-                serving.result()
-            await asyncio.sleep(0.05)
-        pool = await create_pool(database_url, schema="gateway")
-        try:
-            async with pool.acquire() as connection, connection.transaction():
-                await fold_events(connection=connection, events=org.events())
-        finally:
-            await pool.close()
-        yield f"http://127.0.0.1:{port}/dashboard#token={token()}"
+        async with served(app, lifespan=True) as base:
+            pool = await create_pool(database_url, schema="gateway")
+            try:
+                async with pool.acquire() as connection, connection.transaction():
+                    await fold_events(connection=connection, events=org.events())
+            finally:
+                await pool.close()
+            yield f"{base}/dashboard#token={token()}"
     finally:
-        server.should_exit = True
-        with contextlib.suppress(asyncio.CancelledError):
-            await asyncio.wait_for(serving, 20)
         await drop_database(infra, database_url)
 
 
