@@ -97,6 +97,12 @@ class ServiceSettings(BaseSettings):
         ge=0,
         description="Requests a minute per bearer token (or address without one); 0: no limit.",
     )
+    privacy_kek: SecretStr | None = Field(
+        default=None,
+        description="The key-encryption key that wraps the data keys of confidential texts: "
+        "base64 of 32 random bytes (docs/privacy.md). Required, also in development mode, "
+        "by every service that seals or reads them.",
+    )
     development_mode: bool = Field(
         default=False,
         description="A developer's machine or a test run: secrets may be missing or weak. "
