@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from urllib.parse import urlsplit, urlunsplit
 
@@ -92,11 +93,21 @@ async def test_a_role_that_may_not_create_the_schema_is_told_what_to_run(
         user_url = urlunsplit(parts._replace(netloc=f"{role}:a-long-test-password-x@{host}"))
         conn = await asyncpg.connect(user_url)
         try:
+            store = KeyStore(LocalKek.from_setting(new_kek_text()))
             with pytest.raises(PrivacyConfigError, match="database_roles"):
-                await KeyStore(LocalKek.from_setting(new_kek_text())).prepare(conn)
+                await store.prepare(conn, wait_for_owner=1.0)
+            # The owner arrives while it waits: it goes on once the tables are there.
+            waiting = asyncio.create_task(store.prepare(conn, wait_for_owner=30.0))
+            await asyncio.sleep(1.0)
+            assert not waiting.done()
+            await store.prepare(admin)
+            await admin.execute(f"GRANT USAGE ON SCHEMA privacy TO {role}")
+            await admin.execute(f"GRANT SELECT ON ALL TABLES IN SCHEMA privacy TO {role}")
+            await asyncio.wait_for(waiting, timeout=10)
         finally:
             await conn.close()
     finally:
         await admin.execute(f'REVOKE ALL ON DATABASE "{database}" FROM {role}')
+        await admin.execute(f"DROP OWNED BY {role}")
         await admin.execute(f"DROP ROLE {role}")
         await admin.close()

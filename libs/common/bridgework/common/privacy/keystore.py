@@ -9,7 +9,9 @@ created in the same transaction as the first text it seals.
 
 from __future__ import annotations
 
+import asyncio
 import os
+import time
 import uuid
 from collections.abc import Iterable
 from uuid import UUID
@@ -56,24 +58,27 @@ class KeyStore:
     def __init__(self, kek: KeyEncryptionKey) -> None:
         self._kek = kek
 
-    async def prepare(self, conn: Connection) -> None:
-        """At start: make the schema where the role may, and prove the KEK opens the keys."""
-        await conn.execute("SELECT pg_advisory_lock(hashtext('bridgework:privacy-schema'))")
-        try:
-            await self._create_schema(conn)
-            await conn.execute(
-                "INSERT INTO privacy.kek_canary (id, kek_id, wrapped) VALUES (1, $1, $2)"
-                " ON CONFLICT (id) DO NOTHING",
-                self._kek.kek_id,
-                self._kek.wrap(os.urandom(KEY_BYTES), key_id=_CANARY_KEY_ID),
-            )
-        except asyncpg.InsufficientPrivilegeError:
-            raise PrivacyConfigError(
-                "the privacy schema is missing and this database role may not create it: "
-                "run `python -m bridgework.common.database_roles` as the administrator"
-            ) from None
-        finally:
-            await conn.execute("SELECT pg_advisory_unlock(hashtext('bridgework:privacy-schema'))")
+    async def prepare(self, conn: Connection, *, wait_for_owner: float = 60.0) -> None:
+        """At start: make the schema where the role may, and prove the KEK opens the keys.
+
+        Follow-up and the gateway may neither make the tables nor (the gateway) write the
+        canary: started before agreements on a new database, they wait up to `wait_for_owner`
+        seconds for it, so the services can start in any order.
+        """
+        deadline = time.monotonic() + wait_for_owner
+        while True:
+            try:
+                await self._set_up(conn)
+                break
+            except asyncpg.InsufficientPrivilegeError:
+                if time.monotonic() >= deadline:
+                    raise PrivacyConfigError(
+                        "the privacy schema is missing and this database role may not create "
+                        "it: start agreements (whose role owns it) or run "
+                        "`python -m bridgework.common.database_roles` as the administrator"
+                    ) from None
+                await asyncio.sleep(0.5)
+
         wrapped = await conn.fetchval("SELECT wrapped FROM privacy.kek_canary WHERE id = 1")
         try:
             self._kek.unwrap(wrapped, key_id=_CANARY_KEY_ID)
@@ -82,6 +87,22 @@ class KeyStore:
                 f"{KEK_SETTING} does not open the data keys already stored: it is not the "
                 "key-encryption key they were wrapped with"
             ) from None
+
+    async def _set_up(self, conn: Connection) -> None:
+        await conn.execute("SELECT pg_advisory_lock(hashtext('bridgework:privacy-schema'))")
+        try:
+            await self._create_schema(conn)
+            # Looked for first: the gateway's role may only read (database_roles), and an
+            # INSERT needs the right even when ON CONFLICT makes it do nothing.
+            if not await conn.fetchval("SELECT EXISTS (SELECT 1 FROM privacy.kek_canary)"):
+                await conn.execute(
+                    "INSERT INTO privacy.kek_canary (id, kek_id, wrapped) VALUES (1, $1, $2)"
+                    " ON CONFLICT (id) DO NOTHING",
+                    self._kek.kek_id,
+                    self._kek.wrap(os.urandom(KEY_BYTES), key_id=_CANARY_KEY_ID),
+                )
+        finally:
+            await conn.execute("SELECT pg_advisory_unlock(hashtext('bridgework:privacy-schema'))")
 
     async def _create_schema(self, conn: Connection) -> None:
         # CREATE ... IF NOT EXISTS still needs the right to create: look first, so the
