@@ -1,0 +1,202 @@
+"""Playing the year: every service's clock starts a year back (BRIDGEWORK_TIME_TRAVEL_START)
+and the seeder moves them all forward together, a few days a step, reporting the incidents
+of those days and taking each repair's next steps; follow-up fires its reminders, lapses and
+check-ins as the days pass. It ends at today.
+
+Seeded once: a marker in the state folder says so, and agreements holding repairs already
+(the marker lost, or the services' data from another run) is taken as seeded too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from demo.calls import Calls, SeedingError
+from demo.mail import Mailbox
+from demo.story import YEAR_DAYS, RepairPlan, planned_changes, year
+from demo.walks import Walk
+
+MARKER = "demo-year-seeded.json"
+# Repairs walked at once: the services are async, and a request mostly waits on Postgres.
+CONCURRENCY = 8
+
+
+@dataclass
+class Options:
+    seed: int = 2026
+    scale: float = 1.0
+    step_days: int = 2
+    state_dir: Path | None = None
+    maildir: Path | None = None
+
+
+@dataclass
+class Tally:
+    """What the seeding did, for the summary and the marker."""
+
+    incidents: int = 0
+    steps_taken: int = 0
+    check_ins: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+    calls: dict[str, int] = field(default_factory=dict)
+    waited: dict[str, float] = field(default_factory=dict)  # seconds, summed over calls
+
+
+async def seed_year(calls: Calls, options: Options) -> Tally | None:
+    """Seed the year unless it was seeded; None when it was (the clocks are brought to today)."""
+    marker = options.state_dir / MARKER if options.state_dir else None
+    if (marker is not None and marker.exists()) or await calls.any_repair():
+        await calls.bring_to_today()
+        if marker is not None and not marker.exists():
+            _write_marker(marker, {"seeded": "before this marker was written"})
+        return None
+    started = time.monotonic()
+    offsets = await calls.offsets()
+    days = int(-min(offsets.values()) / timedelta(days=1))
+    if days < options.step_days:
+        raise SeedingError(
+            "the services' clocks run at today: start them with BRIDGEWORK_TIME_TRAVEL=true and "
+            "BRIDGEWORK_TIME_TRAVEL_START=-P365D on fresh schemas to seed a year"
+        )
+    tally = await _play(calls, options, days=days, offset=offsets["intake"])
+    tally.seconds = round(time.monotonic() - started, 1)
+    tally.calls = dict(calls.counts)
+    tally.waited = {service: round(seconds, 1) for service, seconds in calls.timings.items()}
+    if marker is not None:
+        _write_marker(marker, {"seed": options.seed, "scale": options.scale, **tally.__dict__})
+    return tally
+
+
+async def _play(calls: Calls, options: Options, *, days: int, offset: timedelta) -> Tally:
+    origin = datetime.now(UTC) + offset
+    plans = [_fit(plan, days) for plan in year(seed=options.seed, scale=options.scale)]
+    planned_changes(seed=options.seed, scale=options.scale)  # issue 14's changes join here
+    await _contacts(calls, plans)
+    walks: dict[str, Walk] = {}  # by the affected person, whom the check-in mail names
+    mailbox = Mailbox(options.maildir) if options.maildir else None
+    tally = Tally(incidents=len(plans))
+    day, reported_until = 0, -1
+    with _progress() as progress:
+        bar = progress.add_task("seeding the demo year", total=days)
+        while True:
+            reported = [p for p in plans if reported_until < p.day <= day]
+            reported_until = day
+            for walk in await _report(calls, reported, origin):
+                walks[walk.plan.affected.person_id] = walk
+            await _walk(walks.values(), day)
+            if mailbox is not None:
+                await _answer_check_ins(calls, mailbox, walks, day, tally)
+            tally.steps_taken += 1
+            if day >= days:
+                break
+            step = min(options.step_days, days - day)
+            await calls.advance(timedelta(days=step))
+            day += step
+            progress.update(bar, completed=day)
+    await calls.bring_to_today()
+    return tally
+
+
+def _fit(plan: RepairPlan, days: int) -> RepairPlan:
+    """The story's day on a clock that started `days` back instead of a year."""
+    if days != YEAR_DAYS:
+        plan.day = plan.day * days // YEAR_DAYS
+    return plan
+
+
+async def _contacts(calls: Calls, plans: list[RepairPlan]) -> None:
+    people = {p.responsible for p in plans} | {p.affected for p in plans}
+    people |= {p.facilitator for p in plans}
+    semaphore = asyncio.Semaphore(CONCURRENCY)
+
+    async def one(person_id: str) -> None:
+        async with semaphore:
+            await calls.contact(person_id, person_id)
+
+    await asyncio.gather(*(one(p.person_id) for p in sorted(people, key=lambda p: p.person_id)))
+
+
+async def _report(calls: Calls, plans: list[RepairPlan], origin: datetime) -> list[Walk]:
+    """Report the step's incidents, a batch per reporting department; their repairs open
+    through Kafka meanwhile, and a walk looks its repair up at its first step."""
+    by_department: dict[str, list[RepairPlan]] = {}
+    for plan in plans:
+        by_department.setdefault(plan.reporter, []).append(plan)
+    walks: list[Walk] = []
+    for department, batch in sorted(by_department.items()):
+        results = await calls.report(department, [_incident(p, origin) for p in batch])
+        walks += [
+            Walk(plan=plan, incident_id=result["incident_id"], calls=calls, origin=origin)
+            for plan, result in zip(batch, results, strict=True)
+        ]
+    return walks
+
+
+def _incident(plan: RepairPlan, origin: datetime) -> dict[str, Any]:
+    occurred = origin + plan.day * timedelta(days=1) - timedelta(hours=3 + plan.index % 20)
+    return {
+        "department": plan.reporter,
+        "category": plan.category,
+        "severity": plan.severity,
+        "summary": plan.summary,
+        "occurred_at": occurred.isoformat(),
+        "responsible": [plan.responsible.ref()],
+        "affected_people": [plan.affected.ref()],
+        "affected_departments": [plan.affected.department],
+        "source": {"tool": "native", "reference": plan.reference},
+    }
+
+
+async def _walk(walks: Iterable[Walk], day: int) -> None:
+    """Every repair's steps due by `day`, repairs side by side, each repair's steps in order."""
+    semaphore = asyncio.Semaphore(CONCURRENCY)
+
+    async def one(walk: Walk) -> None:
+        async with semaphore:
+            await walk.take_steps(day)
+
+    await asyncio.gather(*(one(walk) for walk in list(walks)))
+
+
+async def _answer_check_ins(
+    calls: Calls,
+    mailbox: Mailbox,
+    walks: dict[str, Walk],
+    day: int,
+    tally: Tally,
+) -> None:
+    for mail in mailbox.new_check_ins():
+        walk = walks.get(mail.person_id)
+        if walk is None:
+            continue
+        confirmed = walk.plan.confirms
+        # Whatever order mail arrives in, a repair's answer is the story's.
+        outcome = "yes" if confirmed else ("partly", "no")[walk.plan.index % 2]
+        comment = "Yes, it was put right." if confirmed else "Not yet: it could happen again."
+        await calls.answer_check_in(mail.token, outcome, comment)
+        tally.check_ins[outcome] = tally.check_ins.get(outcome, 0) + 1
+        walk.after_check_in(day, confirmed)
+
+
+def _write_marker(marker: Path, content: dict[str, Any]) -> None:
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    marker.write_text(json.dumps(content, indent=2, default=str) + "\n", encoding="utf-8")
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("days"),
+        TimeElapsedColumn(),
+    )

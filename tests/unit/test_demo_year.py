@@ -1,0 +1,121 @@
+"""The demo year's story and its pieces (deploy/local/demo/), without the services: the
+e2e test tests/e2e/test_demo_year.py plays it against them."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from collections import Counter
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _demo(module: str) -> ModuleType:
+    # The seeder is a script beside its package (deploy/local/demo/), not an installed one.
+    if str(ROOT / "deploy" / "local") not in sys.path:
+        sys.path.insert(0, str(ROOT / "deploy" / "local"))
+    return importlib.import_module(f"demo.{module}")
+
+
+story = _demo("story")
+
+
+def _told(plans: list[Any]) -> list[tuple[Any, ...]]:
+    return [(p.day, p.reporter, p.category, p.fate, p.keepings, p.confirms) for p in plans]
+
+
+def test_the_same_seed_tells_the_same_year_and_another_seed_another() -> None:
+    assert _told(story.year(seed=7, scale=0.5)) == _told(story.year(seed=7, scale=0.5))
+    assert _told(story.year(seed=7, scale=0.5)) != _told(story.year(seed=8, scale=0.5))
+
+
+def test_the_full_year_is_a_few_hundred_incidents_across_the_six_departments() -> None:
+    plans = story.year()
+
+    assert 250 <= len(plans) <= 350
+    assert {p.reporter for p in plans} == set(story.DEPARTMENTS)
+    assert all(0 <= p.day < story.YEAR_DAYS for p in plans)
+
+
+def test_a_reduced_year_still_has_every_ending_and_every_kind_of_keeping() -> None:
+    plans = story.year(scale=0.3)
+    keepings = Counter(k for p in plans for k in p.keepings)
+    asked = [p.confirms for p in plans if p.keepings]
+
+    assert {p.fate for p in plans} == set(story.Fate)
+    assert set(keepings) == set(story.Keeping)
+    assert True in asked
+    assert False in asked
+
+
+def test_each_repair_has_an_affected_person_of_its_own_so_a_check_in_names_it() -> None:
+    plans = story.year()
+
+    assert len({p.affected.person_id for p in plans}) == len(plans)
+
+
+def test_shadow_it_falls_between_the_pairs_that_mend_and_not_elsewhere() -> None:
+    plans = story.year()
+
+    def halves(a: str, b: str) -> tuple[int, int]:
+        days = [
+            p.day
+            for p in plans
+            if p.category == "shadow_it"
+            and {p.responsible.department, p.affected.department} == {a, b}
+        ]
+        return sum(d < 150 for d in days), sum(d >= 215 for d in days)
+
+    for pair in (("it", "marketing"), ("it", "finance")):
+        early, late = halves(*pair)
+        assert early > 3 * late, (pair, early, late)
+    early, late = halves("it", "hr")
+    assert late * 2 >= early  # strained: it keeps coming
+
+
+def test_a_renegotiated_commitment_lapses_first_and_is_kept_by_its_new_date() -> None:
+    walks = _demo("walks")
+    plan = next(
+        p
+        for p in story.year()
+        if p.fate == story.Fate.WITH and p.keepings[0] == story.Keeping.RENEGOTIATED
+    )
+    walk = walks.Walk(
+        plan=plan, incident_id="i", calls=None, origin=datetime(2025, 12, 3, tzinfo=UTC)
+    )
+    agreed = plan.day + 3
+    due = walks._due_day(agreed, 0)
+    days = [day for day, _ in walk.steps]
+
+    # gather, agree, renegotiate after the due date (follow-up reports the lapse), keep
+    assert days[:2] == [plan.day + 1, agreed]
+    assert due < days[2] < days[3] < due + 19
+
+
+def test_check_in_links_are_read_from_the_mail_sink_once(tmp_path: Path) -> None:
+    mail = _demo("mail")
+    (tmp_path / "new").mkdir()
+    message = EmailMessage()
+    message["To"] = "p-fin-0105 <p-fin-0105@example.org>"
+    message["Subject"] = "Were things made right?"
+    message.set_content("Answer here:\nhttp://127.0.0.1:8003/v1/check-ins/eyJjIjoxfQ.c2ln\n")
+    (tmp_path / "new" / "1.mail").write_bytes(message.as_bytes())
+    box = mail.Mailbox(tmp_path)
+
+    first, second = box.new_check_ins(), box.new_check_ins()
+
+    assert first == [mail.CheckInMail(person_id="p-fin-0105", token="eyJjIjoxfQ.c2ln")]
+    assert second == []
+
+
+def test_facilitators_never_take_part_on_a_side_of_a_repair() -> None:
+    plans = story.year(scale=2)
+    facilitators = {p.person_id for p in (story.Person(*f) for f in story.FACILITATORS)}
+
+    assert not facilitators & {p.responsible.person_id for p in plans}
+    assert not facilitators & {p.affected.person_id for p in plans}
