@@ -46,7 +46,7 @@ lint: install ## ruff
 	$(BIN)/ruff format --check .
 
 typecheck: install ## mypy --strict
-	$(BIN)/mypy libs services tests bench deploy/local/seed_demo.py deploy/local/demo_journeys.py deploy/local/asyncapi_docs.py deploy/local/graphql_sdl.py deploy/local/dev_jwt.py
+	$(BIN)/mypy libs services tests bench deploy/local/seed_demo.py deploy/local/demo deploy/local/asyncapi_docs.py deploy/local/graphql_sdl.py deploy/local/dev_jwt.py
 
 unit: install ## fast tests, no infrastructure
 	deploy/local/kustomize.sh >/dev/null  # tests/unit/test_kubernetes_manifests.py renders with it

@@ -47,6 +47,7 @@ from bridgework.common.contracts import (
     SourceRef,
 )
 from bridgework.common.events import Event
+from bridgework.common.key_store_start import key_store_from
 from bridgework.common.postgres import Pool, create_pool, migrate
 from bridgework.graphql_gateway.projection.use_cases.fold_events import fold_events
 from bridgework.graphql_gateway.read.clients.agreements import AgreementsClient
@@ -254,6 +255,7 @@ def context(
         clock=ManualClock(datetime(2027, 1, 1, tzinfo=UTC)),
         changes=ReadModelChanges(),
         agreements=agreements,
+        keys=key_store_from(settings),  # dashboards never open a text
         signed_in=viewer,
     )
 

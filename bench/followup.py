@@ -34,6 +34,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from uuid import uuid4
 
 from faststream.kafka import KafkaBroker
@@ -59,6 +60,7 @@ from bridgework.common.contracts import (
     ResponseMode,
 )
 from bridgework.common.events import Event, decode_headers, from_kafka, to_kafka
+from bridgework.common.key_store_start import key_store_from
 from bridgework.common.postgres import Pool, create_pool
 from bridgework.followup.clients.channels import Channels
 from bridgework.followup.domain.messages import Templates
@@ -288,9 +290,11 @@ async def idle_loops(pool: Pool, settings: FollowupSettings, seconds: float) -> 
             pool=pool, settings=settings, clock=clock, defaults=default_policy(settings)
         )
 
+    deliver = partial(loops.deliver_nudges, keys=key_store_from(settings))  # nothing due
+
     async def delivering() -> None:
         async with Channels.open(settings) as channels:
-            await loops.deliver_nudges(
+            await deliver(
                 pool=pool, settings=settings, clock=clock, sender=channels, templates=Templates()
             )
 

@@ -31,10 +31,11 @@ from bridgework.common.contracts import (
     ParticipantRole,
     PersonRef,
 )
+from bridgework.common.contracts.sealed import Sealed
 from bridgework.common.errors import DomainError, ErrorKind
 from bridgework.common.events import Event
 from bridgework.common.identity import development_token
-from tests.factories import incident_reported
+from tests.factories import incident_reported, sealed
 from tests.infra import eventually, produce
 
 NOW = datetime(2026, 11, 3, 8, 0, tzinfo=UTC)
@@ -143,7 +144,8 @@ def _facilitator_first(person: PersonRef) -> bool:
     return person != FACILITATOR
 
 
-def draft(**overrides: Any) -> CommitmentDraft:
+def draft(**overrides: Any) -> CommitmentDraft[Sealed]:
+    """A commitment as the rules see it: its action sealed (a plain one given is sealed)."""
     fields: dict[str, Any] = {
         "owner": RESPONSIBLE,
         "action": "Give Finance a week's notice before any change to device access.",
@@ -152,10 +154,12 @@ def draft(**overrides: Any) -> CommitmentDraft:
         "owed_to_departments": ("finance",),
     }
     fields.update(overrides)
+    if isinstance(fields["action"], str):
+        fields["action"] = sealed(fields["action"])
     return CommitmentDraft(**fields)
 
 
-def proposed(repair: Repair | None = None, *drafts: CommitmentDraft) -> Repair:
+def proposed(repair: Repair | None = None, *drafts: CommitmentDraft[Sealed]) -> Repair:
     """Terms proposed (by the facilitator) and waiting for consent."""
     repair = repair or with_people()
     return propose_agreement(
@@ -180,7 +184,7 @@ def consented(repair: Repair, *people: PersonRef) -> Decision:
     return decision
 
 
-def reached(*drafts: CommitmentDraft) -> Repair:
+def reached(*drafts: CommitmentDraft[Sealed]) -> Repair:
     """An agreement in force by everyone's consent."""
     return consented(proposed(None, *drafts)).repair
 

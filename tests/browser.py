@@ -67,7 +67,7 @@ class Elements(HTMLParser):
 
     def figure(self, key: str) -> str:
         for index, (t, a, _) in enumerate(self.found):
-            if t == "div" and a.get("data-key") == key:
+            if t in ("div", "button") and a.get("data-key") == key:
                 return " ".join(self.found[index + 1][2])
         raise AssertionError(f"no figure {key}")
 

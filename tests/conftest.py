@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Iterator
 from uuid import uuid4
 
 import pytest
 
+from bridgework.common.privacy import KEK_SETTING, new_kek_text
 from tests.containers import session_infrastructure
 from tests.infra import (
     Infrastructure,
@@ -12,6 +14,11 @@ from tests.infra import (
     delete_topics,
     drop_database,
 )
+
+# One key-encryption key per test session: every service's settings read it from the
+# environment, as the processes the end-to-end tests start do (each test has a database of
+# its own, so no stored key was wrapped by another session's KEK).
+os.environ.setdefault(KEK_SETTING, new_kek_text())
 
 
 @pytest.fixture(scope="session")

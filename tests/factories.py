@@ -15,6 +15,8 @@ from bridgework.common.contracts import (
     Severity,
     SourceRef,
 )
+from bridgework.common.contracts.sealed import Sealed
+from bridgework.common.privacy import DataKey, seal, unseal
 
 T0 = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
 
@@ -70,3 +72,23 @@ def repair_opened(**overrides: Any) -> RepairOpenedV1:
     }
     fields.update(overrides)
     return RepairOpenedV1(**fields)
+
+
+# A data key of tests that build sealed texts without a key store (pure rules, folding,
+# contracts); `plain` reads back what `sealed` sealed.
+TEST_KEY = DataKey(
+    key_id=UUID("00000000-0000-4000-8000-00000000feed"),
+    person_id="p-test",
+    repair_id=UUID(int=0),
+    secret=bytes(range(32)),
+)
+
+
+def sealed(text: str) -> Sealed:
+    """A confidential text as events and rows carry it, sealed with the tests' key."""
+    return seal(TEST_KEY, text)
+
+
+def plain(value: Sealed | None) -> str | None:
+    """What `sealed` sealed (None for None)."""
+    return None if value is None else unseal(TEST_KEY, value)

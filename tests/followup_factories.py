@@ -36,6 +36,7 @@ from bridgework.common.events import Event, decode_headers, from_kafka
 from bridgework.common.identity import development_token
 from bridgework.followup.domain.nudge_policy import NudgePolicy, Weekday
 from bridgework.followup.settings import FollowupSettings
+from tests.factories import sealed
 from tests.infra import Infrastructure, produce, read_topic
 
 C = TypeVar("C", bound=Contract)
@@ -71,7 +72,7 @@ def terms(**overrides: Any) -> CommitmentTerms:
         "terms_version": 1,
         "owner": OWNER,
         "owed_to": [AFFECTED],
-        "action": "Restore USB access for finance and agree notice for future changes.",
+        "action": sealed("Restore USB access for finance and agree notice for future changes."),
         "due_at": MONDAY + timedelta(days=7),  # the next Monday, 09:30
     }
     fields.update(overrides)
@@ -125,7 +126,7 @@ def renegotiated(
         agreement_version=promise.terms_version + 1,
         previous_terms_version=promise.terms_version,
         terms=new_terms,
-        reason="The supplier needs another week.",
+        reason=sealed("The supplier needs another week."),
         renegotiated_at=MONDAY,
     )
     return event, new_terms
@@ -138,7 +139,7 @@ def released(repair_id: UUID, agreement_id: UUID, promise: CommitmentTerms) -> C
         commitment_id=promise.commitment_id,
         terms_version=promise.terms_version,
         owner=promise.owner,
-        reason="Finance found another way; both sides agreed it is no longer needed.",
+        reason=sealed("Finance found another way; both sides agreed it is no longer needed."),
         released_at=MONDAY,
     )
 
@@ -148,7 +149,7 @@ def closed(repair_id: UUID, at: datetime) -> RepairClosedV1:
         repair_id=repair_id,
         outcome=RepairOutcome.UNREPAIRED,
         reason_code="withdrawn",
-        reason="The people involved chose to stop.",
+        reason=sealed("The people involved chose to stop."),
         response_mode=ResponseMode.WITH,
         closed_at=at,
     )

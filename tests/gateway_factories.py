@@ -52,6 +52,7 @@ from bridgework.common.contracts import (
 )
 from bridgework.common.events import Event
 from bridgework.graphql_gateway.settings import GatewaySettings
+from tests.factories import sealed
 
 T0 = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
 HOUR = timedelta(hours=1)
@@ -178,7 +179,9 @@ class RepairStory:
                 repair_id=self.repair_id,
                 participant=self.affected,
                 role=ParticipantRole.AFFECTED,
-                answers=[Answer(question=Question.HARDEST_THING, text="Missing the month end.")],
+                answers=[
+                    Answer(question=Question.HARDEST_THING, text=sealed("Missing the month end."))
+                ],
                 recorded_at=at or self.opened_at + 2 * HOUR,
             )
         )
@@ -193,7 +196,7 @@ class RepairStory:
             owner=self.responsible,
             owed_to=[self.affected],
             owed_to_departments=[self.affected.department],
-            action="Announce lock-downs a week ahead, with a finance exception route.",
+            action=sealed("Announce lock-downs a week ahead, with a finance exception route."),
             due_at=due_at,
         )
 
@@ -238,7 +241,7 @@ class RepairStory:
                 version=version,
                 participant=who,
                 role=role,
-                reason="The date is too soon.",
+                reason=sealed("The date is too soon."),
                 declined_at=at,
             )
         )
@@ -272,7 +275,7 @@ class RepairStory:
                 repair_id=self.repair_id,
                 decided_by=person("p-ops-100", "operations"),
                 response_mode=mode,
-                reason="Decided by the security board.",
+                reason=sealed("Decided by the security board."),
                 commitments=commitments or [],
                 imposed_at=at,
             )
@@ -322,7 +325,7 @@ class RepairStory:
                 agreement_version=new_terms.terms_version,
                 previous_terms_version=terms.terms_version,
                 terms=new_terms,
-                reason="The supplier moved the date.",
+                reason=sealed("The supplier moved the date."),
                 renegotiated_at=at,
             )
         )
@@ -336,7 +339,7 @@ class RepairStory:
                 commitment_id=terms.commitment_id,
                 terms_version=terms.terms_version,
                 owner=terms.owner,
-                reason="No longer needed after the policy change.",
+                reason=sealed("No longer needed after the policy change."),
                 released_at=at,
             )
         )
@@ -368,7 +371,7 @@ class RepairStory:
                 check_in_id=uuid4(),
                 participant=who or self.affected,
                 outcome=outcome,
-                comment="Thank you for asking.",
+                comment=sealed("Thank you for asking."),
                 recorded_at=at,
             )
         )
@@ -386,7 +389,7 @@ class RepairStory:
                 repair_id=self.repair_id,
                 outcome=outcome,
                 reason_code=reason_code,
-                reason="Closed by the facilitator." if reason_code else None,
+                reason=sealed("Closed by the facilitator.") if reason_code else None,
                 response_mode=mode,
                 closed_at=at,
             )

@@ -30,7 +30,10 @@ from aiokafka.errors import KafkaError
 from fastapi import FastAPI
 
 from bridgework.common.contracts import Contract
+from bridgework.common.contracts.sealed import Sealed
 from bridgework.common.events import Event, to_kafka
+from bridgework.common.privacy import KEK_SETTING, KeyStore, LocalKek, unseal
+from tests.factories import TEST_KEY
 
 logger = logging.getLogger(__name__)
 
@@ -240,3 +243,38 @@ def free_port() -> int:
                 continue
             return port
     raise RuntimeError("no free port between 20000 and 32000")
+
+
+async def opened_in(database_url: str, sealed: Sealed | None) -> str | None:
+    """A sealed text opened as a service would: with the test session's KEK
+    (tests/conftest.py) and the data key stored in this database (None: none, or erased)."""
+    if sealed is None:
+        return None
+    store = KeyStore(LocalKek.from_setting(os.environ.get(KEK_SETTING)))
+    connection = await asyncpg.connect(database_url)
+    try:
+        keys = await store.keys(connection, [sealed.key_id])
+    finally:
+        await connection.close()
+    key = keys.get(sealed.key_id)
+    return unseal(key, sealed) if key else None
+
+
+async def hold_test_key(database_url: str) -> None:
+    """Store the tests' data key (tests/factories.py, TEST_KEY) in this database's key store,
+    wrapped with the session's KEK, so a service opens what `sealed` sealed. The store's
+    tables must exist: a service that seals or reads texts has started on the database."""
+    kek = LocalKek.from_setting(os.environ.get(KEK_SETTING))
+    connection = await asyncpg.connect(database_url)
+    try:
+        await connection.execute(
+            "INSERT INTO privacy.data_keys (key_id, person_id, repair_id, kek_id, wrapped)"
+            " VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+            TEST_KEY.key_id,
+            TEST_KEY.person_id,
+            TEST_KEY.repair_id,
+            kek.kek_id,
+            kek.wrap(TEST_KEY.secret, key_id=TEST_KEY.key_id),
+        )
+    finally:
+        await connection.close()

@@ -58,9 +58,13 @@ wait_ready() {
   return 1
 }
 
-# The demo's incidents are reported with each department's own intake token, made for the
-# seeding and revoked right after, so no demo credential outlives it.
-DEMO_DEPARTMENTS=(it marketing hr finance)
+# The demo year (deploy/local/demo/): incidents are reported with each department's own
+# intake token, made for the seeding and revoked right after, so no demo credential outlives
+# it. The services start a year back (BRIDGEWORK_TIME_TRAVEL_START, stored on a fresh schema
+# only) and the seeder moves their clocks to today; a marker in the state folder, and
+# agreements holding repairs already, make a second `make run` seed nothing.
+DEMO_DEPARTMENTS=(it finance hr marketing estates legal)
+DEMO_SCALE=${BRIDGEWORK_DEMO_SCALE:-1}
 
 seed_demo() {
   local department args=() intake_url
@@ -71,7 +75,10 @@ seed_demo() {
       --department "$department" --label demo-seed 2>>"$LOG_DIR/intake-admin.log")")
   done
   local status=0
-  "$BIN/python" deploy/local/seed_demo.py --intake-url http://127.0.0.1:8001 "${args[@]}" || status=$?
+  "$BIN/python" deploy/local/seed_demo.py --intake-url http://127.0.0.1:8001 \
+    --agreements-url http://127.0.0.1:8002 --followup-url http://127.0.0.1:8003 \
+    --gateway-url http://127.0.0.1:8000 --scale "$DEMO_SCALE" \
+    --state-dir "$STATE" --maildir "$MAIL_DIR" "${args[@]}" || status=$?
   DATABASE_URL=$intake_url "$BIN/python" -m bridgework.intake.entrypoints.cli tokens revoke \
     --label demo-seed 2>>"$LOG_DIR/intake-admin.log"
   return $status
@@ -160,8 +167,9 @@ write_env_file() {
     {
       echo "# Written by deploy/local/run.sh start; the services' environment (development)."
       echo "KAFKA_BOOTSTRAP_SERVERS=$KAFKA_BOOTSTRAP_SERVERS"
-      for name in BRIDGEWORK_DEVELOPMENT_MODE BRIDGEWORK_TIME_TRAVEL BRIDGEWORK_SMTP_HOST \
-        BRIDGEWORK_SMTP_PORT BRIDGEWORK_SMTP_SECURITY BRIDGEWORK_JWT_HS256_SECRET; do
+      for name in BRIDGEWORK_DEVELOPMENT_MODE BRIDGEWORK_TIME_TRAVEL BRIDGEWORK_TIME_TRAVEL_START \
+        BRIDGEWORK_SMTP_HOST BRIDGEWORK_SMTP_PORT BRIDGEWORK_SMTP_SECURITY BRIDGEWORK_JWT_HS256_SECRET \
+        BRIDGEWORK_PSEUDONYM_KEY BRIDGEWORK_PRIVACY_KEK; do
         echo "$name=${!name}"
       done
       # How the services reach a Kafka of your own (SASL, TLS), when you exported that.
@@ -201,12 +209,12 @@ start() {
   eval "$(deploy/local/infra.sh up)"
   # DATABASE_URL stays the administrator's; each service gets its own below.
   export KAFKA_BOOTSTRAP_SERVERS
-  # Demo only: follow-up's clock can be moved forward (POST /v1/admin/clock/advance) and
-  # its mail goes to the local sink.
+  # Demo only: every service's clock starts a year back on a fresh schema and moves forward
+  # (POST /v1/admin/clock/advance) as the demo year is seeded; mail goes to the local sink.
   # A developer's machine: the services accept the development secrets below.
   export BRIDGEWORK_DEVELOPMENT_MODE=true
-  export BRIDGEWORK_TIME_TRAVEL=true BRIDGEWORK_SMTP_HOST=127.0.0.1 \
-    BRIDGEWORK_SMTP_PORT=$MAIL_PORT BRIDGEWORK_SMTP_SECURITY=none
+  export BRIDGEWORK_TIME_TRAVEL=true BRIDGEWORK_TIME_TRAVEL_START=-P365D \
+    BRIDGEWORK_SMTP_HOST=127.0.0.1 BRIDGEWORK_SMTP_PORT=$MAIL_PORT BRIDGEWORK_SMTP_SECURITY=none
   stop_services
   stop_mail_sink
   mkdir -p "$RUN_DIR" "$LOG_DIR"
@@ -219,6 +227,22 @@ start() {
   fi
   BRIDGEWORK_JWT_HS256_SECRET=$(cat "$STATE/gateway-jwt-secret")
   export BRIDGEWORK_JWT_HS256_SECRET
+  # Intake's key of tool users' pseudonyms (docs/privacy.md): made once and kept, so a tool
+  # user stays the same person from one run to the next.
+  if [ ! -s "$STATE/pseudonym-key" ]; then
+    (umask 077; "$BIN/python" -c "import secrets; print(secrets.token_urlsafe(48))" \
+      >"$STATE/pseudonym-key")
+  fi
+  BRIDGEWORK_PSEUDONYM_KEY=$(cat "$STATE/pseudonym-key")
+  export BRIDGEWORK_PSEUDONYM_KEY
+  # The key-encryption key of confidential texts (docs/privacy.md), made once and kept:
+  # agreements, follow-up and the gateway refuse to start without the one that wrapped the
+  # stored keys, so losing this file makes every text of the local demo unreadable.
+  if [ ! -s "$STATE/privacy-kek" ]; then
+    (umask 077; "$BIN/python" -m bridgework.common.privacy new-kek >"$STATE/privacy-kek")
+  fi
+  BRIDGEWORK_PRIVACY_KEK=$(cat "$STATE/privacy-kek")
+  export BRIDGEWORK_PRIVACY_KEK
   set_up_database
   write_env_file
   start_mail_sink
@@ -256,9 +280,10 @@ Bridgework is running.
   logs            $LOG_DIR
   check it all    $BIN/bridgework --env-file $STATE/bridgework.env doctor
 
-Move follow-up's time forward to see reminders, lapse nudges and check-ins arrive:
-  curl -s -X POST http://127.0.0.1:8003/v1/admin/clock/advance \\
-    -H 'content-type: application/json' -d '{"by": "P4D"}'
+The demo year runs up to today. Move every service's time forward together (never one
+alone: events are stamped by each service's clock) to see reminders and check-ins arrive:
+  for port in 8001 8002 8003 8000; do curl -s -X POST http://127.0.0.1:\$port/v1/admin/clock/advance \\
+    -H "authorization: Bearer $change_team_token" -H 'content-type: application/json' -d '{"by": "P4D"}'; done
 
 Try:
   curl -s http://127.0.0.1:8000/graphql -H 'content-type: application/json' \\

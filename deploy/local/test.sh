@@ -13,7 +13,7 @@ stage "lint (ruff)"
 "$BIN/ruff" format --check .
 
 stage "types (mypy --strict)"
-"$BIN/mypy" libs services tests bench deploy/local/seed_demo.py deploy/local/demo_journeys.py deploy/local/asyncapi_docs.py \
+"$BIN/mypy" libs services tests bench deploy/local/seed_demo.py deploy/local/demo deploy/local/asyncapi_docs.py \
   deploy/local/graphql_sdl.py deploy/local/dev_jwt.py
 
 stage "unit tests"

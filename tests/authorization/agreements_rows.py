@@ -12,6 +12,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from bridgework.common.contracts import PersonRef
+from tests.authorization.agreements_change_rows import change_rows
 from tests.authorization.matrix import (
     ALLOWED,
     HIDDEN,
@@ -25,10 +26,10 @@ from tests.authorization.matrix import (
     cells,
     documentation_rows,
 )
-from tests.authorization.people import PEOPLE, UNASSIGNED_FACILITATOR
+from tests.authorization.people import OFFICERS, PEOPLE, UNASSIGNED_FACILITATOR
 from tests.authorization.world import NOW
 
-COLUMNS = (Credential.ANONYMOUS, Credential.DEPARTMENT_TOKEN, *PEOPLE)
+COLUMNS = (Credential.ANONYMOUS, Credential.DEPARTMENT_TOKEN, *PEOPLE, *OFFICERS)
 UNASSIGNED = frozenset({Credential.UNASSIGNED_FACILITATOR})
 
 NOT_A_PARTICIPANT = Refused(403, "not_a_participant")
@@ -295,3 +296,30 @@ ROWS: list[Row] = [
         ),
     ),
 ]
+ROWS += [
+    # The data subject's rights, exercised by the privacy officer alone (docs/privacy.md). The
+    # erasure names someone nobody holds anything about, so it changes no seeded repair.
+    Row(
+        "POST /v1/privacy/erasures",
+        lambda _: Call("POST", "/v1/privacy/erasures", json={"person_id": "p-matrix-nobody"}),
+        cells(
+            COLUMNS,
+            ROLE_REQUIRED,
+            anonymous=UNAUTHENTICATED,
+            department_token=UNAUTHENTICATED,
+            privacy_officer=ALLOWED,
+        ),
+    ),
+    Row(
+        "GET /v1/privacy/people/{person_id}",
+        lambda t: Call("GET", f"/v1/privacy/people/{t.actor.person_id}"),
+        cells(
+            COLUMNS,
+            ROLE_REQUIRED,
+            anonymous=UNAUTHENTICATED,
+            department_token=UNAUTHENTICATED,
+            privacy_officer=ALLOWED,
+        ),
+    ),
+]
+ROWS += change_rows(COLUMNS)

@@ -39,6 +39,10 @@ ACCESS_CODES = frozenset(
         "not_your_answers",
         "invalid_link",
         "unknown_repair",
+        "unknown_change",
+        "not_a_representative",
+        "not_engaged",
+        "not_yours_to_add",
     }
 )
 # What follow-up's check-in page says for a refusal it answers with HTML.

@@ -78,6 +78,38 @@ def listed(field: str, node: str, key: Callable[[Target], str]) -> Row:
 
 DASHBOARD = "dashboard(department: $department) { repairsOpened }"
 
+
+def _queued(data: Any, target: Target) -> bool:
+    # The queue lists a repair exactly while nobody facilitates it (A has one, C none).
+    listed = any(e["id"] == str(target.repair_id) for e in data["facilitationQueue"])
+    return listed == (not target.has_facilitator)
+
+
+def _in_my_work(data: Any, target: Target) -> bool:
+    return any(r["repair"]["id"] == str(target.repair_id) for r in data["myWork"]["repairs"])
+
+
+WORKSPACE_ROWS = [
+    Row(
+        "Query.facilitationQueue",
+        graphql("{ facilitationQueue { id } }"),
+        signed_in(ALLOWED, participant=FORBIDDEN, other_participant=FORBIDDEN, no_role=FORBIDDEN),
+        shows=_queued,
+    ),
+    Row(
+        "Query.myWork",
+        graphql("{ myWork { repairs { repair { id } } } }"),
+        signed_in(FILTERED, facilitator=ALLOWED, participant=ALLOWED),
+        shows=_in_my_work,
+    ),
+    read(
+        "repairStory",
+        "query($repair: UUID!) { repairStory(id: $repair) { repair { id } actions } }",
+        lambda data, _: data["repairStory"] is not None,
+        lambda t: {"repair": str(t.repair_id)},
+    ),
+]
+
 ROWS: list[Row] = [
     *documentation_rows(COLUMNS),
     public("GET /dashboard", "/dashboard", "the page holds no data; it asks /graphql", COLUMNS),
@@ -91,6 +123,20 @@ ROWS: list[Row] = [
         "GET /dashboard/assets/{name}",
         "/dashboard/assets/dashboard.js",
         "the page's scripts and styles hold no data",
+        COLUMNS,
+    ),
+    public("GET /queue", "/queue", "the page holds no data; it asks /graphql", COLUMNS),
+    public("GET /me", "/me", "the page holds no data; it asks /graphql", COLUMNS),
+    public(
+        "GET /repairs/{repair_id}",
+        "/repairs/00000000-0000-4000-8000-000000000000",
+        "the same page for every id, holding no data; it asks /graphql",
+        COLUMNS,
+    ),
+    public(
+        "GET /pages/assets/{name}",
+        "/pages/assets/workspace.js",
+        "the pages' scripts and styles hold no data",
         COLUMNS,
     ),
     Row(
@@ -118,11 +164,32 @@ ROWS: list[Row] = [
     listed("commitments", "id", lambda t: str(t.commitment_id)),
     listed("nudges", "repairId", lambda t: str(t.repair_id)),
     listed("checkIns", "repairId", lambda t: str(t.repair_id)),
+    *WORKSPACE_ROWS,
     Row("Query.departments", graphql("{ departments { slug } }"), signed_in(ALLOWED)),
     Row(
         "Query.dashboard",
         graphql(
             f"query($department: String) {{ {DASHBOARD} }}", lambda t: {"department": t.department}
+        ),
+        signed_in(FORBIDDEN, change_team=ALLOWED, lead=ALLOWED),
+    ),
+    # Planned changes: the matrix's target holds no change, so these rows prove who may ask;
+    # which changes each viewer sees is tests/integration/test_gateway_changes.py's.
+    Row(
+        "Query.change",
+        graphql(
+            "query($id: UUID!) { change(id: $id) { id } }",
+            lambda _: {"id": "00000000-0000-4000-8000-000000000000"},
+        ),
+        signed_in(ALLOWED),
+    ),
+    Row("Query.changes", graphql("{ changes { edges { node { id } } } }"), signed_in(ALLOWED)),
+    Row(
+        "Query.changeDashboard",
+        graphql(
+            "query($department: String) { changeDashboard(department: $department)"
+            " { proactiveWindow { changes } } }",
+            lambda t: {"department": t.department},
         ),
         signed_in(FORBIDDEN, change_team=ALLOWED, lead=ALLOWED),
     ),
@@ -133,6 +200,18 @@ ROWS: list[Row] = [
             lambda t: {"department": t.department},
         ),
         signed_in(FORBIDDEN, change_team=ALLOWED, lead=ALLOWED),
+    ),
+    Row(
+        "Query.repairsBehind",
+        graphql(
+            "query($department: String) { repairsBehind(figure: REPAIRS_OPENED,"
+            " department: $department) { edges { node { id } } } }",
+            lambda t: {"department": t.department},
+        ),
+        signed_in(FORBIDDEN, change_team=ALLOWED, lead=ALLOWED),
+        shows=lambda data, t: any(
+            edge["node"]["id"] == str(t.repair_id) for edge in data["repairsBehind"]["edges"]
+        ),
     ),
     Row(
         "Subscription.dashboard",

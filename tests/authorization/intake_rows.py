@@ -25,7 +25,15 @@ from tests.authorization.matrix import (
 )
 from tests.authorization.people import PEOPLE
 from tests.factories import submission_json
+from tests.intake_change_factories import (
+    change_json,
+    github_change_issue,
+    jira_change_event,
+    servicenow_change_request,
+)
 from tests.intake_factories import (
+    RunningIntake,
+    bearer,
     github_issue_event,
     hub_signature,
     incident_data,
@@ -84,6 +92,27 @@ def reported(**by_name: Any) -> dict[Credential, Any]:
 
 
 BY_TOKEN = {"department_token": ALLOWED, "other_department_token": ANOTHER_DEPARTMENT}
+# A change of finance's that the go-live row acts on (`seed`, run by the matrix's fixture).
+SEEDED: dict[str, str] = {}
+
+
+async def seed(intake: RunningIntake, finance_token: str) -> None:
+    """Record the change of finance's the go-live row reports on."""
+    response = await intake.client.post(
+        "/v1/changes",
+        json=finance_change(),
+        headers=bearer(finance_token),
+    )
+    assert response.status_code == 202, response.text
+    SEEDED["change_id"] = response.json()["change_id"]
+
+
+def finance_change(**overrides: Any) -> dict[str, Any]:
+    """A fresh change of finance's (new reference each time, so nothing is a duplicate)."""
+    owner = {"person_id": "p-f-1", "department": "finance"}
+    return change_json(department="finance", owner=owner, affected_departments=["it"], **overrides)
+
+
 ROWS: list[Row] = [
     *documentation_rows(COLUMNS),
     Row(
@@ -131,5 +160,47 @@ ROWS: list[Row] = [
         "POST /v1/webhooks/pagerduty/{department}",
         post("/v1/webhooks/pagerduty/finance", pagerduty_event),
         reported(signed_webhook=ALLOWED),
+    ),
+    Row(
+        "POST /v1/changes",
+        post("/v1/changes", finance_change),
+        reported(**BY_TOKEN),
+    ),
+    Row(
+        "POST /v1/changes/batch",
+        post("/v1/changes/batch", lambda: {"changes": [finance_change()]}),
+        reported(**BY_TOKEN),
+    ),
+    Row(
+        "POST /v1/changes/{change_id}/go-live",
+        lambda _: Call(
+            "POST", f"/v1/changes/{SEEDED['change_id']}/go-live", content=b"{}", headers=JSON
+        ),
+        reported(**BY_TOKEN),
+    ),
+    Row(
+        "POST /v1/webhooks/github/{department}/changes",
+        post(
+            "/v1/webhooks/github/finance/changes",
+            lambda: github_change_issue(issue_id=uuid4().int % 10**9),
+            **{"x-github-event": "issues", "x-github-delivery": str(uuid4())},
+        ),
+        reported(signed_webhook=ALLOWED),
+    ),
+    Row(
+        "POST /v1/webhooks/jira/{department}/changes",
+        post(
+            "/v1/webhooks/jira/finance/changes",
+            lambda: jira_change_event(issue_id=str(uuid4().int % 10**9)),
+        ),
+        reported(signed_webhook=ALLOWED, **BY_TOKEN),
+    ),
+    Row(
+        "POST /v1/webhooks/servicenow/{department}/changes",
+        post(
+            "/v1/webhooks/servicenow/finance/changes",
+            lambda: servicenow_change_request(sys_id=uuid4().hex),
+        ),
+        reported(**BY_TOKEN),
     ),
 ]

@@ -38,6 +38,7 @@ class Credential(StrEnum):
     PARTICIPANT = "participant"  # takes part in the repair (affected)
     OTHER_PARTICIPANT = "other_participant"  # takes part in another repair only
     NO_ROLE = "no_role"  # a valid token whose roles the system does not know
+    PRIVACY_OFFICER = "privacy_officer"  # erases and exports people's data (agreements only)
 
 
 PEOPLE = (

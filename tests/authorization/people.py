@@ -44,6 +44,10 @@ PEOPLE: dict[Credential, tuple[PersonRef, tuple[str, ...]]] = {
     Credential.OTHER_PARTICIPANT: (OTHER_AFFECTED, ("participant",)),
     Credential.NO_ROLE: (_person("p-fin-9", DEPARTMENT), ("auditor",)),
 }
+# People whose role only one service knows: a column of that service's rows alone.
+OFFICERS: dict[Credential, tuple[PersonRef, tuple[str, ...]]] = {
+    Credential.PRIVACY_OFFICER: (_person("p-dpo-1", "legal"), ("privacy_officer",)),
+}
 
 
 def person_of(credential: Credential) -> PersonRef:
@@ -61,7 +65,7 @@ def token_for(person: PersonRef, *roles: str) -> str:
 
 def token_of(credential: Credential) -> str:
     """The token of a person's credential."""
-    person, roles = PEOPLE[credential]
+    person, roles = (PEOPLE | OFFICERS)[credential]
     return token_for(person, *roles)
 
 
@@ -79,7 +83,7 @@ class Keys:
 
 def headers_for(credential: Credential, keys: Keys) -> dict[str, str]:
     """The Authorization header a credential sends (signatures and links are the call's)."""
-    if credential in PEOPLE:
+    if credential in PEOPLE or credential in OFFICERS:
         return bearer(token_of(credential))
     if credential is Credential.DEPARTMENT_TOKEN:
         return bearer(keys.department_token)

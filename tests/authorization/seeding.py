@@ -22,6 +22,7 @@ from bridgework.followup.domain.check_in_links import CheckInClaim, sign
 from bridgework.followup.domain.check_ins import AskedCheckIn
 from bridgework.followup.repository.check_ins import add_check_ins
 from bridgework.graphql_gateway.projection.use_cases.fold_events import fold_events
+from tests.factories import sealed
 
 
 async def fold_followup_news(
@@ -45,7 +46,7 @@ async def fold_followup_news(
             check_in_id=uuid4(),
             participant=person,
             outcome=CheckInOutcome.PARTLY,
-            comment="Better, not yet right.",
+            comment=sealed("Better, not yet right."),
             recorded_at=at,
         ),
     ]

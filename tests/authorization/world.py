@@ -29,6 +29,7 @@ from bridgework.followup.domain.check_in_links import CheckInClaim, sign
 from bridgework.followup.settings import FollowupSettings
 from bridgework.graphql_gateway.app import create_app as create_gateway
 from bridgework.graphql_gateway.settings import GatewaySettings
+from tests.authorization.change_seeding import seed_change
 from tests.authorization.matrix import Credential, Target
 from tests.authorization.people import (
     ADMIN_TOKEN,
@@ -267,6 +268,7 @@ async def _seed(
         ),
     )
     a, b, c, *spares = await opened(agreements, kafka, namespace, incidents)
+    await seed_change(agreements, kafka, namespace)
     # An offer made while A had no facilitator stays pending: the answering rows' subject.
     as_offerer = bearer(token_for(UNASSIGNED_FACILITATOR, "facilitator"))
     await _post(agreements, f"/v1/repairs/{a}/facilitation-offers", {}, as_offerer)

@@ -15,6 +15,7 @@ from typing import IO
 
 import httpx
 
+from bridgework.common.privacy import KEK_SETTING, new_kek_text
 from tests.database_admin import admin_database_url, database_url_as, set_up_command
 from tests.infra import free_port
 
@@ -115,6 +116,10 @@ class System:
         """`own_roles`: each service logs in as its own Postgres role, as in production."""
         system = cls()
         urls = set_up_roles(database_url) if own_roles else {}
+        pseudonym_key = secrets.token_urlsafe(48)
+        # One key-encryption key for the services that seal and read confidential texts: the
+        # test session's (tests/conftest.py), or this run's own (a benchmark's).
+        privacy_kek = os.environ.get(KEK_SETTING) or new_kek_text()
         for name in SERVICES:
             env = dict(os.environ)
             env.update(
@@ -126,6 +131,10 @@ class System:
                     # Tests run on development secrets, which production refuses.
                     "BRIDGEWORK_DEVELOPMENT_MODE": "true",
                     "BRIDGEWORK_HTTP_PORT": str(free_port()),
+                    # Intake keys tool users' pseudonyms with a key of this run's own, as
+                    # production must (development mode would fall back to a public one).
+                    "BRIDGEWORK_PSEUDONYM_KEY": pseudonym_key,
+                    KEK_SETTING: privacy_kek,
                     # The gateway, agreements and follow-up verify people's tokens: the tests' secret.
                     "BRIDGEWORK_JWT_HS256_SECRET": os.environ.get(
                         "BRIDGEWORK_JWT_HS256_SECRET", TESTS_JWT_SECRET
@@ -135,6 +144,9 @@ class System:
             system.services[name] = ServiceProcess(
                 name=name, port=int(env["BRIDGEWORK_HTTP_PORT"]), env=env
             )
+        # The gateway's mutations go to this run's agreements, not the local run's port.
+        gateway = system.services["graphql_gateway"].env
+        gateway["BRIDGEWORK_AGREEMENTS_URL"] = system.url("agreements")
         return system
 
     def add_replica(self, name: str) -> str:

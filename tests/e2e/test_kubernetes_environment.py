@@ -30,6 +30,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from bridgework.common.kafka_access import bindings
 from bridgework.common.kafka_security import KafkaSecurity, client_options
 from bridgework.common.kafka_setup import remove_acls
+from bridgework.common.privacy import new_kek_text
 from tests.database_admin import admin_database_url, database_url_as
 from tests.e2e.system import LOG_DIR, ServiceProcess
 from tests.infra import Infrastructure, create_database, drop_database, free_port
@@ -76,6 +77,9 @@ class SiteValues:
         }
     )
 
+    pseudonym_key: str = field(default_factory=lambda: secrets.token_urlsafe(48))
+    privacy_kek: str = field(default_factory=new_kek_text)
+
     def secret(self, name: str, key: str) -> str | None:
         """The value of key `key` of Secret `name`, as deploy/kubernetes/README.md makes them."""
         owner = name.removeprefix("bridgework-db-").removeprefix("bridgework-kafka-")
@@ -90,6 +94,10 @@ class SiteValues:
             return {"USERNAME": user, "PASSWORD": self.kafka_passwords[user]}[key]
         if name == "bridgework-followup":
             return self.followup.get(key)  # SMTP login: optional, and none here
+        if name == "bridgework-privacy":
+            return {"BRIDGEWORK_PRIVACY_KEK": self.privacy_kek}[key]
+        if name == "bridgework-intake":
+            return {"BRIDGEWORK_PSEUDONYM_KEY": self.pseudonym_key}[key]
         raise AssertionError(f"the manifests reference a Secret the README does not make: {name}")
 
     def local(self) -> dict[str, str]:

@@ -43,7 +43,14 @@ from tests.agreements_factories import (
     reading_as_the_change_team,
     repair_opened_for,
 )
-from tests.infra import Infrastructure, create_database, drop_database, read_topic, running
+from tests.infra import (
+    Infrastructure,
+    create_database,
+    drop_database,
+    opened_in,
+    read_topic,
+    running,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -337,9 +344,10 @@ async def test_an_offer_declined_closes_and_nobody_joins(
     assert overturned.status_code == 409
     assert overturned.json()["error"] == "offer_already_answered"
     (event,) = await events_of(settings, repair_id, FacilitationOfferAnsweredV1)
-    assert (event.decision, event.reason) == (
-        FacilitationDecision.DECLINED,
-        "Too close to the people involved.",
+    assert event.decision == FacilitationDecision.DECLINED
+    # Sealed with the answerer's key: agreements' key store opens it.
+    assert await opened_in(settings.database_url, event.reason) == (
+        "Too close to the people involved."
     )
 
 

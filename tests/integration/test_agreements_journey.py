@@ -49,7 +49,8 @@ from tests.agreements_factories import (
     reading_as_the_change_team,
     repair_opened_for,
 )
-from tests.infra import Infrastructure, eventually, read_topic, running
+from tests.factories import sealed
+from tests.infra import Infrastructure, eventually, opened_in, read_topic, running
 
 pytestmark = pytest.mark.integration
 
@@ -239,7 +240,7 @@ async def test_a_facilitator_takes_an_incident_to_a_confirmed_repair(
             check_in_id=uuid4(),
             participant=AFFECTED,
             outcome=CheckInOutcome.YES,
-            comment="We get notice now.",
+            comment=sealed("We get notice now."),  # as follow-up seals it
             recorded_at=clock.now(),
         ),
     )
@@ -280,7 +281,10 @@ async def test_a_facilitator_takes_an_incident_to_a_confirmed_repair(
     ]
     declined_fact = facts[8]
     assert isinstance(declined_fact, ConsentDeclinedV1)
-    assert declined_fact.reason == "Two days of notice are not enough."
+    # On the topic the reason is sealed with the decliner's key; agreements' store opens it.
+    assert await opened_in(settings.database_url, declined_fact.reason) == (
+        "Two days of notice are not enough."
+    )
     reached_fact = facts[12]
     assert isinstance(reached_fact, AgreementReachedV1)
     assert reached_fact.version == 2

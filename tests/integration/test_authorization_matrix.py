@@ -170,6 +170,7 @@ async def intake(infra: Infrastructure) -> AsyncIterator[Intake]:
             for tool, secret in secrets.items():
                 await running.secret(department, Tool(tool), secret)
         keys = Keys(await running.token("finance"), await running.token("estates"))
+        await intake_rows.seed(running, keys.department_token)
         yield Intake(running, keys)
 
 

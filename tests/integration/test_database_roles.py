@@ -347,3 +347,38 @@ async def test_an_administrator_with_createrole_alone_can_run_the_set_up(
         await superuser.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
         await superuser.close()
         await drop_roles(superuser_url, [admin_role] + [prefix + s for s in SCHEMAS])
+
+
+async def test_the_data_keys_belong_to_agreements_follow_up_adds_and_the_gateway_reads(
+    installation: Installation,
+) -> None:
+    """The privacy schema: agreements' role owns it and made its tables at start; follow-up
+    may read and add keys (it seals check-in comments), the gateway only read them; intake
+    may not even look; nobody but the owner destroys one."""
+    admin = await asyncpg.connect(installation.admin_url)
+    try:
+        owners = await admin.fetch(
+            "SELECT c.relname, c.relowner::regrole::text AS owner FROM pg_class c"
+            " WHERE c.relnamespace = 'privacy'::regnamespace AND c.relkind = 'r'"
+        )
+        rights = {
+            (schema, right): await admin.fetchval(
+                "SELECT has_table_privilege($1, 'privacy.data_keys', $2)",
+                installation.role(schema),
+                right,
+            )
+            for schema in SCHEMAS
+            for right in ("SELECT", "INSERT", "DELETE")
+        }
+    finally:
+        await admin.close()
+    assert {row["relname"] for row in owners} == {"data_keys", "kek_canary"}
+    assert {row["owner"] for row in owners} == {installation.role("agreements")}
+    assert {pair for pair, held in rights.items() if held} == {
+        ("agreements", "SELECT"),
+        ("agreements", "INSERT"),
+        ("agreements", "DELETE"),
+        ("followup", "SELECT"),
+        ("followup", "INSERT"),
+        ("gateway", "SELECT"),
+    }

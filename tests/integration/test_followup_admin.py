@@ -71,6 +71,7 @@ async def test_a_departments_policy_overrides_the_defaults_and_shapes_its_remind
         "time_zone": "UTC",
         "check_in_delay": "P1D",
         "lapse_offer_repeats": 1,
+        "engagement_lead_time": "P14D",
     }
     assert put.status_code == 200, put.text
     assert put.json()["overridden"] == ["lead_time", "quiet_hours", "time_zone", "working_days"]
@@ -120,6 +121,9 @@ async def test_contacts_are_set_read_and_erased_on_request(
         "display_name": "Sam Okafor",
         "email": "sam.okafor@example.org",
         "webhook_url": "https://chat.example.org/hooks/sam",
+        "webhook_format": "slack",
+        "department": None,
+        "roles": [],
     }
     assert bad.status_code == 422
     assert {f["field"] for f in bad.json()["fields"]} == {"display_name", "email"}

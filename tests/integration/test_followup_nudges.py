@@ -21,7 +21,7 @@ from bridgework.common.contracts import (
 )
 from bridgework.followup.app import create_app
 from bridgework.followup.settings import FollowupSettings
-from tests.factories import repair_opened
+from tests.factories import plain, repair_opened
 from tests.followup_factories import (
     AFFECTED,
     FACILITATOR,
@@ -40,7 +40,7 @@ from tests.followup_factories import (
     scheduled,
     terms,
 )
-from tests.infra import Infrastructure, eventually, running
+from tests.infra import Infrastructure, eventually, hold_test_key, opened_in, running
 
 pytestmark = pytest.mark.integration
 
@@ -105,6 +105,7 @@ async def test_a_reminder_then_a_lapse_reach_the_owner_by_email_and_webhook_once
     promise = reached.commitments[0]
 
     async with running(create_app(settings, clock)) as followup:
+        await hold_test_key(settings.database_url)  # the action is sealed with it
         await add_contacts(followup)
         hook = await followup.put("/v1/departments/it/webhook", json={"url": webhook.url})
         assert hook.status_code == 200, hook.text
@@ -132,7 +133,8 @@ async def test_a_reminder_then_a_lapse_reach_the_owner_by_email_and_webhook_once
         await eventually(lambda: current(len(inbox.messages) >= 2 and len(webhook.posts) >= 2))
 
     reminder = reminders[0]
-    assert reminder["Subject"] == f"A friendly reminder: {promise.action}"
+    action = plain(promise.action)  # opened for the message only
+    assert reminder["Subject"] == f"A friendly reminder: {action}"
     assert "Hi Sam Okafor," in text_of(reminder)
     assert "Monday 9 November 2026, 09:30 (UTC)" in text_of(reminder)
     assert "<blockquote>" in html_of(reminder)
@@ -150,8 +152,8 @@ async def test_a_reminder_then_a_lapse_reach_the_owner_by_email_and_webhook_once
     assert all(n.channels == ["email", "webhook", "event"] for n in sent)
     subjects = [m["Subject"] for m in inbox.messages]
     assert subjects == [
-        f"A friendly reminder: {promise.action}",
-        f"Can we help? {promise.action}",
+        f"A friendly reminder: {action}",
+        f"Can we help? {action}",
     ]
     assert [p["text"].split("\n")[0] for p in webhook.posts] == [f"*{s}*" for s in subjects]
     assert webhook.posts[1]["blocks"][0]["type"] == "header"
@@ -265,7 +267,10 @@ async def test_a_released_commitment_cancels_its_timers_and_the_affected_answer_
     [recorded] = of_type(events, CheckInRecordedV1)
     assert recorded.participant == AFFECTED
     assert recorded.outcome == CheckInOutcome.PARTLY
-    assert recorded.comment == "Access is back, but we still lack notice."
+    # Sealed at the source with the participant's key; follow-up's store opens it.
+    assert await opened_in(settings.database_url, recorded.comment) == (
+        "Access is back, but we still lack notice."
+    )
     assert recorded.repair_id == opened.repair_id
     assert [n.kind for n in of_type(events, NudgeSentV1)] == [NudgeKind.CHECK_IN]
     assert {(t["kind"], t["status"]) for t in repair["schedule"]} == {

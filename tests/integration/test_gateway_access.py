@@ -15,7 +15,7 @@ from bridgework.graphql_gateway.app import create_app
 from bridgework.graphql_gateway.projection.use_cases.fold_events import fold_events
 from bridgework.graphql_gateway.settings import GatewaySettings
 from tests.gateway_factories import Organisation, bearer, gateway_settings, organisation, token
-from tests.infra import Infrastructure, running
+from tests.infra import Infrastructure, hold_test_key, running
 
 pytestmark = pytest.mark.integration
 
@@ -63,6 +63,7 @@ async def gateway(
     org = organisation()
     settings = settings_for(infra, database_url, namespace)
     async with running(create_app(settings, clock=ManualClock(org.now))) as client:
+        await hold_test_key(database_url)  # the story's texts are sealed with it
         pool = await create_pool(database_url, schema="gateway")
         try:
             async with pool.acquire() as connection, connection.transaction():

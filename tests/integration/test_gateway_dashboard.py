@@ -133,15 +133,17 @@ async def test_the_organisation_dashboard_matches_the_hand_computed_figures(
     assert board["timeToAgreement"] == {"count": 2, "p50Hours": 24.0, "p90Hours": 48.0}
     # A: agreed on the 4th, confirmed on the 12th: 192 h, in the bucket up to 240 h.
     assert board["timeToRepair"] == {"count": 1, "p50Hours": 240.0, "p90Hours": 240.0}
-    # Every incident names two people; A and B had both join, C, D and E neither.
+    # Every incident names two people; A and B had both join, C, D and E neither. By role,
+    # distinct people: p-hr-009 facilitates A, B and E, p-it-001 (responsible) and
+    # p-fin-014 (affected) are the same two people in A and B.
     assert board["participation"] == {
         "named": 10,
         "joined": 4,
         "rate": 0.4,
         "byRole": [
-            {"role": "affected", "people": 2},
-            {"role": "facilitator", "people": 3},
-            {"role": "responsible", "people": 2},
+            {"role": "affected", "people": 1},
+            {"role": "facilitator", "people": 1},
+            {"role": "responsible", "people": 1},
         ],
     }
     # A and B: 2 of 2 each; E: one consent, one decline.

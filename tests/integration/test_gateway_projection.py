@@ -23,6 +23,7 @@ from bridgework.common.postgres import Pool
 from bridgework.graphql_gateway.projection.domain.contributions import (
     IncidentSummary,
     incident_contributions,
+    incident_pair_contributions,
     repair_contributions,
     week_start,
 )
@@ -73,6 +74,7 @@ def rollups_from_scratch(
         pairs.update(repair_pairs)
     for incident in incidents.values():
         departments.update(incident_contributions(incident))
+        pairs.update(incident_pair_contributions(incident))
     by_grain: Counter[tuple[Any, ...]] = Counter()
     for (metric, department, day, key), value in departments.items():
         by_grain[(metric, department, "d", day, key)] += value

@@ -18,6 +18,7 @@ from bridgework.common.contracts import (
     Severity,
 )
 from bridgework.intake.domain.mapping import Tool, ToolMapping
+from bridgework.intake.domain.pseudonyms import PseudonymKey
 from bridgework.intake.use_cases import incidents, mappings
 from tests.infra import Infrastructure
 from tests.intake_factories import (
@@ -103,8 +104,12 @@ async def test_a_signed_github_issue_becomes_an_incident_with_mapped_fields(
     assert incident.category is IncidentCategory.ACCESS_RESTRICTION
     assert incident.severity is Severity.HIGH
     assert incident.affected_departments == ["finance"]
-    assert [p.person_id for p in incident.responsible] == ["github:5101"]
-    assert [p.person_id for p in incident.affected_people] == ["github:5202"]
+    # Unmapped tool users arrive as keyed pseudonyms, never as the tool's own ids.
+    pseudonyms = PseudonymKey(intake.settings.pseudonym_secret())
+    assert [p.person_id for p in incident.responsible] == [pseudonyms.person_id("github", "5101")]
+    assert [p.person_id for p in incident.affected_people] == [
+        pseudonyms.person_id("github", "5202")
+    ]
     assert incident.source.tool == "github"
     assert incident.answers is not None
     assert incident.answers.who_was_affected == "Four analysts lost a day of work."

@@ -32,6 +32,7 @@ from tests.agreements_factories import (
     refusal,
     with_people,
 )
+from tests.factories import sealed
 
 LATER = NOW + timedelta(days=40)
 
@@ -53,12 +54,13 @@ def close(
     reason_code: CloseReason | None = None,
     reason: str | None = None,
 ) -> Decision:
+    """Close as the facilitator; a reason given is sealed first, as the use case does."""
     return close_repair(
         repair,
         actor=FACILITATOR,
         outcome=outcome,
         reason_code=reason_code,
-        reason=reason,
+        reason=sealed(reason) if reason is not None else None,
         now=LATER,
     )
 
@@ -132,11 +134,15 @@ def test_an_open_or_lapsed_commitment_holds_the_repair_open() -> None:
 
 
 def test_released_commitments_count_as_settled() -> None:
-    repair = reached(draft(), draft(action="Review the USB policy with Finance."))
+    repair = reached(draft(), draft(action=sealed("Review the USB policy with Finance.")))
     assert repair.agreement is not None
     first, second = repair.agreement.commitments
     repair = propose_release(
-        repair, actor=FACILITATOR, commitment_id=first.commitment_id, reason="Moot.", now=NOW
+        repair,
+        actor=FACILITATOR,
+        commitment_id=first.commitment_id,
+        reason=sealed("Moot."),
+        now=NOW,
     ).repair
     for person in (RESPONSIBLE, AFFECTED):
         repair = give_consent(repair, participant=person, version=2, now=NOW).repair

@@ -18,6 +18,7 @@ from bridgework.common.contracts import (
     ConsentGivenV1,
     PersonRef,
 )
+from bridgework.common.contracts.sealed import Sealed
 from bridgework.common.errors import ErrorKind
 from tests.agreements_factories import (
     AFFECTED,
@@ -32,6 +33,7 @@ from tests.agreements_factories import (
     reached,
     refusal,
 )
+from tests.factories import plain, sealed
 
 DUE = NOW + timedelta(days=30)
 
@@ -46,7 +48,7 @@ def renegotiate(
     repair: Repair,
     commitment_id: UUID,
     *,
-    action: str | None = None,
+    action: Sealed | None = None,
     due_at: datetime | None = None,
 ) -> Repair:
     return propose_renegotiation(
@@ -55,7 +57,7 @@ def renegotiate(
         commitment_id=commitment_id,
         action=action,
         due_at=due_at,
-        reason="Audit season.",
+        reason=sealed("Audit season."),
         now=NOW,
     ).repair
 
@@ -187,7 +189,7 @@ def test_renegotiating_proposes_a_new_agreement_version_with_new_terms() -> None
         commitment_id=commitment.commitment_id,
         action=None,
         due_at=DUE + timedelta(days=14),
-        reason="Audit season.",
+        reason=sealed("Audit season."),
         now=NOW,
     )
 
@@ -215,7 +217,7 @@ def test_a_renegotiation_everyone_consents_to_is_announced_and_in_force() -> Non
     assert renegotiated.agreement_version == 2
     assert renegotiated.previous_terms_version == 1
     assert renegotiated.terms.terms_version == 2
-    assert renegotiated.reason == "Audit season."
+    assert plain(renegotiated.reason) == "Audit season."
     now_in_force = only_commitment(decision.repair)
     assert now_in_force.status == CommitmentStatus.OPEN
     assert now_in_force.terms.due_at == DUE + timedelta(days=14)
@@ -264,14 +266,14 @@ def test_keeping_a_commitment_drops_its_pending_renegotiation() -> None:
 
 
 def test_releasing_by_everyones_consent_shows_the_reason() -> None:
-    repair = reached(draft(), draft(action="Review the USB policy with Finance."))
+    repair = reached(draft(), draft(action=sealed("Review the USB policy with Finance.")))
     assert repair.agreement is not None
     first = repair.agreement.commitments[0]
     repair = propose_release(
         repair,
         actor=FACILITATOR,
         commitment_id=first.commitment_id,
-        reason="The new policy makes notice unnecessary.",
+        reason=sealed("The new policy makes notice unnecessary."),
         now=NOW,
     ).repair
     assert repair.agreement is not None
@@ -285,19 +287,23 @@ def test_releasing_by_everyones_consent_shows_the_reason() -> None:
     released = decision.events[-1]
     assert isinstance(released, CommitmentReleasedV1)
     assert released.commitment_id == first.commitment_id
-    assert released.reason == "The new policy makes notice unnecessary."
+    assert plain(released.reason) == "The new policy makes notice unnecessary."
     assert decision.repair.agreement is not None
     now_released = decision.repair.agreement.commitments[0]
     assert now_released.status == CommitmentStatus.RELEASED
-    assert now_released.released_reason == "The new policy makes notice unnecessary."
+    assert plain(now_released.released_reason) == "The new policy makes notice unnecessary."
 
 
 def test_a_release_needs_the_affected_too() -> None:
-    repair = reached(draft(), draft(action="Review the USB policy with Finance."))
+    repair = reached(draft(), draft(action=sealed("Review the USB policy with Finance.")))
     assert repair.agreement is not None
     first = repair.agreement.commitments[0]
     repair = propose_release(
-        repair, actor=RESPONSIBLE, commitment_id=first.commitment_id, reason="Busy.", now=NOW
+        repair,
+        actor=RESPONSIBLE,
+        commitment_id=first.commitment_id,
+        reason=sealed("Busy."),
+        now=NOW,
     ).repair
 
     decision = consented(repair, RESPONSIBLE)
@@ -315,7 +321,7 @@ def test_the_last_commitment_standing_is_not_released() -> None:
             repair,
             actor=FACILITATOR,
             commitment_id=only_commitment(repair).commitment_id,
-            reason="No longer needed.",
+            reason=sealed("No longer needed."),
             now=NOW,
         )
     assert refused.value.code == "last_commitment_standing"

@@ -40,6 +40,7 @@ from tests.agreements_factories import (
     refusal,
     with_people,
 )
+from tests.factories import plain, sealed
 
 
 def test_proposing_terms_asks_every_responsible_and_affected_participant() -> None:
@@ -119,7 +120,7 @@ def test_changing_the_terms_makes_a_new_version_and_asks_again() -> None:
     revised = propose_agreement(
         repair,
         actor=FACILITATOR,
-        drafts=[draft(action="Tell Finance two weeks ahead.")],
+        drafts=[draft(action=sealed("Tell Finance two weeks ahead."))],
         now=NOW,
         new_id=new_ids(),
     ).repair
@@ -134,7 +135,7 @@ def test_changing_the_terms_makes_a_new_version_and_asks_again() -> None:
 
 
 def test_a_revised_commitment_keeps_its_id_and_raises_its_terms_version_only_if_changed() -> None:
-    repair = proposed(None, draft(), draft(action="Review the USB policy with Finance."))
+    repair = proposed(None, draft(), draft(action=sealed("Review the USB policy with Finance.")))
     assert repair.agreement is not None
     assert repair.agreement.pending is not None
     first, second = repair.agreement.pending.commitments
@@ -143,10 +144,11 @@ def test_a_revised_commitment_keeps_its_id_and_raises_its_terms_version_only_if_
         repair,
         actor=FACILITATOR,
         drafts=[
-            draft(commitment_id=first.commitment_id),
+            # Unchanged: the use case hands the rules the sealed text it had (use_cases/agreement.py).
+            draft(commitment_id=first.commitment_id, action=first.action),
             draft(
                 commitment_id=second.commitment_id,
-                action="Review the USB policy with Finance.",
+                action=sealed("Review the USB policy with Finance."),
                 due_at=NOW + timedelta(days=45),
             ),
         ],
@@ -179,12 +181,16 @@ def test_declining_is_recorded_with_its_reason_and_blocks_the_agreement() -> Non
     repair = consented(proposed(), RESPONSIBLE).repair
 
     declined = decline_consent(
-        repair, participant=AFFECTED, version=1, reason="A week is not enough notice.", now=NOW
+        repair,
+        participant=AFFECTED,
+        version=1,
+        reason=sealed("A week is not enough notice."),
+        now=NOW,
     )
 
     (event,) = declined.events
     assert isinstance(event, ConsentDeclinedV1)
-    assert event.reason == "A week is not enough notice."
+    assert plain(event.reason) == "A week is not enough notice."
     assert declined.repair.agreement is not None
     assert declined.repair.agreement.status == AgreementStatus.PROPOSED
 
@@ -192,7 +198,7 @@ def test_declining_is_recorded_with_its_reason_and_blocks_the_agreement() -> Non
 def test_a_participant_who_declined_may_change_their_mind() -> None:
     repair = consented(proposed(), RESPONSIBLE).repair
     repair = decline_consent(
-        repair, participant=AFFECTED, version=1, reason="Not yet.", now=NOW
+        repair, participant=AFFECTED, version=1, reason=sealed("Not yet."), now=NOW
     ).repair
 
     after = give_consent(repair, participant=AFFECTED, version=1, now=NOW)

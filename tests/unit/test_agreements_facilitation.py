@@ -35,6 +35,7 @@ from tests.agreements_factories import (
     refusal,
     with_people,
 )
+from tests.factories import plain, sealed
 
 CO_FACILITATOR = PersonRef(person_id="p-hr-2", department="hr")
 # The default repair: IT (responsible) and Finance (affected).
@@ -192,14 +193,14 @@ def test_a_declined_offer_closes_and_nobody_joins() -> None:
         offered(),
         FACILITATOR.person_id,
         decision=FacilitationDecision.DECLINED,
-        reason="Too close to the people involved.",
+        reason=sealed("Too close to the people involved."),
         answerer=CHANGE_TEAM_READER,
         now=NOW,
     )
 
     (answered,) = decision.events
     assert isinstance(answered, FacilitationOfferAnsweredV1)
-    assert answered.reason == "Too close to the people involved."
+    assert plain(answered.reason) == "Too close to the people involved."
     assert facilitators(decision.repair) == []
     assert not any(o.pending for o in decision.repair.facilitation_offers)
     # ... and the facilitator may offer again later.
@@ -275,7 +276,7 @@ def test_a_facilitator_of_the_repair_or_the_change_team_imposes(
         with_people(),
         decided_by=decided_by,
         roles=frozenset(roles),
-        reason="Decided.",
+        reason=sealed("Decided."),
         drafts=(),
         now=NOW,
         new_id=new_ids(),
@@ -294,7 +295,7 @@ def test_nobody_else_imposes(decided_by: PersonRef) -> None:
             with_people(),
             decided_by=decided_by,
             roles=frozenset({"facilitator"}),
-            reason="Decided.",
+            reason=sealed("Decided."),
             drafts=(),
             now=NOW,
             new_id=new_ids(),

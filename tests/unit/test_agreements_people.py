@@ -32,13 +32,14 @@ from tests.agreements_factories import (
     refusal,
     with_people,
 )
+from tests.factories import sealed
 
 CO_FACILITATOR = PersonRef(person_id="p-hr-2", department="hr")
 OUTSIDER = PersonRef(person_id="p-x-1", department="estates")
 
 
 def answer(question: Question, text: str = "An honest answer.") -> Answer:
-    return Answer(question=question, text=text)
+    return Answer(question=question, text=sealed(text))
 
 
 def test_a_facilitator_cannot_join_a_repair_without_a_facilitator_themselves() -> None:

@@ -10,6 +10,7 @@ from bridgework.agreements.domain.imposition import impose_outcome
 from bridgework.agreements.domain.repair import CloseReason, Decision, Repair
 from bridgework.agreements.domain.response_mode import recorded_mode, response_mode
 from bridgework.common.contracts import OutcomeImposedV1, RepairOutcome, ResponseMode
+from bridgework.common.contracts.sealed import Sealed
 from bridgework.common.errors import ErrorKind
 from tests.agreements_factories import (
     AFFECTED,
@@ -26,16 +27,17 @@ from tests.agreements_factories import (
     refusal,
     with_people,
 )
+from tests.factories import sealed
 
 DUE_BY = NOW + timedelta(days=14)
 
 
-def impose(repair: Repair, *drafts: CommitmentDraft) -> Decision:
+def impose(repair: Repair, *drafts: CommitmentDraft[Sealed]) -> Decision:
     return impose_outcome(
         repair,
         decided_by=AUTHORITY,
         roles=frozenset({"change_team"}),  # an authority outside the repair
-        reason="The board decided.",
+        reason=sealed("The board decided."),
         drafts=drafts,
         now=NOW,
         new_id=new_ids(),

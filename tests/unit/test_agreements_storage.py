@@ -26,6 +26,7 @@ from tests.agreements_factories import (
     reached,
     with_people,
 )
+from tests.factories import sealed
 
 
 def stored_and_loaded(repair: Repair) -> Repair:
@@ -56,11 +57,11 @@ def test_a_repair_with_its_whole_history_round_trips() -> None:
         commitment_id=commitment.commitment_id,
         action=None,
         due_at=NOW + timedelta(days=60),
-        reason="Audit season.",
+        reason=sealed("Audit season."),
         now=NOW,
     ).repair
     repair = decline_consent(
-        repair, participant=AFFECTED, version=2, reason="Too late for us.", now=NOW
+        repair, participant=AFFECTED, version=2, reason=sealed("Too late for us."), now=NOW
     ).repair
     repair = give_consent(repair, participant=RESPONSIBLE, version=2, now=NOW).repair
     repair = record_check_in(repair, check_in(repair.repair_id))
@@ -73,7 +74,7 @@ def test_an_imposed_and_closed_repair_round_trips() -> None:
         with_people(),
         decided_by=FACILITATOR,
         roles=frozenset({"facilitator"}),
-        reason="Decided.",
+        reason=sealed("Decided."),
         drafts=[draft()],
         now=NOW,
         new_id=new_ids(),

@@ -91,4 +91,7 @@ def test_messages_carry_the_cloudevents_headers_and_dead_letters_their_reason() 
 
 
 def test_intake_documents_its_raw_topic_with_the_submission_it_accepts() -> None:
-    assert payload_models(served("intake"), "bridgework.intake.raw") == {"IncidentSubmission"}
+    assert payload_models(served("intake"), "bridgework.intake.raw") == {
+        "IncidentSubmission",
+        "ChangeSubmission",
+    }

@@ -29,7 +29,7 @@ BRIDGEWORK: dict[str, tuple[type[ServiceSettings], str]] = {
 }
 # What each service cannot work without in the compose network, beyond the common ones.
 OWN_REQUIRED = {
-    "intake": set(),
+    "intake": {"BRIDGEWORK_PSEUDONYM_KEY"},
     "agreements": {"BRIDGEWORK_JWT_HS256_SECRET"},
     "followup": {
         "BRIDGEWORK_JWT_HS256_SECRET",

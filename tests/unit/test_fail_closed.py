@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from typing import Any
+from uuid import uuid4
 
 import pytest
 from pydantic import SecretStr
 
+from bridgework.agreements.settings import AgreementsSettings
+from bridgework.common.key_store_start import key_store_from
+from bridgework.common.privacy import PrivacyConfigError, new_kek_text
 from bridgework.common.serve import refuse_to_start_without_secrets
 from bridgework.common.settings import ServiceSettings
 from bridgework.followup.settings import FollowupSettings
@@ -45,7 +49,16 @@ def test_development_mode_lifts_the_refusal() -> None:
 
 
 def test_a_service_with_its_secrets_starts() -> None:
-    refuse_to_start_without_secrets(IntakeSettings(database_url=OWN_DATABASE))
+    refuse_to_start_without_secrets(
+        IntakeSettings(database_url=OWN_DATABASE, pseudonym_key=SecretStr(STRONG))
+    )
+
+
+def test_intake_names_its_pseudonym_key() -> None:
+    with pytest.raises(SystemExit, match="BRIDGEWORK_PSEUDONYM_KEY"):
+        refuse_to_start_without_secrets(IntakeSettings(database_url=OWN_DATABASE))
+    short = IntakeSettings(database_url=OWN_DATABASE, pseudonym_key=SecretStr("short"))
+    assert [line.split(":")[0] for line in short.missing_settings()] == ["BRIDGEWORK_PSEUDONYM_KEY"]
 
 
 def test_follow_up_names_its_check_in_key_admin_token_identity_provider_and_time_travel() -> None:
@@ -145,7 +158,10 @@ def test_kafka_in_clear_is_refused_outside_development_mode(protocol: str) -> No
 
 def test_an_operator_may_allow_kafka_in_clear_where_a_mesh_encrypts_it() -> None:
     settings = IntakeSettings(
-        database_url=OWN_DATABASE, kafka_security_protocol="PLAINTEXT", kafka_allow_plaintext=True
+        database_url=OWN_DATABASE,
+        kafka_security_protocol="PLAINTEXT",
+        kafka_allow_plaintext=True,
+        pseudonym_key=SecretStr(STRONG),
     )
     assert settings.missing_settings() == []
 
@@ -166,3 +182,43 @@ def test_sasl_without_its_username_or_password_is_refused_by_name(
         refuse_to_start_without_secrets(IntakeSettings(database_url=OWN_DATABASE))
     assert missing in str(refused.value)
     assert STRONG not in str(refused.value)  # the password that is there is not echoed
+
+
+@pytest.mark.parametrize("settings_class", [AgreementsSettings, FollowupSettings, GatewaySettings])
+def test_the_services_that_seal_or_read_texts_name_a_missing_key_encryption_key(
+    settings_class: type[ServiceSettings],
+) -> None:
+    without = settings_class(database_url=OWN_DATABASE, privacy_kek=None)
+    with_one = settings_class(database_url=OWN_DATABASE, privacy_kek=SecretStr(new_kek_text()))
+
+    assert "BRIDGEWORK_PRIVACY_KEK" in "\n".join(without.missing_settings())
+    assert not [line for line in with_one.missing_settings() if "PRIVACY_KEK" in line]
+    assert ("BRIDGEWORK_PRIVACY_KEK",) in without.required_variables()
+
+
+def test_intake_seals_nothing_and_needs_no_key_encryption_key() -> None:
+    missing = IntakeSettings(database_url=OWN_DATABASE, privacy_kek=None).missing_settings()
+    assert not [line for line in missing if "PRIVACY_KEK" in line]
+
+
+class NoKeysYet:
+    """A connection whose key store holds nothing: a key would be made on first use."""
+
+    async def fetchrow(self, *_: Any) -> None:
+        return None
+
+    async def fetchval(self, *_: Any) -> None:
+        raise AssertionError("a key was stored without a usable KEK")
+
+
+@pytest.mark.parametrize("kek", [None, "not base64!", "c2hvcnQ="])
+async def test_without_a_usable_kek_no_text_is_sealed_even_in_development_mode(
+    kek: str | None,
+) -> None:
+    settings = AgreementsSettings(
+        development_mode=True, privacy_kek=SecretStr(kek) if kek is not None else None
+    )
+    store = key_store_from(settings)  # the app is still built: its documents can be
+
+    with pytest.raises(PrivacyConfigError, match="BRIDGEWORK_PRIVACY_KEK"):
+        await store.key_for(NoKeysYet(), person_id="p-1", repair_id=uuid4())  # type: ignore[arg-type]

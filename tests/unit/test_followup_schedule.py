@@ -18,7 +18,7 @@ from bridgework.followup.domain.schedule import (
     TimerKind,
     TrackedRepair,
 )
-from tests.factories import repair_opened
+from tests.factories import repair_opened, sealed
 from tests.followup_factories import (
     AFFECTED,
     FACILITATOR,
@@ -66,7 +66,14 @@ def test_a_reminder_falling_in_the_weekend_goes_out_on_friday_morning() -> None:
 
     timers = first_timers(
         Commitment(
-            promise.commitment_id, uuid4(), uuid4(), 1, OWNER, (AFFECTED,), "x", promise.due_at
+            promise.commitment_id,
+            uuid4(),
+            uuid4(),
+            1,
+            OWNER,
+            (AFFECTED,),
+            sealed("x"),
+            promise.due_at,
         ),
         decided_at=MONDAY,
         policy=policy(),
@@ -213,7 +220,7 @@ def commitment(**overrides: object) -> Commitment:
         terms_version=1,
         owner=OWNER,
         owed_to=(AFFECTED,),
-        action="Restore USB access",
+        action=sealed("Restore USB access"),
         due_at=datetime(2026, 11, 9, 9, 30, tzinfo=UTC),
     )
     return replace(base, **overrides)  # type: ignore[arg-type]

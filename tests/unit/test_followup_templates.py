@@ -8,12 +8,17 @@ from bridgework.followup.clients.template_files import read_templates
 from bridgework.followup.domain.messages import DEFAULTS, Templates
 
 VALUES = {
+    "greeting": "Hi Sam <Ops>",
     "name": "Sam <Ops>",
     "action": "Restore USB access",
     "due": "Monday 9 November 2026, 09:30 (UTC)",
     "owner_name": "Alex",
     "link": "https://followup.example.org/v1/check-ins/abc.def",
     "link_expires": "Monday 16 November 2026, 09:30 (UTC)",
+    "departments": "it and finance",
+    "opened": "Monday 2 November 2026, 09:30 (UTC)",
+    "version": "2",
+    "replaces": " It replaces the earlier version, which needs no answer now.",
 }
 
 

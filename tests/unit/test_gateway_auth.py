@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from bridgework.common.clock import ManualClock
 from bridgework.common.errors import DomainError
+from bridgework.common.key_store_start import key_store_from
 from bridgework.graphql_gateway.read.clients.agreements import AgreementsClient
 from bridgework.graphql_gateway.read.domain import access
 from bridgework.graphql_gateway.read.domain.viewer import Role
@@ -142,6 +143,7 @@ def context(viewer_token: str | None) -> Context:
         clock=ManualClock(T0),
         changes=ReadModelChanges(),
         agreements=AgreementsClient("http://127.0.0.1:9", timeout=1),
+        keys=key_store_from(settings),
         signed_in=verify(viewer_token, settings) if viewer_token else None,
     )
 

@@ -16,10 +16,15 @@ from bridgework.common.contracts import (
 from bridgework.graphql_gateway.projection.domain.folding import fold_repair
 from bridgework.graphql_gateway.projection.domain.state import OfferState, Person, RepairState
 from bridgework.graphql_gateway.projection.repository.rows import RowWrites, changed_rows
+from tests.factories import sealed
 
 T0 = datetime(2026, 11, 3, 8, 0, tzinfo=UTC)
 REPAIR = uuid4()
 FACILITATOR = PersonRef(person_id="p-hr-9", department="hr")
+
+
+# One sealed reason: the same event carries the same ciphertext, however often it is read.
+TOO_CLOSE = sealed("Too close.")
 
 
 def offered(at: datetime) -> FacilitationOfferedV1:
@@ -33,7 +38,7 @@ def answered(offered_at: datetime, decision: FacilitationDecision) -> Facilitati
         offered_at=offered_at,
         decision=decision,
         answered_by="p-chg-001",
-        reason="Too close." if decision is FacilitationDecision.DECLINED else None,
+        reason=TOO_CLOSE if decision is FacilitationDecision.DECLINED else None,
         answered_at=offered_at + timedelta(hours=1),
     )
 
@@ -62,7 +67,7 @@ def test_an_offer_declined_then_made_again_folds_the_same_in_any_order() -> None
             offered_at=T0,
             decision="declined",
             answered_by="p-chg-001",
-            reason="Too close.",
+            reason=TOO_CLOSE,
             answered_at=T0 + timedelta(hours=1),
         ),
         ("p-hr-9", second): OfferState(person=Person("p-hr-9", "hr"), offered_at=second),

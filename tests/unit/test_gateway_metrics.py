@@ -206,8 +206,10 @@ def test_participation_counts_the_named_people_who_joined() -> None:
     story = RepairStory()
     story.join_everyone()
 
-    assert organisation_totals(story, "participation") == {
-        "named": 2, "joined": 2, "role:facilitator": 1, "role:responsible": 1, "role:affected": 1,
+    assert organisation_totals(story, "participation") == {"named": 2, "joined": 2}
+    # Who joined in which role, person by person: the read side counts distinct people.
+    assert organisation_totals(story, "people") == {
+        "facilitator:p-hr-009": 1, "responsible:p-it-001": 1, "affected:p-fin-014": 1,
     }  # fmt: skip
     assert organisation_totals(story, "consent") == Counter()
     story.propose([story.terms(T0 + 5 * DAY)], T0 + DAY)

@@ -17,11 +17,12 @@ from bridgework.intake.domain.mapping import (
     ToolMapping,
     carries_required_tag,
     effective_mapping,
-    pseudonymous_person_id,
     to_submission,
 )
+from bridgework.intake.domain.pseudonyms import PseudonymKey
 
 T0 = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
+KEY = PseudonymKey(b"tests-only-pseudonym-key-0123456789abcdef")
 
 
 def item(**overrides: Any) -> ToolItem:
@@ -41,7 +42,10 @@ def github_defaults() -> ToolMapping:
 
 def test_labels_name_category_and_severity_in_any_common_spelling() -> None:
     submission = to_submission(
-        item(tags=("bug", "Shadow IT", "Severity: High")), github_defaults(), department="it"
+        item(tags=("bug", "Shadow IT", "Severity: High")),
+        github_defaults(),
+        department="it",
+        pseudonyms=KEY,
     )
 
     assert submission.category is IncidentCategory.SHADOW_IT
@@ -49,9 +53,12 @@ def test_labels_name_category_and_severity_in_any_common_spelling() -> None:
 
 
 def test_without_telling_tags_the_tools_defaults_apply() -> None:
-    github = to_submission(item(tags=("bug",)), github_defaults(), department="it")
+    github = to_submission(item(tags=("bug",)), github_defaults(), department="it", pseudonyms=KEY)
     pagerduty = to_submission(
-        item(tool=Tool.PAGERDUTY), effective_mapping(Tool.PAGERDUTY, None), department="it"
+        item(tool=Tool.PAGERDUTY),
+        effective_mapping(Tool.PAGERDUTY, None),
+        department="it",
+        pseudonyms=KEY,
     )
 
     assert (github.category, github.severity) == (IncidentCategory.OTHER, Severity.MODERATE)
@@ -63,6 +70,7 @@ def test_a_priority_field_outranks_a_severity_label() -> None:
         item(tool=Tool.JIRA, severity_hints=("Highest",), tags=("severity:low",)),
         effective_mapping(Tool.JIRA, None),
         department="it",
+        pseudonyms=KEY,
     )
 
     assert submission.severity is Severity.SEVERE
@@ -72,10 +80,13 @@ def test_servicenow_priorities_map_by_value_or_display_value() -> None:
     mapping = effective_mapping(Tool.SERVICENOW, None)
 
     by_display = to_submission(
-        item(tool=Tool.SERVICENOW, severity_hints=("1 - Critical", "1")), mapping, department="it"
+        item(tool=Tool.SERVICENOW, severity_hints=("1 - Critical", "1")),
+        mapping,
+        department="it",
+        pseudonyms=KEY,
     )
     by_value = to_submission(
-        item(tool=Tool.SERVICENOW, severity_hints=("4",)), mapping, department="it"
+        item(tool=Tool.SERVICENOW, severity_hints=("4",)), mapping, department="it", pseudonyms=KEY
     )
 
     assert (by_display.severity, by_value.severity) == (Severity.SEVERE, Severity.LOW)
@@ -89,8 +100,8 @@ def test_a_departments_own_table_is_laid_over_the_defaults() -> None:
     )
     mapping = effective_mapping(Tool.GITHUB, own)
 
-    vpn = to_submission(item(tags=("VPN", "restorative")), mapping, department="it")
-    shadow = to_submission(item(tags=("shadow-it",)), mapping, department="it")
+    vpn = to_submission(item(tags=("VPN", "restorative")), mapping, department="it", pseudonyms=KEY)
+    shadow = to_submission(item(tags=("shadow-it",)), mapping, department="it", pseudonyms=KEY)
 
     assert vpn.category is IncidentCategory.ACCESS_RESTRICTION
     assert vpn.severity is Severity.LOW
@@ -111,6 +122,7 @@ def test_affected_departments_come_from_prefixed_tags_tables_and_department_name
         ),
         mapping,
         department="it",
+        pseudonyms=KEY,
     )
 
     assert submission.affected_departments == ["estates-facilities", "finance", "hr"]
@@ -122,47 +134,12 @@ def test_a_department_name_that_cannot_be_a_slug_is_explained() -> None:
             item(tool=Tool.SERVICENOW, department_names=("42nd floor",)),
             effective_mapping(Tool.SERVICENOW, None),
             department="it",
+            pseudonyms=KEY,
         )
 
     [problem] = raised.value.problems()
     assert problem.field == "incident.affected_departments"
     assert "42nd floor" in problem.reason
-
-
-def test_tool_users_are_pseudonymous_unless_the_department_maps_them() -> None:
-    mapping = effective_mapping(
-        Tool.GITHUB,
-        ToolMapping(people={"5101": {"person_id": "p-it-007", "department": "it"}}),
-    )
-
-    submission = to_submission(
-        item(responsible=("5101",), reporter="5202"), mapping, department="it"
-    )
-
-    assert [(p.person_id, p.department) for p in submission.responsible] == [("p-it-007", "it")]
-    assert [(p.person_id, p.department) for p in submission.affected_people] == [
-        ("github:5202", "it")
-    ]
-
-
-def test_people_not_mapped_can_be_placed_in_a_named_department() -> None:
-    mapping = effective_mapping(Tool.JIRA, ToolMapping(people_department="finance"))
-
-    submission = to_submission(
-        item(tool=Tool.JIRA, reporter="5b10ac8d82e05b22cc7d4ef5"), mapping, department="it"
-    )
-
-    assert submission.affected_people[0].department == "finance"
-
-
-def test_a_tool_id_that_is_no_valid_person_id_becomes_a_stable_digest() -> None:
-    odd = "user with spaces/and slashes"
-
-    person_id = pseudonymous_person_id(Tool.JIRA, odd)
-
-    assert person_id == pseudonymous_person_id(Tool.JIRA, odd)
-    assert person_id.startswith("jira:h")
-    assert odd not in person_id
 
 
 def test_pagerduty_does_not_count_the_reporter_as_affected_by_default() -> None:
@@ -178,7 +155,9 @@ def test_an_item_without_the_required_tag_is_not_an_incident() -> None:
 
 
 def test_an_over_long_summary_is_clipped_to_what_the_contract_carries() -> None:
-    submission = to_submission(item(summary="x" * 5000), github_defaults(), department="it")
+    submission = to_submission(
+        item(summary="x" * 5000), github_defaults(), department="it", pseudonyms=KEY
+    )
 
     assert len(submission.summary) == 4000
     assert submission.summary.endswith("…")
@@ -189,6 +168,7 @@ def test_answers_in_fields_of_their_own_are_clipped_too() -> None:
         item(answers={"make_things_right": "z" * (ANSWER_LIMIT + 1)}),
         github_defaults(),
         department="it",
+        pseudonyms=KEY,
     )
 
     assert submission.answers is not None
@@ -198,7 +178,7 @@ def test_answers_in_fields_of_their_own_are_clipped_too() -> None:
 
 def test_an_empty_summary_is_named_as_the_failing_field() -> None:
     with pytest.raises(DomainError) as raised:
-        to_submission(item(summary="   "), github_defaults(), department="it")
+        to_submission(item(summary="   "), github_defaults(), department="it", pseudonyms=KEY)
 
     assert [p.field for p in raised.value.problems()] == ["incident.summary"]
 
@@ -210,6 +190,7 @@ def test_the_source_carries_tool_reference_url_and_update_time() -> None:
         item(url="https://github.com/example-org/desk/issues/4", updated_at=updated),
         github_defaults(),
         department="it",
+        pseudonyms=KEY,
     )
 
     assert (submission.source.tool, submission.source.reference) == ("github", "881234")

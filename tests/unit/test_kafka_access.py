@@ -54,13 +54,23 @@ def test_only_intake_reads_the_raw_topic_and_only_departments_and_nobody_else_wr
 
 
 def test_every_stream_has_exactly_one_writer_so_no_service_can_forge_anothers_facts() -> None:
-    for stream in ("incidents", "repairs", "followups"):
+    for stream in ("incidents", "repairs", "followups", "changes", "privacy", "engagements"):
         topic = f"{NAMESPACE}.{stream}"
         writers = {
             b.principal for b in bindings(NAMESPACE) if b.name == topic and b.operation == "write"
         }
         assert len(writers) == 1, (topic, writers)
-    assert topics_of("followup", "write") == {f"{NAMESPACE}.followups", f"{NAMESPACE}.repairs.dlq"}
+    assert topics_of("followup", "write") == {
+        f"{NAMESPACE}.followups",
+        f"{NAMESPACE}.repairs.dlq",
+        f"{NAMESPACE}.privacy.dlq",
+        f"{NAMESPACE}.changes.dlq",  # follow-up reads changes and engagements (its nudges)
+        f"{NAMESPACE}.engagements.dlq",
+    }
+    assert f"{NAMESPACE}.privacy" in topics_of("agreements", "write")
+    assert f"{NAMESPACE}.changes" in topics_of("intake", "write")
+    assert f"{NAMESPACE}.engagements" in topics_of("agreements", "write")
+    assert f"{NAMESPACE}.changes" in topics_of("agreements", "read")
 
 
 def test_each_service_uses_only_its_own_consumer_groups_by_prefix() -> None:
@@ -83,3 +93,13 @@ def test_a_service_user_may_be_named_otherwise_but_not_an_unknown_service() -> N
     assert not [b for b in renamed if b.principal == "User:intake"]
     with pytest.raises(ValueError, match="no such service"):
         bindings("prod", principals={"billing": "bw-billing"})
+
+
+def test_erasures_are_written_by_agreements_and_read_by_followup_and_the_gateway() -> None:
+    topic = f"{NAMESPACE}.privacy"
+    everyone = bindings(NAMESPACE)
+
+    writers = {b.principal for b in everyone if b.name == topic and b.operation == "write"}
+    readers = {b.principal for b in everyone if b.name == topic and b.operation == "read"}
+    assert writers == {"User:agreements"}
+    assert readers == {"User:followup", "User:graphql_gateway"}

@@ -20,10 +20,19 @@ TOPICS = Topics("bw")
 def test_event_streams_keep_every_record_for_a_rebuild() -> None:
     configs = topic_configs(TOPICS, TopicPolicy())
 
-    for topic in (TOPICS.incidents, TOPICS.repairs, TOPICS.followups):
+    for topic in (TOPICS.incidents, TOPICS.repairs, TOPICS.followups, TOPICS.changes):
         assert configs[topic]["retention.ms"] == "-1", topic
         assert configs[topic]["retention.bytes"] == "-1", topic
         assert configs[topic]["cleanup.policy"] == "delete", topic
+
+
+def test_erasures_are_compacted_and_never_expire() -> None:
+    # An erasure must outlive every event it overrides: a replay from offset 0 meets it.
+    configs = topic_configs(TOPICS, TopicPolicy())
+
+    assert configs[TOPICS.privacy]["cleanup.policy"] == "compact"
+    assert configs[TOPICS.privacy]["retention.ms"] == "-1"
+    assert configs[f"{TOPICS.privacy}.dlq"]["cleanup.policy"] == "delete"
 
 
 def test_raw_topic_keeps_a_day_and_dead_letters_thirty_days() -> None:
@@ -31,7 +40,9 @@ def test_raw_topic_keeps_a_day_and_dead_letters_thirty_days() -> None:
 
     assert configs[TOPICS.intake_raw]["retention.ms"] == str(DAY_MS)
     dead_letters = [topic for topic in TOPICS.all() if topic.endswith(".dlq")]
-    assert len(dead_letters) == 4
+    main = [topic for topic in TOPICS.all() if not topic.endswith(".dlq")]
+    assert sorted(dead_letters) == sorted(f"{topic}.dlq" for topic in main)
+    assert TOPICS.changes in main
     for topic in dead_letters:
         assert configs[topic]["retention.ms"] == str(30 * DAY_MS), topic
 

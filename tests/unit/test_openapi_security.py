@@ -30,6 +30,9 @@ PUBLIC = {
     "/health/ready",
     "/asyncapi.json",
     "/dashboard",
+    "/queue",
+    "/me",
+    "/repairs/{repair_id}",
     "/v1/check-ins/{token}",
 }
 # What each service must declare: the scheme names and what they are.

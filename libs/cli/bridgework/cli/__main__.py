@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from bridgework.cli import dev, dlq, migrations, readmodel
+from bridgework.cli import dev, dlq, migrations, privacy, readmodel
 from bridgework.cli.department import app as department_app
 from bridgework.cli.doctor import doctor
 from bridgework.cli.environment import OPERATIONAL_ERRORS, explain, load_env_file
@@ -51,6 +51,7 @@ app.add_typer(mapping_cli, name="mapping")
 app.add_typer(dlq.app, name="dlq")
 app.add_typer(readmodel.app, name="readmodel")
 app.add_typer(migrations.app, name="migrations")
+app.add_typer(privacy.app, name="privacy")
 app.command("doctor")(doctor)
 app.add_typer(dev.app, name="dev")
 

@@ -20,6 +20,7 @@ from rich.console import Console
 
 from bridgework.cli.environment import fail, run, settings_of
 from bridgework.common.clock import SystemClock
+from bridgework.common.contracts.base import pseudonymous_id_problem
 from bridgework.common.postgres import create_pool, migrate
 from bridgework.followup.domain.contacts import Contact, Webhook
 from bridgework.followup.schemas import DEFAULT_WEBHOOK_KINDS, PolicyOverridesIn
@@ -31,14 +32,13 @@ from bridgework.intake.use_cases import credentials
 app = typer.Typer(help="Departments: onboarding in one go.", no_args_is_help=True)
 LABEL = "onboarding"
 _SLUG = re.compile(r"^[a-z][a-z0-9-]{0,39}$")
-_PERSON = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")
 
 
 def _contacts(values: list[str]) -> list[tuple[str, str]]:
     pairs = []
     for value in values:
         person, sep, email = value.partition("=")
-        if not sep or not _PERSON.match(person) or "@" not in email:
+        if not sep or pseudonymous_id_problem(person) is not None or "@" not in email:
             fail(f"--contact {value!r}: expected PERSON_ID=EMAIL (a pseudonymous id, an address)")
         pairs.append((person, email))
     return pairs

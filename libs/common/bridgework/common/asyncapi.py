@@ -76,11 +76,11 @@ def describe_service(
     description: str,
     subscriptions: Subscriptions | None,
     publishes: Sequence[Stream],
-    payloads: Mapping[str, type[BaseModel]] | None = None,
+    payloads: Mapping[str, Sequence[type[BaseModel]]] | None = None,
 ) -> dict[str, Any]:
     """The AsyncAPI document of one service, as a JSON-ready dict.
 
-    `publishes` names the streams its outbox writes; `payloads` the model of a topic
+    `publishes` names the streams its outbox writes; `payloads` the models of a topic
     that carries no contract (intake's raw inbound topic): every other topic's payload
     comes from the contracts that travel on it.
     """
@@ -116,7 +116,9 @@ def describe_service(
 
 
 def _fill_messages(
-    document: dict[str, Any], settings: ServiceSettings, payloads: Mapping[str, type[BaseModel]]
+    document: dict[str, Any],
+    settings: ServiceSettings,
+    payloads: Mapping[str, Sequence[type[BaseModel]]],
 ) -> None:
     components = document.setdefault("components", {})
     messages: dict[str, Any] = components.get("messages", {})
@@ -126,8 +128,8 @@ def _fill_messages(
     for contract in CONTRACTS:
         if (travels_on := settings.topics.of(contract)) in addresses:
             carried.setdefault(travels_on, []).append(contract)
-    for address, model in payloads.items():
-        carried[address] = [model]
+    for address, models in payloads.items():
+        carried[address] = list(models)
     _, definitions = models_json_schema(
         [(model, "serialization") for models in carried.values() for model in models],
         ref_template=SCHEMA_REF,

@@ -23,10 +23,10 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from pydantic import Field, SecretStr
 
+from bridgework.common.contracts.base import pseudonymous_id_problem
 from bridgework.common.errors import DomainError, ErrorKind
 from bridgework.common.settings import ServiceSettings
 
-_PSEUDONYMOUS_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")
 _DEPARTMENT = re.compile(r"^[a-z][a-z0-9-]{0,39}$")
 _TWELVE_HOURS = 12 * 3600
 
@@ -143,8 +143,8 @@ def person_from_claims(claims: dict[str, Any], token: str, *, max_lifetime: int)
     if expires - issued > max_lifetime:
         raise unauthenticated(f"the token lives longer than the {max_lifetime} seconds allowed")
     subject = claims.get("sub")
-    if not isinstance(subject, str) or not _PSEUDONYMOUS_ID.match(subject):
-        raise unauthenticated("`sub` must be a pseudonymous person id")
+    if not isinstance(subject, str) or pseudonymous_id_problem(subject) is not None:
+        raise unauthenticated("`sub` must be a pseudonymous person id (not a name nor an address)")
     department = claims.get("department")
     if department is not None and (
         not isinstance(department, str) or not _DEPARTMENT.match(department)

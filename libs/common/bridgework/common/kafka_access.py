@@ -37,17 +37,27 @@ class ServiceAccess:
 # Keyed by the SCRAM principal's default name (one user per service).
 SERVICES: Mapping[str, ServiceAccess] = {
     "intake": ServiceAccess(
-        publishes=("incidents",), consumes=("intake.raw",), group_prefix="intake"
+        # Readers of `changes` get their grant with their subscribers (the test below holds
+        # the table to the AsyncAPI documents, which list only what is subscribed).
+        publishes=("incidents", "changes"),
+        consumes=("intake.raw",),
+        group_prefix="intake",
     ),
     "agreements": ServiceAccess(
-        publishes=("repairs",), consumes=("incidents", "followups"), group_prefix="agreements"
+        publishes=("repairs", "privacy", "engagements"),
+        consumes=("incidents", "followups", "changes"),
+        group_prefix="agreements",
     ),
     "followup": ServiceAccess(
-        publishes=("followups",), consumes=("repairs",), group_prefix="followup"
+        publishes=("followups",),
+        consumes=("repairs", "privacy", "changes", "engagements"),
+        group_prefix="followup",
     ),
     # The gateway's groups are named after its schema (`gateway`, or a rebuild's own).
     "graphql_gateway": ServiceAccess(
-        publishes=(), consumes=("incidents", "repairs", "followups"), group_prefix="gateway"
+        publishes=(),
+        consumes=("incidents", "repairs", "followups", "privacy", "changes", "engagements"),
+        group_prefix="gateway",
     ),
 }
 DEPARTMENT_WRITES: tuple[str, ...] = ("intake.raw",)

@@ -89,6 +89,9 @@ def topic_configs(topics: Topics, policy: TopicPolicy) -> dict[str, dict[str, st
         else:
             retention = -1  # forever: the read model is rebuilt from the first offset
         configs[topic] = shared | {"retention.ms": str(retention), "retention.bytes": "-1"}
+    # One erasure per person (keyed by digest): compaction keeps it, and it must never
+    # expire, or a replay would bring back what it erased.
+    configs[topics.privacy]["cleanup.policy"] = "compact"
     return configs
 
 

@@ -13,6 +13,7 @@ from fastapi import FastAPI
 
 from bridgework.common.logs import configure_logging, log_format_for
 from bridgework.common.postgres import MigrationChangedError
+from bridgework.common.privacy import PrivacyConfigError
 from bridgework.common.settings import ServiceSettings
 from bridgework.common.tracing import configure_tracing
 
@@ -55,8 +56,9 @@ class StartRefusal(logging.Filter):
 
 
 def refuse_cleanly(app: FastAPI, refusal: StartRefusal) -> None:
-    """Wrap the app's lifespan so an edited migration (`MigrationChangedError`) is one clear
-    message: logged, remembered in `refusal`, and re-raised so uvicorn does not start."""
+    """Wrap the app's lifespan so an edited migration (`MigrationChangedError`) or a wrong
+    key-encryption key (`PrivacyConfigError`) is one clear message: logged, remembered in
+    `refusal`, and re-raised so uvicorn does not start."""
     starting = app.router.lifespan_context
 
     @asynccontextmanager
@@ -64,7 +66,7 @@ def refuse_cleanly(app: FastAPI, refusal: StartRefusal) -> None:
         try:
             async with starting(running) as state:
                 yield state
-        except MigrationChangedError as changed:
+        except (MigrationChangedError, PrivacyConfigError) as changed:
             refusal.reason = str(changed)
             logger.critical("will not start: %s", changed)
             raise

@@ -38,7 +38,7 @@ def create_service_app(
     subscriptions: Subscriptions | None = None,
     background: Sequence[BackgroundTask] = (),
     publishes: Sequence[Stream] = (),
-    topic_payloads: Mapping[str, type[BaseModel]] | None = None,
+    topic_payloads: Mapping[str, Sequence[type[BaseModel]]] | None = None,
     body_limit: Callable[[Scope], int] | None = None,
 ) -> FastAPI:
     """A FastAPI app whose lifespan starts the service's pool, broker, consumers and relay.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from typing import Literal
 from urllib.parse import urlsplit
 
@@ -103,6 +104,19 @@ class ServiceSettings(BaseSettings):
         "base64 of 32 random bytes (docs/privacy.md). Required, also in development mode, "
         "by every service that seals or reads them.",
     )
+    time_travel: bool = Field(
+        default=False,
+        description="Demo only: run on a clock that POST /v1/admin/clock/advance moves forward"
+        " (bridgework.common.time_travel); production refuses to start with it.",
+    )
+    time_travel_start: timedelta = Field(
+        default=timedelta(0),
+        description="Demo only: where the movable clock starts from the wall clock on a fresh"
+        " schema (-P365D: a year back, for a seeder to bring forward).",
+    )
+    time_travel_poll_seconds: float = Field(
+        default=1.0, gt=0, description="How often a replica takes up the demo clock's offset."
+    )
     development_mode: bool = Field(
         default=False,
         description="A developer's machine or a test run: secrets may be missing or weak. "
@@ -140,6 +154,8 @@ class ServiceSettings(BaseSettings):
             missing.append(
                 "DATABASE_URL: a password of this service's own (not the development one)"
             )
+        if self.time_travel:
+            missing.append("BRIDGEWORK_TIME_TRAVEL: must be off (a demo's movable clock)")
         return missing
 
     def required_variables(self) -> list[tuple[str, ...]]:

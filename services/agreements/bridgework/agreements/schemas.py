@@ -1,6 +1,10 @@
 """Agreements' HTTP API models: the request bodies facilitators and participants send, and the
 answers (repairs, their agreement and commitments, and, apart, the conversation).
 
+Confidential texts (answers, reasons, actions, comments) come in plain over HTTPS and are
+sealed before agreements stores or publishes them; answers show them opened for a reader
+allowed to see them, and `null` once the person they belong to was erased (or they expired).
+
 No body names who does it: the actor is the person whose bearer token (JWT) the request
 carries, verified by agreements itself; agreements checks what that person may do in the
 repair. Unknown fields are refused, so a misspelt field (or an `actor`) is a 422 rather than
@@ -21,16 +25,16 @@ from bridgework.agreements.domain.agreement import (
     CommitmentStatus,
     ProposalKind,
 )
+from bridgework.agreements.domain.conversation import PlainAnswer
 from bridgework.agreements.domain.repair import CloseReason, RepairStatus
 from bridgework.common.contracts import (
-    Answer,
     CheckInOutcome,
-    CommitmentTerms,
     DepartmentSlug,
     FreeText,
     IncidentCategory,
     ParticipantRole,
     PersonRef,
+    Question,
     Reason,
     RelationshipPair,
     RepairOutcome,
@@ -69,13 +73,25 @@ class AnswerFacilitationOffer(Command):
     reason: Reason | None = Field(default=None, description="Why; shown with the answer.")
 
 
+class AnswerText(BaseModel):
+    """One answer to a restorative question, in the participant's words."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    question: Question
+    text: FreeText
+
+    def plain(self) -> PlainAnswer:
+        return PlainAnswer(question=self.question, text=self.text)
+
+
 class RecordConversation(Command):
     """A participant's answers to the restorative questions of their role."""
 
     participant: PersonRef = Field(
         description="Whose answers; the actor or, for them, a facilitator."
     )
-    answers: list[Answer] = Field(min_length=1, max_length=9)
+    answers: list[AnswerText] = Field(min_length=1, max_length=9)
 
 
 class CommitmentProposal(BaseModel):
@@ -96,7 +112,7 @@ class CommitmentProposal(BaseModel):
             raise ValueError("a commitment is owed to at least one person or department")
         return self
 
-    def draft(self) -> CommitmentDraft:
+    def draft(self) -> CommitmentDraft[str]:
         return CommitmentDraft(
             owner=self.owner,
             action=self.action,
@@ -193,11 +209,27 @@ class ParticipantView(BaseModel):
     joined_at: datetime
 
 
+# Said of every confidential text an answer shows.
+ERASED = " Null once erased (the person's request, or the retention period)."
+
+
 class ConsentView(BaseModel):
     participant: PersonRef
     decision: Literal["given", "declined"]
-    reason: str | None = Field(description="Why it was declined.")
+    reason: str | None = Field(description="Why it was declined." + ERASED)
     at: datetime
+
+
+class TermsView(BaseModel):
+    """One version of a commitment's terms."""
+
+    commitment_id: UUID
+    terms_version: int
+    owner: PersonRef
+    owed_to: list[PersonRef]
+    owed_to_departments: list[str]
+    action: str | None = Field(description="What will be done." + ERASED)
+    due_at: datetime
 
 
 class ProposalView(BaseModel):
@@ -208,8 +240,8 @@ class ProposalView(BaseModel):
         description="`terms`: the whole agreement; `renegotiation` or `release`: one commitment."
     )
     commitment_id: UUID | None = Field(description="The commitment a change is about.")
-    reason: str | None
-    commitments: list[CommitmentTerms] = Field(description="Every commitment as it would stand.")
+    reason: str | None = Field(description="Why the change (renegotiation, release)." + ERASED)
+    commitments: list[TermsView] = Field(description="Every commitment as it would stand.")
     proposed_by: PersonRef
     proposed_at: datetime
     consents: list[ConsentView]
@@ -224,7 +256,7 @@ class CommitmentView(BaseModel):
     owner: PersonRef
     owed_to: list[PersonRef]
     owed_to_departments: list[str]
-    action: str
+    action: str | None = Field(description="What will be done." + ERASED)
     due_at: datetime
     status: CommitmentStatus
     kept_at: datetime | None
@@ -232,14 +264,16 @@ class CommitmentView(BaseModel):
     lapse_count: int
     lapsed_at: datetime | None
     released_at: datetime | None
-    released_reason: str | None = Field(description="Why it was released; shown to the affected.")
-    earlier_terms: list[CommitmentTerms] = Field(description="Terms it had before, oldest first.")
+    released_reason: str | None = Field(
+        description="Why it was released; shown to the affected." + ERASED
+    )
+    earlier_terms: list[TermsView] = Field(description="Terms it had before, oldest first.")
 
 
 class ImpositionView(BaseModel):
     decided_by: PersonRef
     response_mode: ResponseMode
-    reason: str
+    reason: str | None = Field(description="Why it was imposed." + ERASED)
     imposed_at: datetime
 
 
@@ -266,14 +300,14 @@ class CheckInView(BaseModel):
     check_in_id: UUID
     participant: PersonRef
     outcome: CheckInOutcome
-    comment: str | None
+    comment: str | None = Field(description="The participant's comment, if any." + ERASED)
     recorded_at: datetime
 
 
 class ClosureView(BaseModel):
     outcome: RepairOutcome
     reason_code: str | None
-    reason: str | None
+    reason: str | None = Field(description="Why, in the closer's words." + ERASED)
     response_mode: ResponseMode
     closed_at: datetime
     merged_into: UUID | None
@@ -329,10 +363,15 @@ class RepairSummaryView(BaseModel):
     merged_into: UUID | None
 
 
+class AnswerView(BaseModel):
+    question: Question
+    text: str | None = Field(description="The participant's words." + ERASED)
+
+
 class ConversationRecordView(BaseModel):
     participant: PersonRef
     role: ParticipantRole
-    answers: list[Answer]
+    answers: list[AnswerView]
     recorded_by: str = Field(description="The participant, or the facilitator who wrote it down.")
     recorded_at: datetime
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from pydantic import Field
 
 from bridgework.common.identity import PersonTokenSettings
+from bridgework.common.key_store_start import kek_missing
 
 
 class AgreementsSettings(PersonTokenSettings):
@@ -25,3 +28,17 @@ class AgreementsSettings(PersonTokenSettings):
         ge=1,
         description="How many earlier repairs a recurrence links back to, newest first.",
     )
+    # Retention (docs/privacy.md): the data keys of a repair closed longer ago than this are
+    # destroyed, so its confidential texts become unreadable everywhere; ISO 8601 (`P730D`).
+    retention_period: timedelta = Field(
+        default=timedelta(days=730),
+        gt=timedelta(0),
+        description="How long after a repair closes its confidential texts stay readable.",
+    )
+    retention_poll_seconds: float = Field(
+        default=3600.0, gt=0, description="How often the retention loop looks for expired repairs."
+    )
+
+    def required_settings(self) -> list[str]:
+        """The identity provider's, and the key-encryption key of confidential texts."""
+        return super().required_settings() + kek_missing(self)

@@ -9,12 +9,14 @@ from fastapi import FastAPI
 
 from bridgework.common.clock import Clock, SystemClock
 from bridgework.common.health import declare_readiness
+from bridgework.common.key_store_start import install_key_store, key_store_from
+from bridgework.common.privacy import KeyStore
 from bridgework.common.runtime import BackgroundTask, Runtime
 from bridgework.common.service_app import create_service_app
+from bridgework.common.time_travel import travelling
 from bridgework.followup.clients.channels import Channels
 from bridgework.followup.clients.template_files import read_templates
 from bridgework.followup.domain.nudge_policy import NudgePolicy
-from bridgework.followup.domain.time_travel import TravellingClock
 from bridgework.followup.entrypoints import (
     events,
     http_admin,
@@ -35,9 +37,11 @@ def create_app(settings: FollowupSettings | None = None, clock: Clock | None = N
     worker start with its lifespan."""
     settings = settings or FollowupSettings()
     clock = clock or SystemClock()
+    # Without a KEK that opens the stored keys the app refuses to start: no plaintext fallback.
+    keys = key_store_from(settings)
     routers = [http_repairs.router, pages.router, http_check_ins.router, http_admin.router]
+    clock, background = travelling(settings, clock)
     if settings.time_travel:
-        clock = TravellingClock(clock)
         routers.append(http_time_travel.router)
     _warn_about_development_settings(settings)
     defaults = default_policy(settings)
@@ -56,14 +60,17 @@ def create_app(settings: FollowupSettings | None = None, clock: Clock | None = N
             events.subscribe_all, settings=settings, clock=clock, defaults=defaults
         ),
         publishes=["followups"],
-        background=_loops(settings, clock, defaults),
+        background=[*background, *_loops(settings, clock, defaults, keys)],
     )
+    install_key_store(app, keys)
     # Timers, nudges and check-ins live in Postgres; events wait in the outbox for Kafka.
     declare_readiness(app, gates=["postgres"])
     return app
 
 
-def _loops(settings: FollowupSettings, clock: Clock, defaults: NudgePolicy) -> list[BackgroundTask]:
+def _loops(
+    settings: FollowupSettings, clock: Clock, defaults: NudgePolicy, keys: KeyStore
+) -> list[BackgroundTask]:
     """The timer and delivery loops, each run with the pool of the started runtime."""
     templates = read_templates(settings.templates_dir)
 
@@ -90,10 +97,25 @@ def _loops(settings: FollowupSettings, clock: Clock, defaults: NudgePolicy) -> l
                 clock=clock,
                 sender=channels,
                 templates=templates,
+                keys=keys,
                 beat=heartbeat.beat,
             )
 
-    return [firing, delivering]
+    async def nudging_changes(runtime: Runtime) -> None:
+        heartbeat = runtime.heartbeats.periodic(
+            "change-nudges", every_seconds=settings.scheduler_poll_seconds
+        )
+        async with Channels.open(settings) as channels:
+            await loops.nudge_changes(
+                pool=runtime.pool,
+                settings=settings,
+                clock=clock,
+                defaults=defaults,
+                sender=channels,
+                beat=heartbeat.beat,
+            )
+
+    return [firing, delivering, nudging_changes]
 
 
 def _warn_about_development_settings(settings: FollowupSettings) -> None:

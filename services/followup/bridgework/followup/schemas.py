@@ -12,10 +12,12 @@ from typing import Any
 from uuid import UUID
 
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic_core.core_schema import ValidationInfo
 
-from bridgework.common.contracts import CheckInOutcome, FreeText, NudgeKind, PersonRef
-from bridgework.followup.domain.contacts import Contact, Webhook
+from bridgework.common.contracts import CheckInOutcome, DepartmentSlug, FreeText, PersonRef
+from bridgework.followup.domain.contacts import Contact, ContactRole, Webhook, WebhookFormat
 from bridgework.followup.domain.deliveries import NudgeRecord
+from bridgework.followup.domain.notices import PERSONAL_KINDS, ChannelKind
 from bridgework.followup.domain.nudge_policy import (
     DepartmentPolicy,
     NudgePolicy,
@@ -34,7 +36,7 @@ class CommitmentOut(BaseModel):
     commitment_id: UUID
     terms_version: int
     owner: PersonRef
-    action: str
+    # No action: it is sealed, and follow-up opens it only to write a message.
     due_at: datetime
     status: str
     lapse_count: int
@@ -46,7 +48,6 @@ class CommitmentOut(BaseModel):
             commitment_id=commitment.commitment_id,
             terms_version=commitment.terms_version,
             owner=commitment.owner,
-            action=commitment.action,
             due_at=commitment.due_at,
             status=commitment.status.value,
             lapse_count=commitment.lapse_count,
@@ -186,8 +187,9 @@ class PolicyOverridesIn(BaseModel):
         default=None, description="Wait after the last commitment settles before the check-in."
     )
     lapse_offer_repeats: int | None = Field(default=None, ge=0, le=10)
+    engagement_lead_time: timedelta | None = None
 
-    @field_validator("lead_time")
+    @field_validator("lead_time", "engagement_lead_time")
     @classmethod
     def _lead_time(cls, value: timedelta | None) -> timedelta | None:
         if value is not None and not timedelta(minutes=1) <= value <= timedelta(days=90):
@@ -249,15 +251,13 @@ class PolicyOut(BaseModel):
     time_zone: str
     check_in_delay: timedelta
     lapse_offer_repeats: int
+    engagement_lead_time: timedelta
 
     @classmethod
     def of(cls, policy: NudgePolicy) -> PolicyOut:
         """The answer that shows a stored value."""
-        quiet = (
-            QuietHours(start=policy.quiet_hours_start, end=policy.quiet_hours_end)
-            if policy.quiet_hours_start is not None and policy.quiet_hours_end is not None
-            else None
-        )
+        start, end = policy.quiet_hours_start, policy.quiet_hours_end
+        quiet = QuietHours(start=start, end=end) if start is not None and end is not None else None
         return cls(
             lead_time=policy.lead_time,
             repeat_interval=policy.repeat_interval,
@@ -266,6 +266,7 @@ class PolicyOut(BaseModel):
             time_zone=policy.time_zone,
             check_in_delay=policy.check_in_delay,
             lapse_offer_repeats=policy.lapse_offer_repeats,
+            engagement_lead_time=policy.engagement_lead_time,
         )
 
 
@@ -284,30 +285,34 @@ class DepartmentPolicyOut(BaseModel):
         )
 
 
-DEFAULT_WEBHOOK_KINDS = [NudgeKind.REMINDER, NudgeKind.LAPSE_OFFER, NudgeKind.FACILITATOR_SUPPORT]
+DEFAULT_WEBHOOK_KINDS = [
+    ChannelKind.REMINDER,
+    ChannelKind.LAPSE_OFFER,
+    ChannelKind.FACILITATOR_SUPPORT,
+]
+FORMAT = "`slack`, `teams` (an Adaptive Card for a Workflows webhook) or `mattermost`."
 
 
 class WebhookIn(BaseModel):
-    """A department's incoming webhook (Slack, Mattermost, Teams workflows: Slack-style JSON).
-
-    Check-ins are never posted to a department's channel: their link is personal. They go by
-    e-mail or to a person's own webhook (see contacts).
-    """
+    """A department's incoming webhook, in the format its chat reads. Check-ins and consent
+    requests are personal and never go to a department's channel (see contacts)."""
 
     model_config = ConfigDict(extra="forbid")
 
     url: AnyHttpUrl
-    kinds: list[NudgeKind] = Field(default_factory=lambda: list(DEFAULT_WEBHOOK_KINDS))
+    kinds: list[ChannelKind] = Field(default_factory=lambda: list(DEFAULT_WEBHOOK_KINDS))
+    format: WebhookFormat = Field(default="slack", description=FORMAT)
 
     def of_department(self, department: str) -> Webhook:
         """The webhook as stored: its kinds sorted, once each."""
-        return Webhook(department, str(self.url), tuple(sorted({k.value for k in self.kinds})))
+        kinds = tuple(sorted({k.value for k in self.kinds}))
+        return Webhook(department, str(self.url), kinds, self.format)
 
     @field_validator("kinds")
     @classmethod
-    def _no_check_in_links_in_shared_channels(cls, kinds: list[NudgeKind]) -> list[NudgeKind]:
-        if NudgeKind.CHECK_IN in kinds:
-            raise ValueError("check-in links are personal and never go to a department channel")
+    def _no_personal_links_in_shared_channels(cls, kinds: list[ChannelKind]) -> list[ChannelKind]:
+        if set(kinds) & set(PERSONAL_KINDS):
+            raise ValueError("check-ins and consent requests are personal: not for a department")
         return kinds
 
 
@@ -315,11 +320,12 @@ class WebhookOut(BaseModel):
     department: str
     url: str
     kinds: list[str]
+    format: str
 
     @classmethod
     def of(cls, webhook: Webhook) -> WebhookOut:
         """The answer that shows a stored value."""
-        return cls(department=webhook.department, url=webhook.url, kinds=list(webhook.kinds))
+        return cls.model_validate(webhook, from_attributes=True)
 
 
 _EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
@@ -333,6 +339,22 @@ class ContactIn(BaseModel):
     webhook_url: AnyHttpUrl | None = Field(
         default=None, description="An incoming webhook into a channel of this person's own."
     )
+    webhook_format: WebhookFormat = Field(default="slack", description=FORMAT)
+    department: DepartmentSlug | None = Field(default=None, description="The person's own.")
+    roles: list[ContactRole] = Field(
+        default_factory=list,
+        description="Told when a repair waits for a facilitator: `department_lead` (of their"
+        " `department`, when it is involved), `change_team` (every repair).",
+    )
+
+    @field_validator("roles")
+    @classmethod
+    def _a_role_names_the_department(
+        cls, value: list[ContactRole], info: ValidationInfo
+    ) -> list[ContactRole]:
+        if value and not info.data.get("department"):
+            raise ValueError("a contact with a role names their department")
+        return sorted(set(value))
 
     @field_validator("display_name")
     @classmethod
@@ -356,6 +378,9 @@ class ContactIn(BaseModel):
             display_name=self.display_name,
             email=self.email,
             webhook_url=str(self.webhook_url) if self.webhook_url else None,
+            webhook_format=self.webhook_format,
+            department=self.department,
+            roles=tuple(self.roles),
         )
 
 
@@ -364,31 +389,11 @@ class ContactOut(BaseModel):
     display_name: str
     email: str | None
     webhook_url: str | None
+    webhook_format: str
+    department: str | None
+    roles: list[str]
 
     @classmethod
     def of(cls, contact: Contact) -> ContactOut:
         """The answer that shows a stored value."""
-        return cls(
-            person_id=contact.person_id,
-            display_name=contact.display_name,
-            email=contact.email,
-            webhook_url=contact.webhook_url,
-        )
-
-
-class ClockOut(BaseModel):
-    now: datetime
-    offset: timedelta
-
-
-class AdvanceIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    by: timedelta = Field(description="How far to move time forward: `P1D`, `PT6H`, or seconds.")
-
-    @field_validator("by")
-    @classmethod
-    def _forward(cls, value: timedelta) -> timedelta:
-        if value <= timedelta(0) or value > timedelta(days=366):
-            raise ValueError("must move time forward, by at most a year")
-        return value
+        return cls.model_validate(contact, from_attributes=True)

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from pydantic import Field, SecretStr, field_validator
 
 from bridgework.common.identity import PersonTokenSettings
+from bridgework.common.key_store_start import kek_missing
 
 # The days a nudge may go out on, as the domain's `Weekday` names them.
 WorkingDay = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -39,9 +40,34 @@ class FollowupSettings(PersonTokenSettings):
         description="HMAC key of check-in links; production must set a long random value.",
     )
     check_in_link_ttl: timedelta = Field(default=timedelta(days=14), gt=timedelta(0))
+    change_check_in_delay: timedelta = Field(
+        default=timedelta(days=14),
+        gt=timedelta(0),
+        description="How long after a change went live its affected departments' leads are"
+        " asked whether it works for them.",
+    )
     public_base_url: str = Field(
         default="http://127.0.0.1:8003",
         description="Where people reach follow-up's check-in page: the start of every link.",
+    )
+
+    # Notifications link to the gateway's page of a repair, where people act.
+    gateway_public_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="Where people reach the gateway's pages: links are"
+        " `<this>/repairs/<repair id>` (the local gateway by default, for development).",
+    )
+    facilitator_reminder_after: timedelta = Field(
+        default=timedelta(days=2),
+        gt=timedelta(0),
+        description="How long a repair may wait for a facilitator before the leads and the"
+        " change team get a gentle reminder.",
+    )
+    webhook_username: str = Field(
+        default="Bridgework", description="The name a post is signed with (Mattermost)."
+    )
+    webhook_icon_url: str | None = Field(
+        default=None, description="The icon a post shows (Mattermost); none by default."
     )
 
     # Admin endpoints (policies, webhooks, contacts, demo clock) and repair views take this
@@ -50,10 +76,6 @@ class FollowupSettings(PersonTokenSettings):
         default=None,
         description="Bearer token machines use on the admin endpoints and repair views; unset"
         " in development mode means no credential is needed (local use only).",
-    )
-    time_travel: bool = Field(
-        default=False,
-        description="Demo only: run on a clock that POST /v1/admin/clock/advance moves forward.",
     )
 
     # The scheduler of timers.
@@ -92,6 +114,8 @@ class FollowupSettings(PersonTokenSettings):
     nudge_working_days: list[WorkingDay] = Field(default_factory=_weekdays, min_length=1)
     nudge_time_zone: str = "UTC"
     nudge_check_in_delay: timedelta = timedelta(days=1)
+    # An affected department not yet engaged is nudged this long before a change's go-live.
+    nudge_engagement_lead_time: timedelta = timedelta(days=14)
     nudge_lapse_offer_repeats: int = Field(default=1, ge=0, le=10)
 
     def required_settings(self) -> list[str]:
@@ -106,9 +130,7 @@ class FollowupSettings(PersonTokenSettings):
         admin = self.admin_token.get_secret_value() if self.admin_token else ""
         if len(admin) < MIN_SECRET_LENGTH:
             missing.append(f"BRIDGEWORK_ADMIN_TOKEN: {MIN_SECRET_LENGTH}+ random characters")
-        if self.time_travel:
-            missing.append("BRIDGEWORK_TIME_TRAVEL: must be off (a demo's movable clock)")
-        return missing
+        return missing + kek_missing(self)
 
     @field_validator("nudge_time_zone")
     @classmethod
@@ -119,7 +141,7 @@ class FollowupSettings(PersonTokenSettings):
             raise ValueError(f"unknown time zone {value!r}") from error
         return value
 
-    @field_validator("public_base_url")
+    @field_validator("public_base_url", "gateway_public_url")
     @classmethod
     def _no_trailing_slash(cls, value: str) -> str:
         return value.rstrip("/")

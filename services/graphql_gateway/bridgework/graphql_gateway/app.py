@@ -10,10 +10,17 @@ from fastapi import FastAPI
 
 from bridgework.common.clock import Clock, SystemClock
 from bridgework.common.health import declare_readiness
+from bridgework.common.key_store_start import install_key_store, key_store_from
 from bridgework.common.service_app import create_service_app
+from bridgework.common.time_travel import travelling
 from bridgework.graphql_gateway.projection.entrypoints.events import subscribe_read_model
 from bridgework.graphql_gateway.read.clients.agreements import AgreementsClient
-from bridgework.graphql_gateway.read.entrypoints import graphiql, pages
+from bridgework.graphql_gateway.read.entrypoints import (
+    graphiql,
+    http_time_travel,
+    pages,
+    workspace_pages,
+)
 from bridgework.graphql_gateway.read.entrypoints.dependencies import graphql_context
 from bridgework.graphql_gateway.read.entrypoints.graphql.router import GatewayGraphQLRouter
 from bridgework.graphql_gateway.read.entrypoints.graphql.schema import build_schema
@@ -30,7 +37,9 @@ def create_app(
     """The gateway as an ASGI app; its read-model consumer and live-update listener start
     with its lifespan. `agreements_transport` lets tests reach an in-process agreements app."""
     settings = settings or GatewaySettings()
-    clock = clock or SystemClock()
+    # Without a KEK that opens the stored keys the app refuses to start: no plaintext fallback.
+    keys = key_store_from(settings)
+    clock, travel = travelling(settings, clock or SystemClock())
     changes = ReadModelChanges()
     agreements = AgreementsClient(
         settings.agreements_url,
@@ -50,12 +59,19 @@ def create_app(
         description="One GraphQL endpoint for dashboards and facilitators, at /graphql; "
         "the change team's dashboard at /dashboard.",
         migrations_package="bridgework.graphql_gateway",
-        routers=[graphql, pages.router, *([graphiql.router] if settings.graphql_ide else [])],
+        routers=[
+            graphql,
+            pages.router,
+            workspace_pages.router,
+            *([graphiql.router] if settings.graphql_ide else []),
+            *([http_time_travel.router] if travel else []),
+        ],
         subscriptions=partial(subscribe_read_model, settings=settings),
-        background=[changes.listen, agreements.close_when_stopped],
+        background=[*travel, changes.listen, agreements.close_when_stopped],
     )
     # The read side answers from Postgres; the projection's lag is reported, not gating.
     declare_readiness(app, gates=["postgres"])
     app.state.changes = changes
     app.state.agreements = agreements
+    install_key_store(app, keys)
     return app

@@ -7,6 +7,7 @@ from typing import Self
 from pydantic import Field, model_validator
 
 from bridgework.common.identity import PersonTokenSettings
+from bridgework.common.key_store_start import kek_missing
 
 
 class GatewaySettings(PersonTokenSettings):
@@ -39,3 +40,7 @@ class GatewaySettings(PersonTokenSettings):
     # Facilitators' mutations go to the agreements service's HTTP API.
     agreements_url: str = "http://127.0.0.1:8002"
     agreements_timeout_seconds: float = Field(default=10.0, gt=0)
+
+    def required_settings(self) -> list[str]:
+        """The identity provider's, and the key-encryption key of confidential texts."""
+        return super().required_settings() + kek_missing(self)

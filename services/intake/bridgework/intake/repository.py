@@ -1,4 +1,5 @@
-"""Intake's SQL: incidents by source, deliveries seen, tokens, webhook secrets, tool mappings."""
+"""Intake's SQL: incidents and changes by source, deliveries seen, tokens, webhook secrets,
+tool mappings."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from bridgework.common.contracts import IncidentFacts
+from bridgework.common.contracts import ChangeFacts, IncidentFacts
 from bridgework.common.postgres import Connection
+from bridgework.intake.domain.changes import StoredChange
 from bridgework.intake.domain.credentials import SecretInfo, TokenInfo
 from bridgework.intake.domain.incidents import StoredIncident
 
@@ -308,3 +310,82 @@ async def delete_mapping(connection: Connection, *, department: str, tool: str) 
         "DELETE FROM tool_mappings WHERE department = $1 AND tool = $2", department, tool
     )
     return status.endswith(" 1")
+
+
+# --- planned changes (domain/changes.py): the same de-duplication key as incidents ----------
+
+
+async def find_changes(
+    connection: Connection, keys: Sequence[SourceKey]
+) -> dict[SourceKey, StoredChange]:
+    """The changes already recorded for these source items."""
+    rows = await connection.fetch(
+        f"{_CHANGE_COLUMNS} JOIN unnest($1::text[], $2::text[], $3::text[]) AS k(d, t, r)"
+        "   ON c.department = k.d AND c.source_tool = k.t AND c.source_ref = k.r",
+        [key[0] for key in keys],
+        [key[1] for key in keys],
+        [key[2] for key in keys],
+    )
+    return {(r["department"], r["source_tool"], r["source_ref"]): _change(r) for r in rows}
+
+
+async def find_change(connection: Connection, change_id: UUID) -> StoredChange | None:
+    """One change by its id, locked until the transaction ends (a go-live is decided on it)."""
+    row = await connection.fetchrow(
+        f"{_CHANGE_COLUMNS} WHERE c.change_id = $1 FOR UPDATE", change_id
+    )
+    return None if row is None else _change(row)
+
+
+async def save_changes(
+    connection: Connection, changes: Sequence[StoredChange], *, at: datetime
+) -> None:
+    """Record new changes and the latest state of known ones (each at most once)."""
+    if not changes:
+        return
+    await connection.execute(
+        "INSERT INTO changes (change_id, department, source_tool, source_ref, body, revision,"
+        " source_updated_at, went_live_at, received_at)"
+        " SELECT n.id, n.d, n.t, n.r, n.body::json, n.rev, n.src, n.live, $9"
+        " FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[],"
+        "   $7::timestamptz[], $8::timestamptz[]) AS n(id, d, t, r, body, rev, src, live)"
+        " ON CONFLICT (change_id) DO UPDATE SET body = excluded.body,"
+        " revision = excluded.revision, source_updated_at = excluded.source_updated_at,"
+        " went_live_at = excluded.went_live_at, updated_at = $9",
+        [change.facts.change_id for change in changes],
+        [change.facts.department for change in changes],
+        [change.facts.source.tool for change in changes],
+        [change.facts.source.reference for change in changes],
+        [change.facts.__pydantic_serializer__.to_json(change.facts).decode() for change in changes],
+        [change.revision for change in changes],
+        [change.source_updated_at for change in changes],
+        [change.went_live_at for change in changes],
+        at,
+    )
+
+
+_CHANGE_COLUMNS = (
+    "SELECT c.department, c.source_tool, c.source_ref, c.body::text AS body, c.revision,"
+    " c.source_updated_at, c.went_live_at FROM changes c"
+)
+
+
+def _change(row: Any) -> StoredChange:
+    return StoredChange(
+        facts=ChangeFacts.model_validate_json(row["body"]),
+        revision=row["revision"],
+        source_updated_at=row["source_updated_at"],
+        went_live_at=row["went_live_at"],
+    )
+
+
+async def bodies_naming(connection: Connection, person_id: str) -> dict[str, list[Any]]:
+    """Incidents' and changes' facts that name the person (export, docs/privacy.md); ids hold
+    no character JSON escapes, so a body naming them holds `"<id>"`."""
+    found: dict[str, list[Any]] = {}
+    for table in ("incidents", "changes"):
+        rows = await connection.fetch(
+            f"SELECT body FROM {table} WHERE strpos(body::text, $1) > 0", f'"{person_id}"'
+        )
+        found[table] = [row["body"] for row in rows]
+    return found

@@ -3,7 +3,8 @@
 A change that would break an old consumer is a new class with a new version
 (`...v2`), never an edit of an existing one. `event-schemas/` holds the
 generated JSON Schemas, and unit tests fail when they drift or break
-compatibility. One module per stream: incidents, repairs, followups.
+compatibility. One module per stream: incidents, repairs, followups (and changes_followup, keyed
+by change id), privacy, changes, engagements.
 """
 
 from __future__ import annotations
@@ -19,6 +20,37 @@ from bridgework.common.contracts.base import (
     ResponseMode,
     Stream,
 )
+from bridgework.common.contracts.changes import (
+    ChangeEvent,
+    ChangeFacts,
+    ChangeKind,
+    ChangeRecordedV1,
+    ChangeUpdatedV1,
+    ChangeWentLiveV1,
+    GoLiveReporter,
+)
+from bridgework.common.contracts.changes_followup import (
+    ChangeCheckInRecordedV1,
+    ChangeFollowupEvent,
+)
+from bridgework.common.contracts.engagements import (
+    Adjustment,
+    AdjustmentKind,
+    AdjustmentProposedV1,
+    AdjustmentsAgreedV1,
+    ChangeCommitmentKeptV1,
+    ChangeModeDecidedV1,
+    DepartmentAtGoLive,
+    DepartmentConsentedV1,
+    DepartmentObjectedV1,
+    DepartmentStanding,
+    EngagementAnswer,
+    EngagementAnsweredV1,
+    EngagementEvent,
+    EngagementQuestion,
+    EngagementRole,
+    RepresentativeJoinedV1,
+)
 from bridgework.common.contracts.followups import (
     Channel,
     CheckInOutcome,
@@ -29,6 +61,7 @@ from bridgework.common.contracts.followups import (
     NudgeSentV1,
 )
 from bridgework.common.contracts.incidents import (
+    ChangeRef,
     IncidentCategory,
     IncidentFacts,
     IncidentReportedV1,
@@ -37,6 +70,7 @@ from bridgework.common.contracts.incidents import (
     Severity,
     SourceRef,
 )
+from bridgework.common.contracts.privacy import PersonErasedV1, PrivacyEvent
 from bridgework.common.contracts.repairs import (
     AgreementProposedV1,
     AgreementReachedV1,
@@ -83,15 +117,43 @@ CONTRACTS: tuple[type[Contract], ...] = (
     CommitmentLapsedV1,
     NudgeSentV1,
     CheckInRecordedV1,
+    PersonErasedV1,
+    ChangeRecordedV1,
+    ChangeUpdatedV1,
+    ChangeWentLiveV1,
+    RepresentativeJoinedV1,
+    EngagementAnsweredV1,
+    AdjustmentProposedV1,
+    DepartmentConsentedV1,
+    DepartmentObjectedV1,
+    AdjustmentsAgreedV1,
+    ChangeCommitmentKeptV1,
+    ChangeModeDecidedV1,
+    ChangeCheckInRecordedV1,
 )
 CONTRACTS_BY_TYPE: dict[str, type[Contract]] = {c.event_type: c for c in CONTRACTS}
 
 __all__ = [
     "CONTRACTS",
     "CONTRACTS_BY_TYPE",
+    "Adjustment",
+    "AdjustmentKind",
+    "AdjustmentProposedV1",
+    "AdjustmentsAgreedV1",
     "AgreementProposedV1",
     "AgreementReachedV1",
     "Answer",
+    "ChangeCheckInRecordedV1",
+    "ChangeCommitmentKeptV1",
+    "ChangeEvent",
+    "ChangeFacts",
+    "ChangeFollowupEvent",
+    "ChangeKind",
+    "ChangeModeDecidedV1",
+    "ChangeRecordedV1",
+    "ChangeRef",
+    "ChangeUpdatedV1",
+    "ChangeWentLiveV1",
     "Channel",
     "CheckInOutcome",
     "CheckInRecordedV1",
@@ -104,12 +166,22 @@ __all__ = [
     "ConsentGivenV1",
     "Contract",
     "ConversationRecordedV1",
+    "DepartmentAtGoLive",
+    "DepartmentConsentedV1",
+    "DepartmentObjectedV1",
     "DepartmentSlug",
+    "DepartmentStanding",
+    "EngagementAnswer",
+    "EngagementAnsweredV1",
+    "EngagementEvent",
+    "EngagementQuestion",
+    "EngagementRole",
     "FacilitationDecision",
     "FacilitationOfferAnsweredV1",
     "FacilitationOfferedV1",
     "FollowupEvent",
     "FreeText",
+    "GoLiveReporter",
     "IncidentCategory",
     "IncidentFacts",
     "IncidentLinkedV1",
@@ -120,7 +192,9 @@ __all__ = [
     "OutcomeImposedV1",
     "ParticipantJoinedV1",
     "ParticipantRole",
+    "PersonErasedV1",
     "PersonRef",
+    "PrivacyEvent",
     "PseudonymousId",
     "Question",
     "Reason",
@@ -130,6 +204,7 @@ __all__ = [
     "RepairOpenedV1",
     "RepairOutcome",
     "ReportedAnswers",
+    "RepresentativeJoinedV1",
     "ResponseMode",
     "Severity",
     "SourceRef",

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 from typing import Annotated, Any, ClassVar, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
 from bridgework.common.contracts.nul import NUL, nul_refused, text_fields
 
@@ -19,16 +27,48 @@ DepartmentSlug = Annotated[
     StringConstraints(pattern=SLUG_PATTERN),
     Field(description="An organisational unit as a lower-case slug, e.g. `it`, `finance`."),
 ]
+# Name-shaped: two or more alphabetic words, each capitalised (`Jane.Doe`, `Mary-Ann_Smith`,
+# `J.Doe`, `JANE.DOE`) joined by `.`, `_`, `-` or a space, or lower-case joined by `.` or `_`
+# (`jane.doe`, `jane_doe`). Lower-case words joined by `-` stay valid: that is how
+# pseudonyms are written (`p-fin-lead`, `u-github-…`); digits anywhere make an id too.
+_NAME_SHAPED = re.compile(r"[A-Z][A-Za-z]*(?:[._ -][A-Z][A-Za-z]*)+|[a-z]+(?:[._][a-z]+)+")
+
+
+def pseudonymous_id_problem(value: str) -> str | None:
+    """Why `value` cannot be a pseudonymous person id (an e-mail address, a name, or not the
+    pattern's shape), or None when it can. For ids that arrive outside a model: a path, a
+    token's `sub`, a command-line argument."""
+    if "@" in value:
+        return "must be a pseudonymous id, not an e-mail address (no `@`)"
+    if _NAME_SHAPED.fullmatch(value):
+        # The value itself is left out: it may be a real name, and errors reach logs.
+        return "must be a pseudonymous id such as `p-it-001`, not a name (First.Last, first_last)"
+    if not _PSEUDONYM.match(value):
+        return f"must be a pseudonymous id matching {PSEUDONYM_PATTERN}"
+    return None
+
+
+def _not_a_name_nor_an_address(value: Any) -> Any:
+    # Before the pattern, so an address gets this message rather than the pattern's.
+    if isinstance(value, str) and ("@" in value or _NAME_SHAPED.fullmatch(value)):
+        raise ValueError(pseudonymous_id_problem(value))
+    return value
+
+
+_PSEUDONYM = re.compile(PSEUDONYM_PATTERN)
 PseudonymousId = Annotated[
     str,
     StringConstraints(pattern=PSEUDONYM_PATTERN),
+    # Listed after the pattern, it still runs first (a before-validator wraps what is listed
+    # above it), and the JSON Schema keeps the pattern.
+    BeforeValidator(_not_a_name_nor_an_address),
     Field(description="A stable pseudonymous person id; never a name or an e-mail address."),
 ]
 FreeText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=8000)]
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 
 # Which topic a contract travels on: `<namespace>.<stream>`.
-Stream = Literal["incidents", "repairs", "followups"]
+Stream = Literal["incidents", "repairs", "followups", "privacy", "changes", "engagements"]
 
 
 class ResponseMode(StrEnum):

@@ -8,7 +8,8 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, Field
 
-from bridgework.common.contracts.base import Contract, FreeText, PersonRef, Stream
+from bridgework.common.contracts.base import Contract, PersonRef, Stream
+from bridgework.common.contracts.sealed import Sealed
 
 
 class FollowupEvent(Contract):
@@ -75,5 +76,5 @@ class CheckInRecordedV1(FollowupEvent):
     check_in_id: UUID
     participant: PersonRef
     outcome: CheckInOutcome
-    comment: FreeText | None = None
+    comment: Sealed | None = Field(default=None, description="Sealed with the participant's key.")
     recorded_at: AwareDatetime

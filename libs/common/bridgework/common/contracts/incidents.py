@@ -6,7 +6,7 @@ from enum import StrEnum
 from typing import Annotated, ClassVar
 from uuid import UUID
 
-from pydantic import AwareDatetime, Field, StringConstraints
+from pydantic import AwareDatetime, Field, StringConstraints, model_validator
 
 from bridgework.common.contracts.base import (
     Contract,
@@ -58,6 +58,27 @@ class ReportedAnswers(Contract):
     make_things_right: FreeText | None = None
 
 
+class ChangeRef(Contract):
+    """The planned change an incident came from, as its reporter named it.
+
+    By Bridgework's `change_id`, or by the change's tool item (`tool` and `reference`, and the
+    department that recorded it when known), which is how a tool names it. The change may not
+    be known yet: readers match it to a change's `change_id`, or its `source` and `department`,
+    whenever that change arrives.
+    """
+
+    change_id: UUID | None = None
+    tool: Annotated[str, StringConstraints(min_length=1, max_length=40)] | None = None
+    reference: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
+    department: DepartmentSlug | None = None
+
+    @model_validator(mode="after")
+    def _names_a_change(self) -> ChangeRef:
+        if self.change_id is None and (self.tool is None or self.reference is None):
+            raise ValueError("name the change by change_id, or by tool and reference")
+        return self
+
+
 class IncidentFacts(Contract):
     """What intake knows about an incident; IncidentReported and IncidentUpdated both carry it whole."""
 
@@ -80,6 +101,9 @@ class IncidentFacts(Contract):
     )
     answers: ReportedAnswers | None = None
     source: SourceRef
+    change_ref: ChangeRef | None = Field(
+        default=None, description="The planned change the incident came from, when named."
+    )
 
     def subject(self) -> str:
         return str(self.incident_id)

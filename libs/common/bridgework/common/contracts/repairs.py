@@ -14,15 +14,14 @@ from pydantic import AwareDatetime, Field, model_validator
 from bridgework.common.contracts.base import (
     Contract,
     DepartmentSlug,
-    FreeText,
     PersonRef,
     PseudonymousId,
-    Reason,
     RelationshipPair,
     ResponseMode,
     Stream,
 )
 from bridgework.common.contracts.incidents import IncidentCategory
+from bridgework.common.contracts.sealed import Sealed
 
 
 class ParticipantRole(StrEnum):
@@ -128,13 +127,13 @@ class FacilitationOfferAnsweredV1(RepairEvent):
     answered_by: PseudonymousId = Field(
         description="Who answered: a member of the change team or a lead of a department involved."
     )
-    reason: Reason | None = None
+    reason: Sealed | None = Field(default=None, description="Sealed with the answerer's key.")
     answered_at: AwareDatetime
 
 
 class Answer(Contract):
     question: Question
-    text: FreeText
+    text: Sealed = Field(description="Sealed with the participant's key.")
 
 
 class ConversationRecordedV1(RepairEvent):
@@ -156,7 +155,7 @@ class CommitmentTerms(Contract):
     owner: PersonRef
     owed_to: list[PersonRef] = Field(default_factory=list)
     owed_to_departments: list[DepartmentSlug] = Field(default_factory=list)
-    action: FreeText = Field(description="What will be done.")
+    action: Sealed = Field(description="What will be done, sealed with the owner's key.")
     due_at: AwareDatetime
 
     @model_validator(mode="after")
@@ -198,7 +197,7 @@ class ConsentDeclinedV1(RepairEvent):
     version: int = Field(ge=1)
     participant: PersonRef
     role: ParticipantRole
-    reason: Reason
+    reason: Sealed = Field(description="Sealed with the decliner's key.")
     declined_at: AwareDatetime
 
 
@@ -223,7 +222,7 @@ class OutcomeImposedV1(RepairEvent):
 
     decided_by: PersonRef
     response_mode: ResponseMode
-    reason: Reason
+    reason: Sealed = Field(description="Sealed with the key of who decided.")
     commitments: list[CommitmentTerms] = Field(default_factory=list)
     imposed_at: AwareDatetime
 
@@ -249,7 +248,7 @@ class CommitmentRenegotiatedV1(RepairEvent):
     agreement_version: int = Field(ge=2)
     previous_terms_version: int = Field(ge=1)
     terms: CommitmentTerms
-    reason: Reason
+    reason: Sealed = Field(description="Sealed with the commitment owner's key.")
     renegotiated_at: AwareDatetime
 
 
@@ -262,7 +261,7 @@ class CommitmentReleasedV1(RepairEvent):
     commitment_id: UUID
     terms_version: int = Field(ge=1)
     owner: PersonRef
-    reason: Reason
+    reason: Sealed = Field(description="Sealed with the commitment owner's key.")
     released_at: AwareDatetime
 
 
@@ -282,6 +281,8 @@ class RepairClosedV1(RepairEvent):
     reason_code: str | None = Field(
         default=None, description="Why, for `unrepaired` and `returned_to_formal_process`."
     )
-    reason: Reason | None = None
+    reason: Sealed | None = Field(
+        default=None, description="Sealed with the key of the person who closed the repair."
+    )
     response_mode: ResponseMode
     closed_at: AwareDatetime

@@ -68,6 +68,16 @@ async def set_up(
                 await _run(connection, step)
             for row in await connection.fetch(sql.FOREIGN_MEMBERSHIPS, role.role):
                 await _run(connection, sql.revoke_membership(row["granted"], row["member"]))
+        by_schema = {role.schema: role.role for role in roles}
+        if set(sql.PRIVACY_RIGHTS) | {sql.PRIVACY_OWNER} <= set(by_schema):
+            owner = ServiceRole(sql.PRIVACY_SCHEMA, by_schema[sql.PRIVACY_OWNER])
+            # Its owner first (tables made by an older installation's role), then the rights.
+            for step in sql.own_schema(owner.schema, owner.role):
+                await _run(connection, step)
+            for step in await _adopt_objects(connection, owner):
+                await _run(connection, step)
+            for step in sql.privacy_schema(by_schema):
+                await _run(connection, step)
     for role in roles:
         logger.info("schema %s belongs to role %s alone", role.schema, role.role)
     return roles

@@ -138,6 +138,41 @@ def own_schema(schema: str, role: str) -> list[Step]:
     ]
 
 
+# The data keys of confidential texts (`bridgework.common.privacy`): agreements' role owns
+# the schema and makes its tables (`KeyStore.prepare`); follow-up adds keys (it seals check-in
+# comments) and the gateway only reads them (the KEK canary included: `prepare` writes it only
+# where it is missing, which the owner's first start is).
+PRIVACY_SCHEMA = "privacy"
+PRIVACY_OWNER = "agreements"
+PRIVACY_RIGHTS = {"followup": "SELECT, INSERT", "gateway": "SELECT"}
+
+
+def privacy_schema(roles: dict[str, str]) -> list[Step]:
+    """The privacy schema, owned by agreements' role; the others' rights on it, on the tables
+    there now and on those its owner makes later. `roles` maps each schema to its role."""
+    schema = identifier(PRIVACY_SCHEMA, field="schema")
+    owner = identifier(roles[PRIVACY_OWNER], field="role")
+    steps = own_schema(PRIVACY_SCHEMA, roles[PRIVACY_OWNER])
+    for service, rights in PRIVACY_RIGHTS.items():
+        role = identifier(roles[service], field="role")
+        steps += [
+            Step(
+                f"let {roles[service]} use schema {PRIVACY_SCHEMA}",
+                f"GRANT USAGE ON SCHEMA {schema} TO {role}",
+            ),
+            Step(
+                f"grant {roles[service]} {rights} on the tables of {PRIVACY_SCHEMA}",
+                f"GRANT {rights} ON ALL TABLES IN SCHEMA {schema} TO {role}",
+            ),
+            Step(
+                f"grant {roles[service]} {rights} on the tables {PRIVACY_SCHEMA} will hold",
+                f"ALTER DEFAULT PRIVILEGES FOR ROLE {owner} IN SCHEMA {schema}"
+                f" GRANT {rights} ON TABLES TO {role}",
+            ),
+        ]
+    return steps
+
+
 # Objects in a schema that another role owns, as (kind, name) for `give_object`: what an
 # installation from before per-service roles holds (one role owned all four schemas).
 # Sequences a column owns follow their table; indexes and row types follow theirs too.

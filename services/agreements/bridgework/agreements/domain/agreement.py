@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Generic, TypeVar
 from uuid import UUID
 
 from bridgework.common.contracts import CommitmentTerms, ParticipantRole, PersonRef, ResponseMode
+from bridgework.common.contracts.sealed import Sealed
 
 # Who is asked to consent; supporters and facilitators are not.
 CONSENTING_ROLES = frozenset({ParticipantRole.RESPONSIBLE, ParticipantRole.AFFECTED})
@@ -39,7 +41,7 @@ class Consent:
     person: PersonRef
     given: bool
     at: datetime
-    reason: str | None = None
+    reason: Sealed | None = None  # the decliner's key
 
 
 @dataclass(frozen=True)
@@ -54,7 +56,7 @@ class Proposal:
     consent_required_from: tuple[PersonRef, ...]
     consents: tuple[Consent, ...] = ()
     commitment_id: UUID | None = None  # the commitment a renegotiation or release is about
-    reason: str | None = None
+    reason: Sealed | None = None  # the commitment owner's key
 
     def consent_of(self, person_id: str) -> Consent | None:
         """This person's latest answer to the proposal, if any."""
@@ -72,7 +74,7 @@ class Commitment:
     lapse_count: int = 0
     lapsed_at: datetime | None = None
     released_at: datetime | None = None
-    released_reason: str | None = None
+    released_reason: Sealed | None = None
     earlier_terms: tuple[CommitmentTerms, ...] = ()
 
     @property
@@ -88,7 +90,7 @@ class Commitment:
 class Imposition:
     decided_by: PersonRef
     response_mode: ResponseMode
-    reason: str
+    reason: Sealed  # the key of who decided
     imposed_at: datetime
 
 
@@ -115,12 +117,16 @@ class Agreement:
         return next((c for c in self.commitments if c.commitment_id == commitment_id), None)
 
 
+# A draft's action: plain text as the API takes it, sealed (the owner's key) once the rules see it.
+ActionT = TypeVar("ActionT", str, Sealed)
+
+
 @dataclass(frozen=True)
-class CommitmentDraft:
+class CommitmentDraft(Generic[ActionT]):
     """A commitment as proposed; `commitment_id` set revises one of the proposal it replaces."""
 
     owner: PersonRef
-    action: str
+    action: ActionT
     due_at: datetime
     owed_to: tuple[PersonRef, ...] = ()
     owed_to_departments: tuple[str, ...] = ()

@@ -27,6 +27,7 @@ from bridgework.common.contracts import (
     RepairOutcome,
     ResponseMode,
 )
+from bridgework.common.contracts.sealed import Sealed
 from bridgework.common.errors import DomainError, ErrorKind
 
 
@@ -77,7 +78,7 @@ def link_incident(
         response_mode=ResponseMode.NOT,
         closed_at=now,
         reason_code=MERGED,
-        reason=f"merged into repair {repair.repair_id}",
+        # No text: the reason code and `merged_into` say it all, and nobody wrote it.
         merged_into=repair.repair_id,
     )
     merged = replace(incident_repair, incident_ids=(), closure=closure)
@@ -120,7 +121,7 @@ def close_repair(
     actor: PersonRef,
     outcome: RepairOutcome,
     reason_code: CloseReason | None,
-    reason: str | None,
+    reason: Sealed | None,
     now: datetime,
 ) -> Decision:
     """A facilitator closes the repair: `repaired` only when nothing in `unmet_for_repaired`

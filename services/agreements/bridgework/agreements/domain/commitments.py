@@ -14,7 +14,7 @@ from bridgework.agreements.domain.repair import (
     require_open,
     require_participant,
 )
-from bridgework.common.contracts import CommitmentKeptV1, PersonRef
+from bridgework.common.contracts import CommitmentKeptV1, CommitmentTerms, PersonRef
 from bridgework.common.errors import DomainError, ErrorKind
 
 
@@ -122,3 +122,11 @@ def with_changed(agreement: Agreement, changed: Commitment) -> tuple[Commitment,
     return tuple(
         changed if c.commitment_id == changed.commitment_id else c for c in agreement.commitments
     )
+
+
+def terms_in_force(repair: Repair, commitment_id: UUID) -> CommitmentTerms | None:
+    """The commitment's terms as they stand, if the repair's agreement has it (whose key seals
+    a change of it: its owner's); the rules of the change itself say what is wrong otherwise."""
+    agreement = repair.agreement
+    commitment = agreement.commitment(commitment_id) if agreement else None
+    return commitment.terms if commitment else None

@@ -35,6 +35,7 @@ from bridgework.common.contracts import (
     RepairEvent,
     ResponseMode,
 )
+from bridgework.common.contracts.sealed import Sealed
 from bridgework.common.errors import DomainError, ErrorKind
 
 
@@ -75,7 +76,7 @@ def give_consent(
 
 
 def decline_consent(
-    repair: Repair, *, participant: PersonRef, version: int, reason: str, now: datetime
+    repair: Repair, *, participant: PersonRef, version: int, reason: Sealed, now: datetime
 ) -> Decision:
     """A responsible or affected participant declines the current version, saying why."""
     answerable = _answerable_proposal(repair, participant, version)

@@ -50,6 +50,14 @@ QUESTIONS_BY_ROLE: dict[ParticipantRole, frozenset[Question]] = {
 
 
 @dataclass(frozen=True)
+class PlainAnswer:
+    """An answer as the participant gives it, before it is sealed with their key."""
+
+    question: Question
+    text: str
+
+
+@dataclass(frozen=True)
 class ConversationRecord:
     """One participant's answers as recorded, and who wrote them down."""
 

@@ -33,6 +33,7 @@ from bridgework.common.contracts import (
     PersonRef,
     RepairEvent,
 )
+from bridgework.common.contracts.sealed import Sealed
 from bridgework.common.errors import DomainError, ErrorKind
 
 
@@ -102,7 +103,7 @@ def answer_offer(
     person_id: str,
     *,
     decision: FacilitationDecision,
-    reason: str | None,
+    reason: Sealed | None,
     answerer: Reader,
     now: datetime,
 ) -> Decision:
@@ -139,7 +140,7 @@ def _answered(
     decision: FacilitationDecision,
     *,
     answered_by: str,
-    reason: str | None,
+    reason: Sealed | None,
     now: datetime,
 ) -> Decision:
     """`before` with `offer` closed by this answer, and the event that says so."""

@@ -19,6 +19,7 @@ from bridgework.agreements.domain.proposals import terms_from_drafts
 from bridgework.agreements.domain.readers import CHANGE_TEAM
 from bridgework.agreements.domain.repair import Decision, NewId, Repair, require_open
 from bridgework.common.contracts import OutcomeImposedV1, ParticipantRole, PersonRef, ResponseMode
+from bridgework.common.contracts.sealed import Sealed
 from bridgework.common.errors import DomainError, ErrorKind
 
 
@@ -40,8 +41,8 @@ def impose_outcome(
     *,
     decided_by: PersonRef,
     roles: frozenset[str],
-    reason: str,
-    drafts: Sequence[CommitmentDraft],
+    reason: Sealed,
+    drafts: Sequence[CommitmentDraft[Sealed]],
     now: datetime,
     new_id: NewId,
 ) -> Decision:

@@ -26,6 +26,7 @@ from bridgework.agreements.domain.repair import (
     require_participant,
 )
 from bridgework.common.contracts import AgreementProposedV1, CommitmentTerms, PersonRef
+from bridgework.common.contracts.sealed import Sealed
 from bridgework.common.errors import DomainError, ErrorKind
 
 
@@ -33,7 +34,7 @@ def propose_agreement(
     repair: Repair,
     *,
     actor: PersonRef,
-    drafts: Sequence[CommitmentDraft],
+    drafts: Sequence[CommitmentDraft[Sealed]],
     now: datetime,
     new_id: NewId,
 ) -> Decision:
@@ -69,9 +70,9 @@ def propose_renegotiation(
     *,
     actor: PersonRef,
     commitment_id: UUID,
-    action: str | None,
+    action: Sealed | None,
     due_at: datetime | None,
-    reason: str,
+    reason: Sealed,
     now: datetime,
 ) -> Decision:
     """Propose new terms or a new date for one commitment in force; everyone consents again."""
@@ -115,7 +116,7 @@ def propose_renegotiation(
 
 
 def propose_release(
-    repair: Repair, *, actor: PersonRef, commitment_id: UUID, reason: str, now: datetime
+    repair: Repair, *, actor: PersonRef, commitment_id: UUID, reason: Sealed, now: datetime
 ) -> Decision:
     """Propose that one commitment in force no longer stands; released only by everyone's consent."""
     agreement = changeable_commitment(repair, actor, commitment_id).agreement
@@ -145,7 +146,7 @@ def propose_release(
 
 def terms_from_drafts(
     repair: Repair,
-    drafts: Sequence[CommitmentDraft],
+    drafts: Sequence[CommitmentDraft[Sealed]],
     *,
     previous: Proposal | None,
     now: datetime,

@@ -21,6 +21,7 @@ from bridgework.common.contracts import (
     RepairOutcome,
     ResponseMode,
 )
+from bridgework.common.contracts.sealed import Sealed
 from bridgework.common.errors import DomainError, ErrorKind
 
 NewId = Callable[[], UUID]
@@ -59,7 +60,7 @@ class CheckIn:
     participant: PersonRef
     outcome: CheckInOutcome
     recorded_at: datetime
-    comment: str | None = None
+    comment: Sealed | None = None  # the participant's key
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,7 @@ class FacilitationOffer:
     offered_at: datetime
     decision: FacilitationDecision | None = None
     answered_by: str | None = None
-    reason: str | None = None
+    reason: Sealed | None = None  # the answerer's key
     answered_at: datetime | None = None
 
     @property
@@ -84,7 +85,7 @@ class Closure:
     response_mode: ResponseMode
     closed_at: datetime
     reason_code: str | None = None
-    reason: str | None = None
+    reason: Sealed | None = None  # the key of who closed
     merged_into: UUID | None = None
 
 

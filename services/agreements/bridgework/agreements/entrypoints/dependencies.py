@@ -15,7 +15,9 @@ from bridgework.agreements.domain.readers import Reader
 from bridgework.agreements.settings import AgreementsSettings
 from bridgework.common.clock import Clock
 from bridgework.common.identity import VerifiedPerson, unauthenticated, verify_person_off_loop
+from bridgework.common.key_store_start import key_store_of
 from bridgework.common.postgres import Pool
+from bridgework.common.privacy import KeyStore
 from bridgework.common.runtime import get_runtime
 
 # auto_error off: a missing token is refused by common's 401 (with WWW-Authenticate), and
@@ -62,4 +64,6 @@ async def reader_of(person: Annotated[VerifiedPerson, Depends(person_of)]) -> Re
 SettingsDep = Annotated[AgreementsSettings, Depends(settings_of)]
 ClockDep = Annotated[Clock, Depends(clock_of)]
 PoolDep = Annotated[Pool, Depends(pool_of)]
+# Seals and opens confidential texts (built and proven at start by the composition root).
+KeyStoreDep = Annotated[KeyStore, Depends(key_store_of)]
 ReaderDep = Annotated[Reader, Depends(reader_of)]

@@ -1,5 +1,5 @@
-"""Agreements' Kafka subscribers: incidents (to open repairs) and follow-up's news, each
-common's batch consumer over one use case."""
+"""Agreements' Kafka subscribers: incidents (to open repairs), follow-up's news and planned
+changes, each common's batch consumer over one use case."""
 
 from __future__ import annotations
 
@@ -9,11 +9,14 @@ from functools import partial
 from faststream.kafka import KafkaBroker
 
 from bridgework.agreements.settings import AgreementsSettings
+from bridgework.agreements.use_cases.changes import record_changes
 from bridgework.agreements.use_cases.followup_news import record_followup_news
 from bridgework.agreements.use_cases.incidents import open_repairs_for_incidents
+from bridgework.agreements.use_cases.privacy import tombstone_facts
 from bridgework.common.clock import Clock
 from bridgework.common.consumer import BatchConsumer, subscribe
 from bridgework.common.contracts import (
+    ChangeEvent,
     CheckInRecordedV1,
     CommitmentLapsedV1,
     Contract,
@@ -32,6 +35,8 @@ async def on_incident_facts(
 ) -> None:
     """IncidentReported and IncidentUpdated both carry the incident's whole facts."""
     facts = [e.data for e in events if isinstance(e.data, IncidentFacts)]
+    # Intake re-sends an incident's whole facts: an erased person stays their tombstone.
+    facts = await tombstone_facts(connection=connection, facts=facts)
     await open_repairs_for_incidents(
         connection=connection, facts=facts, clock=clock, settings=settings
     )
@@ -41,6 +46,18 @@ async def on_followup_news(connection: Connection, events: Sequence[Event[Contra
     """CommitmentLapsed and CheckInRecorded; follow-up's other events are not agreements' business."""
     news = [e.data for e in events if isinstance(e.data, CommitmentLapsedV1 | CheckInRecordedV1)]
     await record_followup_news(connection=connection, news=news)
+
+
+async def on_change_facts(
+    connection: Connection,
+    events: Sequence[Event[Contract]],
+    *,
+    settings: AgreementsSettings,
+    clock: Clock,
+) -> None:
+    """ChangeRecorded, ChangeUpdated and ChangeWentLive: keep each change, decide its mode live."""
+    facts = [e.data for e in events if isinstance(e.data, ChangeEvent)]
+    await record_changes(connection=connection, facts=facts, settings=settings, clock=clock)
 
 
 def subscribe_all(
@@ -81,5 +98,22 @@ def subscribe_all(
         description=(
             "Records lapsed commitments (CommitmentLapsed) and the affected's answers at"
             " check-in (CheckInRecorded), which closing a repair as repaired needs."
+        ),
+    )
+    subscribe(
+        broker,
+        topics=[settings.topics.changes],
+        group_id=f"{group_id}.changes",
+        consumer=BatchConsumer(
+            name="agreements.changes",
+            pool=pool,
+            broker=broker,
+            apply=partial(on_change_facts, settings=settings, clock=clock),
+            max_attempts=settings.consumer_max_attempts,
+        ),
+        batch_size=settings.consumer_batch_size,
+        description=(
+            "Keeps every planned change (ChangeRecorded, ChangeUpdated) for its engagement, and"
+            " decides its response mode when it goes live (ChangeWentLive)."
         ),
     )

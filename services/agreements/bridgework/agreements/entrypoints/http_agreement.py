@@ -9,6 +9,7 @@ from fastapi import APIRouter, status
 
 from bridgework.agreements.entrypoints.dependencies import (
     ClockDep,
+    KeyStoreDep,
     PoolDep,
     ReaderDep,
     SettingsDep,
@@ -41,6 +42,7 @@ async def propose_agreement(
     repair_id: UUID,
     body: ProposeAgreement,
     pool: PoolDep,
+    keys: KeyStoreDep,
     clock: ClockDep,
     settings: SettingsDep,
     reader: ReaderDep,
@@ -49,6 +51,7 @@ async def propose_agreement(
     participant for consent."""
     details = await agreement.propose_agreement(
         pool=pool,
+        keys=keys,
         clock=clock,
         settings=settings,
         repair_id=repair_id,
@@ -65,6 +68,7 @@ async def answer_proposal(
     repair_id: UUID,
     body: AnswerProposal,
     pool: PoolDep,
+    keys: KeyStoreDep,
     clock: ClockDep,
     settings: SettingsDep,
     reader: ReaderDep,
@@ -74,6 +78,7 @@ async def answer_proposal(
     if body.decision == "give":
         details = await agreement.consent(
             pool=pool,
+            keys=keys,
             clock=clock,
             settings=settings,
             repair_id=repair_id,
@@ -83,6 +88,7 @@ async def answer_proposal(
     else:
         details = await agreement.decline(
             pool=pool,
+            keys=keys,
             clock=clock,
             settings=settings,
             repair_id=repair_id,
@@ -98,6 +104,7 @@ async def impose_outcome(
     repair_id: UUID,
     body: ImposeOutcome,
     pool: PoolDep,
+    keys: KeyStoreDep,
     clock: ClockDep,
     settings: SettingsDep,
     reader: ReaderDep,
@@ -106,6 +113,7 @@ async def impose_outcome(
     facilitator of the repair or the change team (403 `facilitator_or_change_team_only`)."""
     details = await agreement.impose_outcome(
         pool=pool,
+        keys=keys,
         clock=clock,
         settings=settings,
         repair_id=repair_id,
@@ -129,6 +137,7 @@ async def keep_commitment(
     commitment_id: UUID,
     body: KeepCommitment,
     pool: PoolDep,
+    keys: KeyStoreDep,
     clock: ClockDep,
     settings: SettingsDep,
     reader: ReaderDep,
@@ -136,6 +145,7 @@ async def keep_commitment(
     """A commitment in force was kept; on time or late is told from its due date."""
     details = await commitments.keep_commitment(
         pool=pool,
+        keys=keys,
         clock=clock,
         settings=settings,
         repair_id=repair_id,
@@ -157,6 +167,7 @@ async def renegotiate_commitment(
     commitment_id: UUID,
     body: RenegotiateCommitment,
     pool: PoolDep,
+    keys: KeyStoreDep,
     clock: ClockDep,
     settings: SettingsDep,
     reader: ReaderDep,
@@ -164,6 +175,7 @@ async def renegotiate_commitment(
     """Propose new terms or a new date: a new agreement version, in force once all consent."""
     details = await commitments.renegotiate_commitment(
         pool=pool,
+        keys=keys,
         clock=clock,
         settings=settings,
         repair_id=repair_id,
@@ -187,6 +199,7 @@ async def release_commitment(
     commitment_id: UUID,
     body: ReleaseCommitment,
     pool: PoolDep,
+    keys: KeyStoreDep,
     clock: ClockDep,
     settings: SettingsDep,
     reader: ReaderDep,
@@ -194,6 +207,7 @@ async def release_commitment(
     """Propose releasing a commitment: a new agreement version, released once all consent."""
     details = await commitments.release_commitment(
         pool=pool,
+        keys=keys,
         clock=clock,
         settings=settings,
         repair_id=repair_id,

@@ -6,13 +6,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from bridgework.agreements.domain.agreement import Proposal
+from bridgework.agreements.domain.agreement import Imposition, Proposal
 from bridgework.agreements.domain.closing import unmet_for_repaired
 from bridgework.agreements.domain.conversation import ConversationRecord
-from bridgework.agreements.domain.repair import Repair, RepairSummary
+from bridgework.agreements.domain.repair import Closure, Repair, RepairSummary
 from bridgework.agreements.domain.response_mode import response_mode, settled_or_overdue_mode
 from bridgework.agreements.schemas import (
     AgreementView,
+    AnswerView,
     CheckInView,
     ClosureView,
     CommitmentView,
@@ -27,10 +28,12 @@ from bridgework.agreements.schemas import (
     ProposalView,
     RepairSummaryView,
     RepairView,
+    TermsView,
 )
 from bridgework.agreements.use_cases.reading import Conversation
 from bridgework.agreements.use_cases.repair_changes import RepairDetails
-from bridgework.common.contracts import IncidentFacts, ParticipantRole
+from bridgework.common.contracts import CommitmentTerms, IncidentFacts, ParticipantRole
+from bridgework.common.privacy import Unsealer
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorBody, "description": "No valid bearer token (the reason says why)."},
@@ -43,7 +46,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 def repair_view(details: RepairDetails, *, now: datetime) -> RepairView:
     """A repair as the API shows it, its response mode as of `now`; never the conversation."""
-    repair = details.repair
+    repair, texts = details.repair, details.texts
     return RepairView(
         repair_id=repair.repair_id,
         status=repair.status,
@@ -70,19 +73,19 @@ def repair_view(details: RepairDetails, *, now: datetime) -> RepairView:
             for o in repair.facilitation_offers
             if o.pending
         ],
-        agreement=_agreement_view(repair),
+        agreement=_agreement_view(repair, texts),
         check_ins=[
             CheckInView(
                 check_in_id=c.check_in_id,
                 participant=c.participant,
                 outcome=c.outcome,
-                comment=c.comment,
+                comment=texts.text(c.comment),
                 recorded_at=c.recorded_at,
             )
             for c in repair.check_ins
         ],
         unmet_for_repaired=[] if repair.closure else unmet_for_repaired(repair),
-        closure=ClosureView(**vars(repair.closure)) if repair.closure else None,
+        closure=_closure_view(repair.closure, texts) if repair.closure else None,
     )
 
 
@@ -103,12 +106,12 @@ def summary_view(summary: RepairSummary, *, now: datetime) -> RepairSummaryView:
     )
 
 
-def record_view(record: ConversationRecord) -> ConversationRecordView:
-    """One participant's recorded answers."""
+def record_view(record: ConversationRecord, texts: Unsealer) -> ConversationRecordView:
+    """One participant's recorded answers, opened by `texts`."""
     return ConversationRecordView(
         participant=record.participant,
         role=record.role,
-        answers=list(record.answers),
+        answers=[AnswerView(question=a.question, text=texts.text(a.text)) for a in record.answers],
         recorded_by=record.recorded_by,
         recorded_at=record.recorded_at,
     )
@@ -118,7 +121,7 @@ def conversation_view(conversation: Conversation) -> ConversationView:
     """A repair's conversation, oldest record first."""
     return ConversationView(
         repair_id=conversation.repair_id,
-        records=[record_view(record) for record in conversation.records],
+        records=[record_view(record, conversation.texts) for record in conversation.records],
     )
 
 
@@ -134,7 +137,30 @@ def _incident_view(facts: IncidentFacts) -> IncidentView:
     )
 
 
-def _agreement_view(repair: Repair) -> AgreementView | None:
+def _terms_view(terms: CommitmentTerms, texts: Unsealer) -> TermsView:
+    return TermsView(
+        commitment_id=terms.commitment_id,
+        terms_version=terms.terms_version,
+        owner=terms.owner,
+        owed_to=terms.owed_to,
+        owed_to_departments=terms.owed_to_departments,
+        action=texts.text(terms.action),
+        due_at=terms.due_at,
+    )
+
+
+def _closure_view(closure: Closure, texts: Unsealer) -> ClosureView:
+    return ClosureView(
+        outcome=closure.outcome,
+        reason_code=closure.reason_code,
+        reason=texts.text(closure.reason),
+        response_mode=closure.response_mode,
+        closed_at=closure.closed_at,
+        merged_into=closure.merged_into,
+    )
+
+
+def _agreement_view(repair: Repair, texts: Unsealer) -> AgreementView | None:
     agreement = repair.agreement
     if agreement is None:
         return None
@@ -148,38 +174,47 @@ def _agreement_view(repair: Repair) -> AgreementView | None:
         consented_by=list(agreement.consented_by),
         commitments=[
             CommitmentView(
-                **c.terms.model_dump(),
+                **_terms_view(c.terms, texts).model_dump(),
                 status=c.status,
                 kept_at=c.kept_at,
                 on_time=c.on_time,
                 lapse_count=c.lapse_count,
                 lapsed_at=c.lapsed_at,
                 released_at=c.released_at,
-                released_reason=c.released_reason,
-                earlier_terms=list(c.earlier_terms),
+                released_reason=texts.text(c.released_reason),
+                earlier_terms=[_terms_view(t, texts) for t in c.earlier_terms],
             )
             for c in agreement.commitments
         ],
-        pending=_proposal_view(repair, pending) if pending else None,
-        imposition=ImpositionView(**vars(agreement.imposition)) if agreement.imposition else None,
+        pending=_proposal_view(repair, pending, texts) if pending else None,
+        imposition=_imposition_view(agreement.imposition, texts) if agreement.imposition else None,
     )
 
 
-def _proposal_view(repair: Repair, proposal: Proposal) -> ProposalView:
+def _imposition_view(imposition: Imposition, texts: Unsealer) -> ImpositionView:
+    return ImpositionView(
+        decided_by=imposition.decided_by,
+        response_mode=imposition.response_mode,
+        reason=texts.text(imposition.reason),
+        imposed_at=imposition.imposed_at,
+    )
+
+
+def _proposal_view(repair: Repair, proposal: Proposal, texts: Unsealer) -> ProposalView:
     given = {c.person.person_id for c in proposal.consents if c.given}
     return ProposalView(
         version=proposal.version,
         kind=proposal.kind,
         commitment_id=proposal.commitment_id,
-        reason=proposal.reason,
-        commitments=list(proposal.commitments),
+        reason=texts.text(proposal.reason),
+        commitments=[_terms_view(t, texts) for t in proposal.commitments],
         proposed_by=proposal.proposed_by,
         proposed_at=proposal.proposed_at,
         consents=[
             ConsentView(
                 participant=c.person,
                 decision="given" if c.given else "declined",
-                reason=c.reason,
+                reason=texts.text(c.reason),
                 at=c.at,
             )
             for c in proposal.consents

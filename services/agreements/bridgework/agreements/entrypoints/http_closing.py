@@ -8,6 +8,7 @@ from fastapi import APIRouter
 
 from bridgework.agreements.entrypoints.dependencies import (
     ClockDep,
+    KeyStoreDep,
     PoolDep,
     ReaderDep,
     SettingsDep,
@@ -24,6 +25,7 @@ async def close_repair(
     repair_id: UUID,
     body: CloseRepair,
     pool: PoolDep,
+    keys: KeyStoreDep,
     clock: ClockDep,
     settings: SettingsDep,
     reader: ReaderDep,
@@ -31,6 +33,7 @@ async def close_repair(
     """A facilitator closes the repair: repaired, unrepaired or returned to the formal process."""
     details = await closing.close_repair(
         pool=pool,
+        keys=keys,
         clock=clock,
         settings=settings,
         repair_id=repair_id,

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Path, Response, status
 
 from bridgework.agreements.entrypoints.dependencies import (
     ClockDep,
+    KeyStoreDep,
     PoolDep,
     ReaderDep,
     SettingsDep,
@@ -18,7 +19,7 @@ from bridgework.agreements.entrypoints.dependencies import (
 from bridgework.agreements.entrypoints.http_answers import ERROR_RESPONSES, repair_view
 from bridgework.agreements.schemas import AnswerFacilitationOffer, AssignFacilitator, RepairView
 from bridgework.agreements.use_cases import facilitation
-from bridgework.common.contracts import FacilitationDecision
+from bridgework.common.contracts import FacilitationDecision, PseudonymousId
 
 router = APIRouter(prefix="/v1", tags=["facilitation"])
 
@@ -26,13 +27,9 @@ _UNCHANGED: dict[int | str, dict[str, Any]] = {
     200: {"description": "Nothing changed: it already stood so."}
 }
 
-# The pattern of a pseudonymous person id (common's PseudonymousId).
+# Common's PseudonymousId: its pattern, and no name nor e-mail address.
 PersonId = Annotated[
-    str,
-    Path(
-        pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$",
-        description="The pseudonymous id of the facilitator who offered.",
-    ),
+    PseudonymousId, Path(description="The pseudonymous id of the facilitator who offered.")
 ]
 
 _DECISIONS = {
@@ -51,6 +48,7 @@ async def assign_facilitator(
     body: AssignFacilitator,
     response: Response,
     pool: PoolDep,
+    keys: KeyStoreDep,
     clock: ClockDep,
     settings: SettingsDep,
     reader: ReaderDep,
@@ -60,6 +58,7 @@ async def assign_facilitator(
     else who may see the repair; 404 for whoever may not). 200 if they already facilitate."""
     change = await facilitation.assign_facilitator(
         pool=pool,
+        keys=keys,
         clock=clock,
         settings=settings,
         repair_id=repair_id,
@@ -80,6 +79,7 @@ async def offer_to_facilitate(
     repair_id: UUID,
     response: Response,
     pool: PoolDep,
+    keys: KeyStoreDep,
     clock: ClockDep,
     settings: SettingsDep,
     reader: ReaderDep,
@@ -88,7 +88,12 @@ async def offer_to_facilitate(
     no facilitator yet); the offer waits for the change team or a lead of a department
     involved (403 `role_required` without the role). 200 if an offer already waits."""
     change = await facilitation.offer_to_facilitate(
-        pool=pool, clock=clock, settings=settings, repair_id=repair_id, reader=reader
+        pool=pool,
+        keys=keys,
+        clock=clock,
+        settings=settings,
+        repair_id=repair_id,
+        reader=reader,
     )
     if not change.changed:
         response.status_code = status.HTTP_200_OK
@@ -101,6 +106,7 @@ async def answer_facilitation_offer(
     person_id: PersonId,
     body: AnswerFacilitationOffer,
     pool: PoolDep,
+    keys: KeyStoreDep,
     clock: ClockDep,
     settings: SettingsDep,
     reader: ReaderDep,
@@ -111,6 +117,7 @@ async def answer_facilitation_offer(
     `offer_already_answered`."""
     change = await facilitation.answer_offer(
         pool=pool,
+        keys=keys,
         clock=clock,
         settings=settings,
         repair_id=repair_id,

@@ -18,6 +18,7 @@ from fastapi import APIRouter, Query, Response, status
 from bridgework.agreements.domain.repair import RepairStatus
 from bridgework.agreements.entrypoints.dependencies import (
     ClockDep,
+    KeyStoreDep,
     PoolDep,
     ReaderDep,
     SettingsDep,
@@ -49,6 +50,7 @@ router = APIRouter(prefix="/v1", tags=["repairs"])
 @router.get("/repairs", response_model=list[RepairSummaryView])
 async def list_repairs(
     pool: PoolDep,
+    keys: KeyStoreDep,
     clock: ClockDep,
     reader: ReaderDep,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
@@ -70,28 +72,34 @@ async def list_repairs(
 
 @router.get("/repairs/{repair_id}", responses=ERROR_RESPONSES)
 async def get_repair(
-    repair_id: UUID, pool: PoolDep, clock: ClockDep, reader: ReaderDep
+    repair_id: UUID, pool: PoolDep, keys: KeyStoreDep, clock: ClockDep, reader: ReaderDep
 ) -> RepairView:
     """One repair: participants, agreement, commitments, consents, response mode (no conversation).
     404 for a person who may not read it (see docs/agreements.md, "Who may call it")."""
-    details = await reading.repair_details(pool=pool, repair_id=repair_id, reader=reader)
+    details = await reading.repair_details(pool=pool, keys=keys, repair_id=repair_id, reader=reader)
     return repair_view(details, now=clock.now())
 
 
 @router.get("/incidents/{incident_id}/repair", responses=ERROR_RESPONSES)
 async def repair_of_incident(
-    incident_id: UUID, pool: PoolDep, clock: ClockDep, reader: ReaderDep
+    incident_id: UUID, pool: PoolDep, keys: KeyStoreDep, clock: ClockDep, reader: ReaderDep
 ) -> RepairView:
     """The repair an incident belongs to (404 until the incident has been heard of, or for a
     person who may not read the repair)."""
-    details = await reading.repair_of_incident(pool=pool, incident_id=incident_id, reader=reader)
+    details = await reading.repair_of_incident(
+        pool=pool, keys=keys, incident_id=incident_id, reader=reader
+    )
     return repair_view(details, now=clock.now())
 
 
 @router.get("/repairs/{repair_id}/conversation", responses=ERROR_RESPONSES, tags=["conversation"])
-async def get_conversation(repair_id: UUID, pool: PoolDep, reader: ReaderDep) -> ConversationView:
+async def get_conversation(
+    repair_id: UUID, pool: PoolDep, keys: KeyStoreDep, reader: ReaderDep
+) -> ConversationView:
     """The restorative conversation: confidential to the repair's participants and facilitator."""
-    conversation = await reading.read_conversation(pool=pool, repair_id=repair_id, reader=reader)
+    conversation = await reading.read_conversation(
+        pool=pool, keys=keys, repair_id=repair_id, reader=reader
+    )
     return conversation_view(conversation)
 
 
@@ -108,6 +116,7 @@ async def add_participant(
     body: JoinRepair,
     response: Response,
     pool: PoolDep,
+    keys: KeyStoreDep,
     clock: ClockDep,
     settings: SettingsDep,
     reader: ReaderDep,
@@ -118,6 +127,7 @@ async def add_participant(
     `facilitator_needs_assignment`): see `…/facilitators` and `…/facilitation-offers`."""
     added = await people.add_participant(
         pool=pool,
+        keys=keys,
         clock=clock,
         settings=settings,
         repair_id=repair_id,
@@ -140,6 +150,7 @@ async def record_conversation(
     repair_id: UUID,
     body: RecordConversation,
     pool: PoolDep,
+    keys: KeyStoreDep,
     clock: ClockDep,
     settings: SettingsDep,
     reader: ReaderDep,
@@ -147,14 +158,16 @@ async def record_conversation(
     """Record a participant's answers to the restorative questions of their role."""
     recorded = await people.record_answers(
         pool=pool,
+        keys=keys,
         clock=clock,
         settings=settings,
         repair_id=repair_id,
         reader=reader,
         participant=body.participant,
-        answers=body.answers,
+        answers=[answer.plain() for answer in body.answers],
     )
-    return record_view(recorded)
+    (record,) = recorded.records
+    return record_view(record, recorded.texts)
 
 
 @router.post("/repairs/{repair_id}/incidents", responses=ERROR_RESPONSES)
@@ -162,6 +175,7 @@ async def link_incident(
     repair_id: UUID,
     body: LinkIncident,
     pool: PoolDep,
+    keys: KeyStoreDep,
     clock: ClockDep,
     settings: SettingsDep,
     reader: ReaderDep,
@@ -169,6 +183,7 @@ async def link_incident(
     """Link a further incident about the same harm (a facilitator does)."""
     details = await closing.link_incident(
         pool=pool,
+        keys=keys,
         clock=clock,
         settings=settings,
         repair_id=repair_id,

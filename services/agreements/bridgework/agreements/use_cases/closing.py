@@ -2,24 +2,28 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from uuid import UUID
 
 from bridgework.agreements.domain import closing
 from bridgework.agreements.domain.readers import Reader, acting_person, require_may_read
-from bridgework.agreements.domain.repair import CloseReason
+from bridgework.agreements.domain.repair import CloseReason, Decision, Repair
 from bridgework.agreements.repository import incidents as incident_rows
 from bridgework.agreements.settings import AgreementsSettings
 from bridgework.agreements.use_cases.repair_changes import (
     RepairDetails,
-    change_repair,
+    change_sealing,
+    details_of,
     locked_repairs,
     require_repair,
     store_decisions,
 )
+from bridgework.agreements.use_cases.sealing import Sealer
 from bridgework.common.clock import Clock
 from bridgework.common.contracts import RepairOutcome
 from bridgework.common.errors import DomainError, ErrorKind
 from bridgework.common.postgres import Pool
+from bridgework.common.privacy import KeyStore
 
 
 async def link_incident(
@@ -27,6 +31,7 @@ async def link_incident(
     pool: Pool,
     clock: Clock,
     settings: AgreementsSettings,
+    keys: KeyStore,
     repair_id: UUID,
     incident_id: UUID,
     reader: Reader,
@@ -65,8 +70,7 @@ async def link_incident(
         if linking.merged is not None:
             await incident_rows.move_incident(connection, incident_id, to_repair=repair_id)
         await store_decisions(connection, settings, linking.decisions, now=now)
-        incidents = await incident_rows.incidents_of(connection, repair_id)
-    return RepairDetails(linking.linked.repair, incidents)
+        return await details_of(connection, keys, linking.linked.repair)
 
 
 def _unknown_incident(incident_id: UUID) -> DomainError:
@@ -80,26 +84,33 @@ async def close_repair(
     pool: Pool,
     clock: Clock,
     settings: AgreementsSettings,
+    keys: KeyStore,
     repair_id: UUID,
     reader: Reader,
     outcome: RepairOutcome,
     reason_code: CloseReason | None,
     reason: str | None,
 ) -> RepairDetails:
-    """A facilitator closes the repair: repaired, unrepaired or returned to the formal process."""
-    change = await change_repair(
-        pool=pool,
-        clock=clock,
-        settings=settings,
-        repair_id=repair_id,
-        reader=reader,
-        decide=lambda repair, now: closing.close_repair(
+    """A facilitator closes the repair: repaired, unrepaired or returned to the formal process.
+    The reason is sealed with the key of the person who closes it."""
+
+    async def decide(sealer: Sealer, repair: Repair, now: datetime) -> Decision:
+        return closing.close_repair(
             repair,
             actor=acting_person(reader),
             outcome=outcome,
             reason_code=reason_code,
-            reason=reason,
+            reason=await sealer.seal_optional(reader.person_id, reason),
             now=now,
-        ),
+        )
+
+    change = await change_sealing(
+        pool=pool,
+        clock=clock,
+        settings=settings,
+        keys=keys,
+        repair_id=repair_id,
+        reader=reader,
+        decide=decide,
     )
     return change.details

@@ -3,7 +3,7 @@ its events together, and answer with the repair as it now stands."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -14,22 +14,28 @@ from bridgework.agreements.domain.repair import Decision, Repair, unknown_repair
 from bridgework.agreements.repository import incidents as incident_rows
 from bridgework.agreements.repository import repairs as repair_rows
 from bridgework.agreements.settings import AgreementsSettings
+from bridgework.agreements.use_cases.sealing import Sealer, opener, sealed_in_repair
 from bridgework.common.clock import Clock
 from bridgework.common.contracts import Contract, IncidentFacts
 from bridgework.common.events import Event
 from bridgework.common.outbox import enqueue
 from bridgework.common.postgres import Connection, Pool
+from bridgework.common.privacy import KeyStore, Unsealer
 
 # A command as a pure function of the repair as it stands and the time.
 Decide = Callable[[Repair, datetime], Decision]
+# A command with confidential text: sealed (with keys chosen from the repair) before deciding.
+SealingDecide = Callable[[Sealer, Repair, datetime], Awaitable[Decision]]
 
 
 @dataclass(frozen=True)
 class RepairDetails:
-    """A repair and the stored facts of its incidents, as the API shows them."""
+    """A repair and the stored facts of its incidents, as the API shows them; `texts` opens
+    its sealed texts for the reader it was loaded for."""
 
     repair: Repair
     incidents: list[IncidentFacts]
+    texts: Unsealer
 
 
 @dataclass(frozen=True)
@@ -45,6 +51,7 @@ async def change_repair(
     pool: Pool,
     clock: Clock,
     settings: AgreementsSettings,
+    keys: KeyStore,
     repair_id: UUID,
     reader: Reader,
     decide: Decide,
@@ -52,14 +59,48 @@ async def change_repair(
     """Apply one person's command to one repair: lock it; a repair they may not see does not
     exist for them (404) before any rule of the command is asked; decide; store the repair
     and its events."""
+
+    async def plain(_sealer: Sealer, repair: Repair, now: datetime) -> Decision:
+        return decide(repair, now)
+
+    return await change_sealing(
+        pool=pool,
+        clock=clock,
+        settings=settings,
+        keys=keys,
+        repair_id=repair_id,
+        reader=reader,
+        decide=plain,
+    )
+
+
+async def change_sealing(
+    *,
+    pool: Pool,
+    clock: Clock,
+    settings: AgreementsSettings,
+    keys: KeyStore,
+    repair_id: UUID,
+    reader: Reader,
+    decide: SealingDecide,
+) -> RepairChange:
+    """`change_repair` for a command that carries confidential text: `decide` seals it (in this
+    transaction, so a key made for it commits with the rows and events) and then decides."""
     now = clock.now()
     async with locked_repairs(pool, [repair_id]) as (connection, repairs):
         repair = require_repair(repairs, repair_id)
         require_may_read(repair, reader)
-        decision = decide(repair, now)
+        decision = await decide(Sealer(connection, keys, repair_id), repair, now)
         await store_decisions(connection, settings, [decision], now=now)
-        incidents = await incident_rows.incidents_of(connection, repair_id)
-    return RepairChange(RepairDetails(decision.repair, incidents), changed=decision.changed)
+        details = await details_of(connection, keys, decision.repair)
+    return RepairChange(details, changed=decision.changed)
+
+
+async def details_of(connection: Connection, keys: KeyStore, repair: Repair) -> RepairDetails:
+    """The repair with its incidents and the keys to its texts (for a reader who may see it)."""
+    incidents = await incident_rows.incidents_of(connection, repair.repair_id)
+    texts = await opener(connection, keys, sealed_in_repair(repair))
+    return RepairDetails(repair, incidents, texts)
 
 
 @asynccontextmanager

@@ -1,4 +1,5 @@
-"""Sending a written nudge: e-mail over SMTP (text and HTML), Slack-compatible webhooks.
+"""Sending a written nudge: e-mail over SMTP (text and HTML), webhooks in the format each
+target chose (Slack, Teams Workflows, Mattermost: `domain/webhook_payloads.py`).
 
 Each send has a timeout; a refusal or failure raises `DeliveryFailed`, and the delivery use
 case decides whether to try again later. Its reason is logged and stored as `last_error`, so
@@ -14,7 +15,6 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
-from typing import Any
 
 import aiosmtplib
 import httpx
@@ -22,8 +22,8 @@ import httpx
 from bridgework.common.errors import DomainError
 from bridgework.followup.clients.targets import TargetRefused, ensure_public_webhook
 from bridgework.followup.domain.deliveries import Draft
-from bridgework.followup.domain.messages import Message
 from bridgework.followup.domain.targets import check_email_address
+from bridgework.followup.domain.webhook_payloads import Sender, webhook_payload
 from bridgework.followup.settings import FollowupSettings
 
 
@@ -37,6 +37,7 @@ class Channels:
     def __init__(self, settings: FollowupSettings, http: httpx.AsyncClient) -> None:
         self._settings = settings
         self._http = http
+        self._sender = Sender(settings.webhook_username, settings.webhook_icon_url)
 
     @classmethod
     @asynccontextmanager
@@ -95,7 +96,7 @@ class Channels:
         try:
             response = await self._http.post(
                 draft.webhook_url,
-                json=slack_payload(draft.message),
+                json=webhook_payload(draft.message, draft.webhook_format, self._sender),
                 timeout=self._settings.delivery_timeout_seconds,
             )
         except httpx.HTTPError as error:
@@ -113,14 +114,3 @@ def smtp_reason(error: Exception) -> str:
     if isinstance(error, aiosmtplib.SMTPResponseException):
         return f"SMTP: {type(error).__name__} ({error.code})"
     return f"SMTP: {type(error).__name__}"
-
-
-def slack_payload(message: Message) -> dict[str, Any]:
-    """Slack's incoming-webhook JSON: `text` (which Mattermost and others read too) and blocks."""
-    return {
-        "text": f"*{message.subject}*\n\n{message.text}",
-        "blocks": [
-            {"type": "header", "text": {"type": "plain_text", "text": message.subject[:150]}},
-            {"type": "section", "text": {"type": "mrkdwn", "text": message.text[:3000]}},
-        ],
-    }

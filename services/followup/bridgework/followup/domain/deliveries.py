@@ -14,8 +14,8 @@ from uuid import UUID
 
 from bridgework.common.contracts import PersonRef
 from bridgework.followup.domain.check_in_links import CheckInClaim, sign
-from bridgework.followup.domain.contacts import Contact, Webhook
-from bridgework.followup.domain.messages import Message, Templates
+from bridgework.followup.domain.contacts import Contact, Webhook, WebhookFormat
+from bridgework.followup.domain.messages import Message, Templates, greeting
 from bridgework.followup.domain.nudge_policy import NudgePolicy, PolicyOf
 from bridgework.followup.domain.schedule import Commitment
 
@@ -34,6 +34,7 @@ class DeliveryJob:
     recipient: PersonRef
     about_person_id: str | None
     check_in_id: UUID | None
+    terms_version: int | None = None  # a consent notice's agreement version
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,7 @@ class Draft:
     recipient_name: str
     email: str | None
     webhook_url: str | None
+    webhook_format: WebhookFormat = "slack"
 
 
 @dataclass(frozen=True)
@@ -113,6 +115,7 @@ def write_drafts(
     jobs: list[DeliveryJob],
     *,
     commitments: Mapping[UUID, Commitment],
+    actions: Mapping[UUID, str],
     contacts: Mapping[str, Contact],
     hooks: Mapping[str, Webhook],
     policy_of: PolicyOf,
@@ -131,6 +134,8 @@ def write_drafts(
             continue
         contact = contacts.get(job.recipient.person_id)
         values = _values(job, commitment, contact, contacts, policy)
+        # The action opened for this message only (sealed everywhere else); erased: none.
+        values["action"] = actions.get(commitment.commitment_id, "") if commitment else ""
         if job.check_in_id is not None and expires_at is not None:
             token = sign(CheckInClaim(job.check_in_id, expires_at), links.secret)
             values["link"] = check_in_url(links.base_url, token)
@@ -138,11 +143,13 @@ def write_drafts(
         name = job.kind
         if job.kind == "facilitator_support" and job.about_person_id:
             name = "facilitator_heads_up"
+        target = webhook_target(job.kind, contact, hooks.get(job.recipient.department))
         drafts[job.id] = Draft(
             message=templates.render(name, values),
-            recipient_name=values["name"],
+            recipient_name=contact.display_name if contact else "",
             email=contact.email if contact else None,
-            webhook_url=webhook_url(job, contact, hooks.get(job.recipient.department)),
+            webhook_url=target[0] if target else None,
+            webhook_format=target[1] if target else "slack",
         )
     return drafts
 
@@ -156,19 +163,22 @@ def _values(
 ) -> dict[str, str]:
     about = contacts.get(job.about_person_id) if job.about_person_id else None
     return {
-        "name": contact.display_name if contact else job.recipient.person_id,
-        "action": commitment.action if commitment else "",
+        "greeting": greeting(contact.display_name if contact else None),
+        "name": contact.display_name if contact else "there",
         "due": format_due(commitment.due_at, policy) if commitment else "",
         "owner_name": about.display_name if about else (job.about_person_id or ""),
     }
 
 
-def webhook_url(job: DeliveryJob, contact: Contact | None, hook: Webhook | None) -> str | None:
-    """A person's own webhook takes every kind; a department's only the kinds it chose."""
+def webhook_target(
+    kind: str, contact: Contact | None, hook: Webhook | None
+) -> tuple[str, WebhookFormat] | None:
+    """Where and in which format a message is posted: a person's own webhook takes every
+    kind; a department's only the kinds it chose."""
     if contact is not None and contact.webhook_url:
-        return contact.webhook_url
-    if hook is not None and job.kind in hook.kinds:
-        return hook.url
+        return contact.webhook_url, contact.webhook_format
+    if hook is not None and kind in hook.kinds:
+        return hook.url, hook.format
     return None
 
 

@@ -59,6 +59,9 @@ class NudgePolicy:
     time_zone: str
     check_in_delay: timedelta
     lapse_offer_repeats: int
+    # How long before a planned change's go-live an affected department not yet engaged is
+    # nudged (domain/change_nudges.py); a default here keeps every existing builder valid.
+    engagement_lead_time: timedelta = timedelta(days=14)
 
     def with_overrides(self, overrides: dict[str, Any]) -> NudgePolicy:
         """This policy with the fields a department set replaced."""
@@ -158,7 +161,7 @@ def is_known_time_zone(name: str) -> bool:
     return True
 
 
-_DURATIONS = ("lead_time", "repeat_interval", "check_in_delay")
+_DURATIONS = ("lead_time", "repeat_interval", "check_in_delay", "engagement_lead_time")
 _TIMES = ("quiet_hours_start", "quiet_hours_end")
 
 

@@ -13,6 +13,7 @@ from functools import cached_property
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from bridgework.common.contracts import ParticipantRole, PersonRef
+from bridgework.common.contracts.sealed import Sealed
 from bridgework.common.errors import DomainError, ErrorKind
 
 _IDS = uuid5(NAMESPACE_URL, "https://example.org/bridgework/followup")
@@ -34,6 +35,9 @@ class TimerKind(StrEnum):
     LAPSE_OFFER = "lapse_offer"
     FACILITATOR_SUPPORT = "facilitator_support"
     CHECK_IN = "check_in"
+    # Notifications (domain/notices.py): `terms_version` holds the agreement's version.
+    CONSENT_NEEDED = "consent_needed"
+    FACILITATOR_NEEDED = "facilitator_needed"
 
 
 @dataclass(frozen=True)
@@ -63,7 +67,9 @@ class Commitment:
     terms_version: int
     owner: PersonRef
     owed_to: tuple[PersonRef, ...]
-    action: str
+    # Sealed with the owner's key; opened only to write a message. None: kept in plain
+    # before texts were sealed, and dropped then.
+    action: Sealed | None
     due_at: datetime
     status: CommitmentStatus = CommitmentStatus.OPEN
     lapse_count: int = 0

@@ -17,11 +17,13 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from bridgework.common.clock import Clock
 from bridgework.common.errors import DomainError, ErrorKind
 from bridgework.common.identity import verify_person_off_loop
+from bridgework.common.key_store_start import key_store_of
 from bridgework.common.postgres import Pool
+from bridgework.common.privacy import KeyStore
 from bridgework.common.runtime import get_runtime
+from bridgework.common.time_travel import TravellingClock
 from bridgework.followup.domain.check_in_links import verify
 from bridgework.followup.domain.readers import MACHINE, Caller, require_may_administer
-from bridgework.followup.domain.time_travel import TravellingClock
 from bridgework.followup.settings import FollowupSettings
 
 
@@ -53,6 +55,8 @@ async def travelling_clock_of(request: Request) -> TravellingClock:
 SettingsDep = Annotated[FollowupSettings, Depends(settings_of)]
 PoolDep = Annotated[Pool, Depends(pool_of)]
 ClockDep = Annotated[Clock, Depends(clock_of)]
+# Seals check-in comments and opens actions for messages (built and proven at start).
+KeyStoreDep = Annotated[KeyStore, Depends(key_store_of)]
 TravellingClockDep = Annotated[TravellingClock, Depends(travelling_clock_of)]
 
 

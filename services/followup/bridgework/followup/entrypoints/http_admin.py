@@ -14,6 +14,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Response
 
+from bridgework.common.contracts import PseudonymousId
 from bridgework.followup.entrypoints.dependencies import ADMIN_ONLY, ClockDep, PoolDep, SettingsDep
 from bridgework.followup.schemas import (
     ContactIn,
@@ -34,7 +35,8 @@ from bridgework.followup.use_cases.policies import (
 )
 
 DEPARTMENT = Annotated[str, Path(pattern=r"^[a-z][a-z0-9-]{0,39}$")]
-PERSON = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")]
+# Common's PseudonymousId: its pattern, and no name nor e-mail address.
+PERSON = Annotated[PseudonymousId, Path()]
 ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorBody, "description": "No admin token and no valid person's token."},
     403: {"model": ErrorBody, "description": "The person's token lacks the role (role_required)."},

@@ -6,10 +6,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from bridgework.common.time_travel import AdvanceIn, ClockOut, advance_demo_time, demo_time
 from bridgework.followup.entrypoints.dependencies import ADMIN_ONLY, PoolDep, TravellingClockDep
 from bridgework.followup.entrypoints.http_admin import ERRORS
-from bridgework.followup.schemas import AdvanceIn, ClockOut
-from bridgework.followup.use_cases.time_travel import advance_demo_time, demo_time
 
 router = APIRouter(prefix="/v1/admin/clock", tags=["admin"], dependencies=ADMIN_ONLY)
 

@@ -12,9 +12,13 @@ from collections.abc import Awaitable, Callable
 
 from bridgework.common.clock import Clock
 from bridgework.common.postgres import Pool
+from bridgework.common.privacy import KeyStore
 from bridgework.followup.domain.messages import Templates
 from bridgework.followup.domain.nudge_policy import NudgePolicy
 from bridgework.followup.settings import FollowupSettings
+from bridgework.followup.use_cases.change_adjustments import remind_before_go_live
+from bridgework.followup.use_cases.change_check_ins import ask_after_go_live
+from bridgework.followup.use_cases.changes import nudge_before_go_live
 from bridgework.followup.use_cases.delivering import Sender, deliver_due_nudges
 from bridgework.followup.use_cases.firing import fire_due_timers
 
@@ -73,13 +77,19 @@ async def deliver_nudges(
     clock: Clock,
     sender: Sender,
     templates: Templates,
+    keys: KeyStore,
     beat: Callable[[], None] = lambda: None,
 ) -> None:
     """Deliver nudges by e-mail and webhook for as long as the process runs."""
 
     async def tick() -> int:
         return await deliver_due_nudges(
-            pool=pool, settings=settings, clock=clock, sender=sender, templates=templates
+            pool=pool,
+            settings=settings,
+            clock=clock,
+            sender=sender,
+            templates=templates,
+            keys=keys,
         )
 
     await keep_working(
@@ -88,4 +98,31 @@ async def deliver_nudges(
         batch_size=settings.delivery_batch_size,
         poll_seconds=settings.delivery_poll_seconds,
         beat=beat,
+    )
+
+
+async def nudge_changes(
+    *,
+    pool: Pool,
+    settings: FollowupSettings,
+    clock: Clock,
+    defaults: NudgePolicy,
+    sender: Sender,
+    beat: Callable[[], None] = lambda: None,
+) -> None:
+    """Nudge departments not yet engaged before a change's go-live, remind the owner side of
+    adjustments due before it, and ask the departments after it whether it works, for as long
+    as the process runs (each poll sends what is due; `batch_size=1`: a poll that sent any
+    looks again)."""
+
+    async def tick() -> int:
+        sent = 0
+        for work in (nudge_before_go_live, remind_before_go_live, ask_after_go_live):
+            sent += await work(
+                pool=pool, clock=clock, settings=settings, defaults=defaults, sender=sender
+            )
+        return sent
+
+    await keep_working(
+        "change nudges", tick, batch_size=1, poll_seconds=settings.scheduler_poll_seconds, beat=beat
     )

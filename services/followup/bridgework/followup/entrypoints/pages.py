@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from html import escape
 from typing import Any
+from uuid import UUID
 
 from fastapi import APIRouter, Response
 from fastapi.responses import HTMLResponse
@@ -16,6 +17,7 @@ from bridgework.common.http_errors import problem_status
 from bridgework.followup.domain.check_ins import is_expired
 from bridgework.followup.entrypoints.dependencies import CheckInLinkDep, ClockDep, PoolDep
 from bridgework.followup.schemas import ErrorBody
+from bridgework.followup.use_cases.change_check_ins import change_check_in_of
 from bridgework.followup.use_cases.check_ins import check_in_of
 
 router = APIRouter(prefix="/v1/check-ins", tags=["check-in"])
@@ -59,25 +61,44 @@ def _page(title: str, body: str, status_code: int = 200) -> HTMLResponse:
     return HTMLResponse(html, status_code=status_code, headers=PAGE_HEADERS)
 
 
-def form_page(*, error: str | None = None, status_code: int = 200) -> HTMLResponse:
+REPAIR_QUESTION = (
+    "Were things made right?",
+    "Everything agreed to put things right has been done or settled. "
+    "Were things made right for you?",
+    "Your answer goes to the people looking after this repair.",
+)
+# A change check-in (use_cases/change_check_ins.py) asks its department's lead instead.
+CHANGE_QUESTION = (
+    "Is it working for you?",
+    "A change that affects your department went live a while ago. Is it working for you?",
+    "Your answer goes to the people behind the change, once for your department.",
+)
+
+
+def form_page(
+    *,
+    error: str | None = None,
+    status_code: int = 200,
+    question: tuple[str, str, str] = REPAIR_QUESTION,
+) -> HTMLResponse:
     """The question, yes / partly / no, and room for a comment."""
+    title, ask, note = question
     problem = f'<p role="alert"><strong>{escape(error)}</strong></p>' if error else ""
     choices = "".join(
         f'<label><input type="radio" name="outcome" value="{value}" required> {text}</label>'
         for value, text in (("yes", "Yes"), ("partly", "Partly"), ("no", "No"))
     )
     body = (
-        "<p>Everything agreed to put things right has been done or settled. "
-        "Were things made right for you?</p>"
+        f"<p>{escape(ask)}</p>"
         f"{problem}"
         '<form method="post">'
-        f"<fieldset><legend>Were things made right?</legend>{choices}</fieldset>"
+        f"<fieldset><legend>{escape(title)}</legend>{choices}</fieldset>"
         '<p><label for="comment">Anything you would like to add (optional)</label>'
         '<textarea id="comment" name="comment" maxlength="8000"></textarea></p>'
         '<button type="submit">Send my answer</button></form>'
-        '<p class="note">Your answer goes to the people looking after this repair.</p>'
+        f'<p class="note">{escape(note)}</p>'
     )
-    return _page("Were things made right?", body, status_code)
+    return _page(title, body, status_code)
 
 
 def thanks_page() -> HTMLResponse:
@@ -100,7 +121,7 @@ async def check_in_form(link: CheckInLinkDep, pool: PoolDep, clock: ClockDep) ->
         return notice_page("This link does not work", link.detail, problem_status(link))
     check_in = await check_in_of(pool=pool, check_in_id=link)
     if check_in is None:
-        return notice_page("This link does not work", "This check-in no longer exists.", 404)
+        return await _change_form(pool, clock, link)
     if check_in.status == "answered":
         return notice_page("Thank you", "Your answer was recorded already.", 200)
     if check_in.status == "withdrawn":
@@ -108,3 +129,15 @@ async def check_in_form(link: CheckInLinkDep, pool: PoolDep, clock: ClockDep) ->
     if is_expired(check_in, clock.now()):
         return notice_page("This link does not work", "This check-in link has expired.", 410)
     return form_page()
+
+
+async def _change_form(pool: PoolDep, clock: ClockDep, check_in_id: UUID) -> Response:
+    """A change's check-in shares the links and the page (its id is drawn at random too)."""
+    check_in = await change_check_in_of(pool=pool, check_in_id=check_in_id)
+    if check_in is None:
+        return notice_page("This link does not work", "This check-in no longer exists.", 404)
+    if check_in.status == "answered":
+        return notice_page("Thank you", "Your answer was recorded already.", 200)
+    if clock.now() >= check_in.expires_at:
+        return notice_page("This link does not work", "This check-in link has expired.", 410)
+    return form_page(question=CHANGE_QUESTION)

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from uuid import UUID
 
+from bridgework.common.contracts.sealed import Sealed
 from bridgework.common.postgres import Connection
 from bridgework.followup.domain.check_ins import AskedCheckIn, CheckIn
 from bridgework.followup.repository.rows import person
@@ -77,7 +78,7 @@ async def answer_check_in(
     check_in_id: UUID,
     *,
     outcome: str,
-    comment: str | None,
+    comment: Sealed | None,
     answered_at: datetime,
 ) -> bool:
     """Record the answer if the check-in is still asked; False if it was not."""
@@ -86,7 +87,7 @@ async def answer_check_in(
         " WHERE check_in_id = $1 AND status = 'asked' RETURNING true",
         check_in_id,
         outcome,
-        comment,
+        comment.model_dump(mode="json") if comment else None,
         answered_at,
     )
     return bool(answered)

@@ -12,7 +12,7 @@ import asyncpg
 from bridgework.common.contracts import PersonRef
 from bridgework.common.postgres import Connection
 from bridgework.followup.domain.schedule import Commitment, CommitmentStatus
-from bridgework.followup.repository.rows import last_by, person
+from bridgework.followup.repository.rows import last_by, person, sealed_or_none
 
 _COMMITMENT_COLUMNS = (
     "commitment_id, repair_id, agreement_id, terms_version, owner_id, owner_department,"
@@ -28,7 +28,7 @@ def _commitment(row: asyncpg.Record) -> Commitment:
         terms_version=row["terms_version"],
         owner=person(row["owner_id"], row["owner_department"]),
         owed_to=tuple(person(p["person_id"], p["department"]) for p in row["owed_to"]),
-        action=row["action"],
+        action=sealed_or_none(row["action"]),
         due_at=row["due_at"],
         status=CommitmentStatus(row["status"]),
         lapse_count=row["lapse_count"],
@@ -73,7 +73,7 @@ async def save_commitments(
         " SELECT c.commitment_id, c.repair_id, c.agreement_id, c.terms_version, c.owner_id,"
         " c.owner_department, c.owed_to::jsonb, c.action, c.due_at, c.status, c.lapse_count, $12"
         " FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::int[], $5::text[], $6::text[],"
-        "   $7::text[], $8::text[], $9::timestamptz[], $10::text[], $11::int[])"
+        "   $7::text[], $8::jsonb[], $9::timestamptz[], $10::text[], $11::int[])"
         "   AS c(commitment_id, repair_id, agreement_id, terms_version, owner_id,"
         "   owner_department, owed_to, action, due_at, status, lapse_count)"
         " ON CONFLICT (commitment_id) DO UPDATE SET agreement_id = EXCLUDED.agreement_id,"
@@ -90,7 +90,7 @@ async def save_commitments(
         [c.owner.person_id for c in commitments],
         [c.owner.department for c in commitments],
         [_owed_to_json(c.owed_to) for c in commitments],
-        [c.action for c in commitments],
+        [c.action.model_dump(mode="json") if c.action else None for c in commitments],
         [c.due_at for c in commitments],
         [c.status.value for c in commitments],
         [c.lapse_count for c in commitments],

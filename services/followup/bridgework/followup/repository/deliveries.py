@@ -25,7 +25,7 @@ async def claim_deliveries(
         "   ORDER BY next_attempt_at, id LIMIT $1 FOR UPDATE SKIP LOCKED)"
         " RETURNING d.id, d.channel, d.attempts, n.nudge_id, n.kind, n.repair_id,"
         " n.commitment_id, n.recipient_id, n.recipient_department, n.about_person_id,"
-        " n.check_in_id",
+        " n.check_in_id, n.terms_version",
         limit,
         lease_seconds,
     )
@@ -41,6 +41,7 @@ async def claim_deliveries(
             recipient=person(row["recipient_id"], row["recipient_department"]),
             about_person_id=row["about_person_id"],
             check_in_id=row["check_in_id"],
+            terms_version=row["terms_version"],
         )
         for row in rows
     ]

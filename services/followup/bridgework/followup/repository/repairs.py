@@ -19,7 +19,7 @@ from bridgework.followup.domain.schedule import (
     Participant,
     TrackedRepair,
 )
-from bridgework.followup.repository.rows import last_by, person
+from bridgework.followup.repository.rows import last_by, person, sealed_or_none
 
 
 def _tracked(row: asyncpg.Record) -> TrackedRepair:
@@ -90,7 +90,7 @@ async def repair_states(
         "   ORDER BY pp.person_id, pp.role) AS people"
         "   FROM participants pp WHERE pp.repair_id = r.repair_id) p ON true"
         " LEFT JOIN LATERAL (SELECT array_agg((cc.commitment_id, cc.agreement_id,"
-        "   cc.terms_version, cc.owner_id, cc.owner_department, cc.owed_to::text, cc.action,"
+        "   cc.terms_version, cc.owner_id, cc.owner_department, cc.owed_to::text, cc.action::text,"
         "   cc.due_at, cc.status, cc.lapse_count) ORDER BY cc.due_at, cc.commitment_id) AS promises"
         "   FROM commitments cc WHERE cc.repair_id = r.repair_id) c ON true"
         " WHERE t.repair_id IS NOT NULL OR p.people IS NOT NULL OR c.promises IS NOT NULL",
@@ -123,7 +123,7 @@ async def repair_states(
                     owed_to=tuple(
                         person(p["person_id"], p["department"]) for p in json.loads(c[5])
                     ),
-                    action=c[6],
+                    action=sealed_or_none(json.loads(c[6]) if c[6] else None),
                     due_at=c[7],
                     status=CommitmentStatus(c[8]),
                     lapse_count=c[9],

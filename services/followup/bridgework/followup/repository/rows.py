@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from bridgework.common.contracts import PersonRef
+from bridgework.common.contracts.sealed import Sealed
 
 # People recur in batch after batch (owners, the affected, facilitators). PersonRef is frozen,
 # so one validated instance per person serves every row that names them.
@@ -27,3 +28,8 @@ def person(person_id: str, department: str) -> PersonRef:
 def last_by(key: str, items: Sequence[Any]) -> list[Any]:
     """One item per key, the last one given: what row-by-row upserts would have left."""
     return list({getattr(item, key): item for item in items}.values())
+
+
+def sealed_or_none(stored: Any) -> Sealed | None:
+    """A sealed text as stored (jsonb); None where there is none."""
+    return None if stored is None else Sealed.model_validate(stored)

@@ -15,6 +15,7 @@ from typing import Protocol
 from bridgework.common.clock import Clock
 from bridgework.common.metrics import NUDGE_DELIVERIES
 from bridgework.common.postgres import Pool
+from bridgework.common.privacy import KeyStore, Unsealer
 from bridgework.followup.clients.channels import DeliveryFailed
 from bridgework.followup.domain.deliveries import (
     DeliveryJob,
@@ -27,8 +28,10 @@ from bridgework.followup.domain.deliveries import (
     write_drafts,
 )
 from bridgework.followup.domain.messages import Templates
+from bridgework.followup.domain.notice_messages import is_notice_job
 from bridgework.followup.repository import check_ins, commitments, contacts, deliveries, webhooks
 from bridgework.followup.settings import FollowupSettings
+from bridgework.followup.use_cases.notices import write_notices
 from bridgework.followup.use_cases.policies import default_policy, policies_in_force
 
 logger = logging.getLogger(__name__)
@@ -49,9 +52,12 @@ async def deliver_due_nudges(
     clock: Clock,
     sender: Sender,
     templates: Templates,
+    keys: KeyStore,
 ) -> int:
     """Lease one batch, send it, record the outcomes; return how many were attempted."""
-    leased = await lease_due_deliveries(pool=pool, settings=settings, templates=templates)
+    leased = await lease_due_deliveries(
+        pool=pool, settings=settings, templates=templates, keys=keys
+    )
     if not leased:
         return 0
     outcomes = await asyncio.gather(
@@ -71,10 +77,11 @@ _COUNTED_AS = {"sent": "sent", "cancelled": "cancelled", "pending": "retrying", 
 
 
 async def lease_due_deliveries(
-    *, pool: Pool, settings: FollowupSettings, templates: Templates
+    *, pool: Pool, settings: FollowupSettings, templates: Templates, keys: KeyStore
 ) -> list[tuple[DeliveryJob, Draft | None]]:
     """Lease due deliveries to this worker and write each one's message from the state as it
-    is now (None: nothing left to send about)."""
+    is now (None: nothing left to send about). A commitment's action is opened here, for the
+    message only: it is never stored in plain (an erased one is left out)."""
     lease = settings.delivery_timeout_seconds * 3 + 5
     async with pool.acquire() as connection, connection.transaction():
         jobs = await deliveries.claim_deliveries(
@@ -85,14 +92,23 @@ async def lease_due_deliveries(
         people = {j.recipient.person_id for j in jobs} | {
             j.about_person_id for j in jobs if j.about_person_id
         }
+        about = await commitments.commitments_by_id(
+            connection, [j.commitment_id for j in jobs if j.commitment_id]
+        )
+        texts = await Unsealer.load(connection, keys, (c.action for c in about.values()))
+        actions = {
+            commitment_id: text
+            for commitment_id, c in about.items()
+            if (text := texts.text(c.action)) is not None
+        }
+        policy_of = await policies_in_force(connection, default_policy(settings))
         drafts = write_drafts(
-            jobs,
-            commitments=await commitments.commitments_by_id(
-                connection, [j.commitment_id for j in jobs if j.commitment_id]
-            ),
+            [j for j in jobs if not is_notice_job(j)],
+            commitments=about,
+            actions=actions,
             contacts=await contacts.contacts(connection, people),
             hooks=await webhooks.webhooks(connection, {j.recipient.department for j in jobs}),
-            policy_of=await policies_in_force(connection, default_policy(settings)),
+            policy_of=policy_of,
             expiries=await check_ins.check_in_expiries(
                 connection, [j.check_in_id for j in jobs if j.check_in_id]
             ),
@@ -101,6 +117,10 @@ async def lease_due_deliveries(
                 base_url=settings.public_base_url,
                 secret=settings.check_in_secret.get_secret_value().encode(),
             ),
+        )
+        notices = [j for j in jobs if is_notice_job(j)]
+        drafts |= await write_notices(
+            connection, notices, settings=settings, policy_of=policy_of, templates=templates
         )
     return [(job, drafts.get(job.id)) for job in jobs]
 

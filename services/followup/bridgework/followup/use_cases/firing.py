@@ -13,6 +13,8 @@ from uuid import UUID
 from bridgework.common.clock import Clock
 from bridgework.common.metrics import TIMERS_DUE, TIMERS_FIRED
 from bridgework.common.postgres import Pool
+from bridgework.common.time_travel import catch_up
+from bridgework.followup.domain.notice_messages import is_notice_timer, merged
 from bridgework.followup.domain.nudge_policy import NudgePolicy
 from bridgework.followup.domain.nudges import Reach, facilitators_of, fire_timers, recipients_of
 from bridgework.followup.repository import (
@@ -25,9 +27,9 @@ from bridgework.followup.repository import (
     webhooks,
 )
 from bridgework.followup.settings import FollowupSettings
+from bridgework.followup.use_cases.notices import fire_notices
 from bridgework.followup.use_cases.policies import policies_in_force
 from bridgework.followup.use_cases.publishing import publish
-from bridgework.followup.use_cases.time_travel import catch_up
 
 logger = logging.getLogger(__name__)
 
@@ -57,17 +59,21 @@ async def fire_due_timers(
             TIMERS_DUE.set(len(claimed))
             if not claimed:
                 return 0
-            repair_ids = list({s.timer.repair_id for s in claimed})
+            # Notifications (consent, a facilitator needed) stand on other state: fired apart.
+            notifying = [s for s in claimed if is_notice_timer(s)]
+            nudging = [s for s in claimed if not is_notice_timer(s)]
+            policy_of = await policies_in_force(connection, defaults)
+            repair_ids = list({s.timer.repair_id for s in nudging})
             facilitators = facilitators_of(await repairs.participants(connection, repair_ids))
-            reached = recipients_of(claimed, facilitators)
+            reached = recipients_of(nudging, facilitators)
             fired = fire_timers(
-                claimed,
+                nudging,
                 commitments=await commitments.commitments_by_id(
-                    connection, [s.timer.commitment_id for s in claimed if s.timer.commitment_id]
+                    connection, [s.timer.commitment_id for s in nudging if s.timer.commitment_id]
                 ),
                 tracked=await repairs.tracked_repairs(connection, repair_ids),
                 facilitators=facilitators,
-                policy_of=await policies_in_force(connection, defaults),
+                policy_of=policy_of,
                 contacts=await contacts.contacts(connection, {p.person_id for p in reached}),
                 hooks=await webhooks.webhooks(connection, {p.department for p in reached}),
                 reach=Reach(
@@ -76,6 +82,12 @@ async def fire_due_timers(
                     new_check_in_id=random_check_in_id,
                 ),
                 now=now,
+            )
+            fired = merged(
+                fired,
+                await fire_notices(
+                    connection, notifying, settings=settings, policy_of=policy_of, now=now
+                ),
             )
             await timers.settle_timers(connection, fired.settled, now=now)
             await timers.postpone_timers(connection, fired.postponed)

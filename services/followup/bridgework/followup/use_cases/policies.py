@@ -29,6 +29,7 @@ def default_policy(settings: FollowupSettings) -> NudgePolicy:
         time_zone=settings.nudge_time_zone,
         check_in_delay=settings.nudge_check_in_delay,
         lapse_offer_repeats=settings.nudge_lapse_offer_repeats,
+        engagement_lead_time=settings.nudge_engagement_lead_time,
     )
 
 

@@ -1,9 +1,10 @@
 """Incidents as CloudEvents 1.0, over HTTP (structured and binary modes) and over Kafka.
 
-Intake accepts one event type, `bridgework.intake.incident.v1`, whose `data` is the
-native submission (IncidentSubmission); `data.source` may be left out, and then the
-incident's source is `cloudevents` with the event's `subject` (or its `id`) as the
-reference. The event's `source` + `id` identify the delivery, as the specification
+Intake accepts two event types: `bridgework.intake.incident.v1`, whose `data` is the
+native submission (IncidentSubmission), and `bridgework.intake.change.v1`, whose `data` is
+a planned change (ChangeSubmission); `data.source` may be left out, and then the item's
+source is `cloudevents` with the event's `subject` (or its `id`) as the reference.
+The event's `source` + `id` identify the delivery, as the specification
 makes them unique: a producer's retry is recognised before anything else.
 
 A producer proves its department with the department's API token: over HTTP in
@@ -24,12 +25,18 @@ from pydantic import ValidationError
 
 from bridgework.common.contracts.nul import NUL, NUL_REFUSED
 from bridgework.intake.domain.adapters import delivery_key
+from bridgework.intake.domain.changes import ChangeSubmission
 from bridgework.intake.domain.credentials import REDACTED, redact_text
 from bridgework.intake.domain.errors import FieldError, invalid_fields
 from bridgework.intake.domain.incidents import IncidentSubmission, SourceInput
 
 SPEC_VERSION = "1.0"
 INCIDENT_TYPE = "bridgework.intake.incident.v1"
+CHANGE_TYPE = "bridgework.intake.change.v1"
+_SUBMISSIONS: dict[str, type[IncidentSubmission | ChangeSubmission]] = {
+    INCIDENT_TYPE: IncidentSubmission,
+    CHANGE_TYPE: ChangeSubmission,
+}
 TOKEN_ATTRIBUTE = "bridgeworktoken"  # noqa: S105 - the attribute name, not a secret
 STRUCTURED = "application/cloudevents+json"
 BATCH = "application/cloudevents-batch+json"
@@ -40,12 +47,12 @@ _TOKEN_FIELD = re.compile(rb'("' + TOKEN_ATTRIBUTE.encode() + rb'"\s*:\s*")(?:[^
 
 @dataclass(frozen=True)
 class IncomingCloudEvent:
-    """A validated incident CloudEvent, with the token it carried (if any)."""
+    """A validated incident or change CloudEvent, with the token it carried (if any)."""
 
     id: str
     source: str
     token: str | None
-    submission: IncidentSubmission
+    submission: IncidentSubmission | ChangeSubmission
 
     @property
     def delivery_id(self) -> str:
@@ -194,8 +201,8 @@ def _event(
             complain(name, NUL_REFUSED)
     if attributes.get("specversion") not in (None, "", SPEC_VERSION):
         complain("specversion", f"must be {SPEC_VERSION!r}")
-    if attributes.get("type") not in (None, "", INCIDENT_TYPE):
-        complain("type", f"intake accepts only {INCIDENT_TYPE!r}")
+    if attributes.get("type") not in (None, "", *_SUBMISSIONS):
+        complain("type", f"intake accepts only {INCIDENT_TYPE!r} and {CHANGE_TYPE!r}")
     submission = _submission(data, attributes, errors)
     if errors or submission is None:
         raise invalid_fields(errors)
@@ -209,16 +216,18 @@ def _event(
 
 def _submission(
     data: Any, attributes: Mapping[str, str], errors: list[FieldError]
-) -> IncidentSubmission | None:
+) -> IncidentSubmission | ChangeSubmission | None:
+    model = _SUBMISSIONS.get(attributes.get("type") or "", IncidentSubmission)
     if not isinstance(data, dict):
         if not any(error["loc"][:1] == ("data",) for error in errors):
-            errors.append({"loc": ("data",), "msg": "expected the incident as a JSON object"})
+            what = "change" if model is ChangeSubmission else "incident"
+            errors.append({"loc": ("data",), "msg": f"expected the {what} as a JSON object"})
         return None
     if "source" not in data:
         reference = (attributes.get("subject") or attributes.get("id") or "")[:200]
         data = {**data, "source": SourceInput(tool="cloudevents", reference=reference or "-")}
     try:
-        return IncidentSubmission.model_validate(data)
+        return model.model_validate(data)
     except ValidationError as invalid:
         errors.extend(
             {"loc": ("data", *error["loc"]), "msg": error["msg"]} for error in invalid.errors()

@@ -11,7 +11,14 @@ from enum import StrEnum
 from typing import Annotated, Any
 from uuid import UUID
 
-from pydantic import AfterValidator, AwareDatetime, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
 from bridgework.common.contracts import (
     DepartmentSlug,
@@ -89,6 +96,28 @@ class AnswersInput(_Strict):
     make_things_right: FreeText | None = None
 
 
+class ChangeRefInput(_Strict):
+    """The planned change an incident came from: Bridgework's `change_id` (from the change's
+    receipt), or the change's tool item (`tool`, `reference`, and the department that recorded
+    it when known). A change intake has not heard of yet is fine: the link is kept."""
+
+    change_id: UUID | None = None
+    tool: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)] | None
+    ) = None
+    reference: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+        | None
+    ) = None
+    department: DepartmentSlug | None = None
+
+    @model_validator(mode="after")
+    def _names_a_change(self) -> ChangeRefInput:
+        if self.change_id is None and (self.tool is None or self.reference is None):
+            raise ValueError("name the change by change_id, or by tool and reference")
+        return self
+
+
 class IncidentSubmission(_Strict):
     """An incident as a department's tool submits it in Bridgework's native JSON."""
 
@@ -109,6 +138,9 @@ class IncidentSubmission(_Strict):
         default=None,
         description="When the tool last changed the item. A submission older than the one "
         "already recorded is stale and changes nothing (out-of-order retries).",
+    )
+    change_ref: ChangeRefInput | None = Field(
+        default=None, description="The planned change the incident came from, if known."
     )
 
 
@@ -248,7 +280,12 @@ def _normalised_facts(submission: IncidentSubmission) -> dict[str, Any]:
         "response_mode": submission.response_mode,
         "answers": _answers(submission.answers),
         "source": {"tool": source.tool, "reference": source.reference, "url": source.url},
+        "change_ref": _change_ref(submission.change_ref),
     }
+
+
+def _change_ref(ref: ChangeRefInput | None) -> dict[str, Any] | None:
+    return None if ref is None else ref.model_dump(exclude_none=True)
 
 
 def _unique_people(people: list[PersonInput]) -> list[dict[str, str]]:

@@ -4,12 +4,12 @@ Adapters turn each tool's payload into a `ToolItem` (what the tool said, in its 
 terms); `to_submission` turns that into an `IncidentSubmission` with the department's
 `ToolMapping`: which labels, components, categories or services mean which category,
 which priorities mean which severity, who the tool's users are, and which
-departments were affected. Pure: no I/O.
+departments were affected. A tool user the mapping does not name becomes a keyed
+pseudonym (`domain/pseudonyms.py`); the tool's own id goes no further. Pure: no I/O.
 """
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -26,11 +26,12 @@ from bridgework.common.contracts import (
     Severity,
 )
 from bridgework.intake.domain.answers import ANSWER_LIMIT, answers_from_text
+from bridgework.intake.domain.change_refs import change_ref_of
 from bridgework.intake.domain.errors import FieldError, invalid_fields
 from bridgework.intake.domain.incidents import IncidentSubmission, PersonInput
+from bridgework.intake.domain.pseudonyms import PseudonymKey
 
 SUMMARY_LIMIT = 4000
-_PERSON_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")
 _SLUG = re.compile(r"^[a-z][a-z0-9-]{0,39}$")
 MappingKey = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
@@ -68,6 +69,9 @@ class ToolItem:
     text: str | None = None
     # Answers the tool carries in fields of their own.
     answers: Mapping[str, str] = field(default_factory=dict)
+    # The planned change the item came from, as the same tool references it (a tag
+    # `change:<reference>` says so too): the incident's `change_ref`.
+    change_reference: str | None = None
 
 
 @dataclass(frozen=True)
@@ -119,7 +123,8 @@ class ToolMapping(BaseModel):
     people: dict[MappingKey, PersonInput] = Field(
         default_factory=dict,
         max_length=100_000,
-        description="The tool's user id -> pseudonymous person. Others become `<tool>:<id>`.",
+        description="The tool's user id (or the keyed pseudonym Bridgework shows for it) -> "
+        "pseudonymous person. Others become keyed pseudonyms `u-<tool>-<digest>`.",
     )
     people_department: DepartmentSlug | None = Field(
         default=None,
@@ -247,12 +252,14 @@ def effective_mapping(tool: Tool, configured: ToolMapping | None) -> ToolMapping
     return configured.over(defaults) if configured is not None else defaults
 
 
-def to_submission(item: ToolItem, mapping: ToolMapping, *, department: str) -> IncidentSubmission:
-    """The incident `item` describes for `department`; a DomainError names what cannot be."""
+def to_submission(
+    item: ToolItem, mapping: ToolMapping, *, department: str, pseudonyms: PseudonymKey
+) -> IncidentSubmission:
+    """The incident `item` describes for `department`, its unmapped users as `pseudonyms`
+    makes them; a DomainError names what cannot be."""
     categories = _table(mapping.category_from)
     severities = _table(mapping.severity_from)
     modes = _table(mapping.response_mode_from)
-    people_department = mapping.people_department or department
     errors: list[FieldError] = []
     affected_departments = _affected_departments(item, mapping, errors)
     affected = list(item.affected)
@@ -269,13 +276,18 @@ def to_submission(item: ToolItem, mapping: ToolMapping, *, department: str) -> I
         or mapping.default_severity,
         "summary": _clip(item.summary.strip(), SUMMARY_LIMIT),
         "occurred_at": item.occurred_at,
-        "responsible": _people(item.tool, item.responsible, mapping.people, people_department),
-        "affected_people": _people(item.tool, affected, mapping.people, people_department),
+        "responsible": people_of(
+            item.tool, item.responsible, mapping, department=department, pseudonyms=pseudonyms
+        ),
+        "affected_people": people_of(
+            item.tool, affected, mapping, department=department, pseudonyms=pseudonyms
+        ),
         "affected_departments": affected_departments,
         "response_mode": _first_match(item.tags, modes),
         "answers": answers or None,
         "source": {"tool": item.tool.value, "reference": item.reference, "url": item.url},
         "source_updated_at": item.updated_at,
+        "change_ref": change_ref_of(item.tool.value, item.change_reference, item.tags),
     }
     try:
         submission = IncidentSubmission.model_validate(body)
@@ -296,13 +308,27 @@ def carries_required_tag(item: ToolItem, mapping: ToolMapping) -> bool:
     return any(normalise(tag) == wanted for tag in item.tags)
 
 
-def pseudonymous_person_id(tool: Tool, user_id: str) -> str:
-    """`<tool>:<id>` when that is a valid pseudonymous id, else a stable digest of the id."""
-    candidate = f"{tool.value}:{user_id}"
-    if _PERSON_ID.match(candidate):
-        return candidate
-    digest = hashlib.sha256(user_id.encode()).hexdigest()[:20]
-    return f"{tool.value}:h{digest}"
+def people_of(
+    tool: Tool,
+    user_ids: Iterable[str],
+    mapping: ToolMapping,
+    *,
+    department: str,
+    pseudonyms: PseudonymKey,
+) -> list[dict[str, str]]:
+    """The people behind a tool's user ids: as the mapping's `people` names them (by raw id,
+    or by the pseudonym a department saw in Bridgework), else as keyed pseudonyms placed in
+    `people_department` (default: `department`). No raw id is in the result."""
+    unmapped_department = mapping.people_department or department
+    people: list[dict[str, str]] = []
+    for user_id in user_ids:
+        pseudonym = pseudonyms.person_id(tool.value, user_id)
+        known = mapping.people.get(user_id) or mapping.people.get(pseudonym)
+        if known is not None:
+            people.append({"person_id": known.person_id, "department": known.department})
+        else:
+            people.append({"person_id": pseudonym, "department": unmapped_department})
+    return people
 
 
 def slugify(name: str) -> str:
@@ -354,21 +380,6 @@ def _department_slug(name: str, errors: list[FieldError], *, source: str) -> str
         )
         return ""
     return slug
-
-
-def _people(
-    tool: Tool, user_ids: Iterable[str], directory: Mapping[str, PersonInput], department: str
-) -> list[dict[str, str]]:
-    people: list[dict[str, str]] = []
-    for user_id in user_ids:
-        known = directory.get(user_id)
-        if known is not None:
-            people.append({"person_id": known.person_id, "department": known.department})
-        else:
-            people.append(
-                {"person_id": pseudonymous_person_id(tool, user_id), "department": department}
-            )
-    return people
 
 
 def _clip(text: str, limit: int) -> str:

@@ -28,9 +28,8 @@ from bridgework.intake.domain import cloudevents
 from bridgework.intake.domain.cloudevents import IncomingCloudEvent
 from bridgework.intake.domain.credentials import redact_text
 from bridgework.intake.domain.errors import invalid_fields
-from bridgework.intake.domain.incidents import Outcome
 from bridgework.intake.settings import IntakeSettings
-from bridgework.intake.use_cases.incidents import accept_raw_events
+from bridgework.intake.use_cases.cloudevents import accept_raw_events
 
 logger = logging.getLogger(__name__)
 CONSUMER = "intake.raw"
@@ -103,7 +102,7 @@ class RawIncidents:
             pool=self.pool, clock=self.clock, settings=self.settings, events=items
         )
         return [
-            None if isinstance(result, Outcome) else Refusal(result.code, result.detail)
+            Refusal(result.code, result.detail) if isinstance(result, DomainError) else None
             for result in results
         ]
 
@@ -130,6 +129,7 @@ def subscribe_raw_incidents(
         consumer=consumer,
         batch_size=settings.consumer_batch_size,
         title=f"{CONSUMER}:{settings.topics.intake_raw}",
-        description="Incidents produced by tools as CloudEvents (type bridgework.intake.incident.v1,"
-        " token in the bridgeworktoken extension); invalid ones go to the .dlq topic.",
+        description="Incidents and planned changes produced by tools as CloudEvents (types "
+        "bridgework.intake.incident.v1 and bridgework.intake.change.v1, token in the "
+        "bridgeworktoken extension); invalid ones go to the .dlq topic.",
     )

@@ -16,7 +16,6 @@ from bridgework.common.postgres import Pool
 from bridgework.intake.domain import cloudevents
 from bridgework.intake.domain.cloudevents import IncomingCloudEvent
 from bridgework.intake.domain.credentials import ensure_department, unauthenticated
-from bridgework.intake.domain.incidents import Delivery, Item
 from bridgework.intake.entrypoints import receipts
 from bridgework.intake.entrypoints.dependencies import (
     DEPARTMENT_TOKEN,
@@ -29,8 +28,8 @@ from bridgework.intake.entrypoints.http_incidents import CLIENT_ERRORS, ensure_b
 from bridgework.intake.entrypoints.requests import parse_json, unsupported_media_type
 from bridgework.intake.schemas import IncidentReceipt
 from bridgework.intake.settings import IntakeSettings
+from bridgework.intake.use_cases.cloudevents import accept_events
 from bridgework.intake.use_cases.credentials import authenticate
-from bridgework.intake.use_cases.incidents import RAW_CHANNEL, accept
 
 router = APIRouter(prefix="/v1", tags=["incidents"])
 
@@ -44,12 +43,14 @@ router = APIRouter(prefix="/v1", tags=["incidents"])
     response_model_exclude_none=True,
     responses={
         200: {
-            "description": "Known (updated, duplicate, stale), or a batch: BatchReceipt.",
+            "description": "Known (updated, duplicate, stale; a change also went_live), or a "
+            "batch: BatchReceipt. A change's receipt is a ChangeReceipt (202 when new).",
             "content": {
                 "application/json": {
                     "schema": {
                         "oneOf": [
                             {"$ref": "#/components/schemas/IncidentReceipt"},
+                            {"$ref": "#/components/schemas/ChangeReceipt"},
                             {"$ref": "#/components/schemas/BatchReceipt"},
                         ]
                     }
@@ -62,12 +63,20 @@ router = APIRouter(prefix="/v1", tags=["incidents"])
         "requestBody": {
             "required": True,
             "description": "A CloudEvent of type `bridgework.intake.incident.v1` whose data is "
-            "an IncidentSubmission: structured (`application/cloudevents+json`), batched "
+            "an IncidentSubmission, or `bridgework.intake.change.v1` whose data is a "
+            "ChangeSubmission: structured (`application/cloudevents+json`), batched "
             "(`application/cloudevents-batch+json`) or binary (`ce-*` headers, JSON body).",
             "content": {
                 cloudevents.STRUCTURED: {"schema": {"type": "object"}},
                 cloudevents.BATCH: {"schema": {"type": "array", "items": {"type": "object"}}},
-                "application/json": {"schema": {"$ref": "#/components/schemas/IncidentSubmission"}},
+                "application/json": {
+                    "schema": {
+                        "oneOf": [
+                            {"$ref": "#/components/schemas/IncidentSubmission"},
+                            {"$ref": "#/components/schemas/ChangeSubmission"},
+                        ]
+                    }
+                },
             },
         }
     },
@@ -100,15 +109,11 @@ async def submit_cloudevent(
             "application/json with ce-* headers (binary mode)",
         )
     await _authorise(pool, request.headers.get("authorization"), events)
-    outcomes = await accept(
-        pool=pool,
-        clock=clock,
-        settings=settings,
-        items=[
-            Item(event.submission, Delivery(RAW_CHANNEL, event.delivery_id)) for event in events
-        ],
+    batch = kind == cloudevents.BATCH
+    outcomes = await accept_events(
+        pool=pool, clock=clock, settings=settings, events=events, batch=batch
     )
-    if kind == cloudevents.BATCH:
+    if batch:
         return receipts.batch(outcomes, exclude_none=True)
     return receipts.single(outcomes[0])
 

@@ -46,7 +46,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
 def body_limit(settings: IntakeSettings, path: str, content_type: str | None) -> int:
     """The body limit of a request: batches may be larger than single submissions."""
-    if path.endswith("/incidents/batch") or media_type(content_type) == BATCH:
+    if path.endswith(("/incidents/batch", "/changes/batch")) or media_type(content_type) == BATCH:
         return settings.max_batch_body_bytes
     return settings.max_body_bytes
 

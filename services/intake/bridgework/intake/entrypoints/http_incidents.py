@@ -6,13 +6,14 @@ a 2xx answer means the incident is stored durably and its event is in the outbox
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, Protocol
 
 from fastapi import APIRouter, Depends, status
 from fastapi.responses import JSONResponse
 
 from bridgework.common.errors import DomainError
-from bridgework.intake.domain.credentials import ensure_department
+from bridgework.intake.domain.credentials import Principal, ensure_department
 from bridgework.intake.domain.incidents import IncidentSubmission, Item
 from bridgework.intake.entrypoints import receipts
 from bridgework.intake.entrypoints.dependencies import (
@@ -75,9 +76,7 @@ async def submit_batch(
     settings: SettingsDep,
 ) -> JSONResponse:
     """Back-fill up to `max_batch_items` incidents: all stored, or none (one transaction)."""
-    ensure_bounded(len(batch.incidents), settings, at="incidents")
-    for index, submission in enumerate(batch.incidents):
-        ensure_department(principal, submission.department, where=f"incidents.{index}.department")
+    ensure_batch(principal, batch.incidents, settings, at="incidents")
     outcomes = await accept(
         pool=pool,
         clock=clock,
@@ -85,6 +84,25 @@ async def submit_batch(
         items=[Item(submission) for submission in batch.incidents],
     )
     return receipts.batch(outcomes)
+
+
+class _OfDepartment(Protocol):
+    @property
+    def department(self) -> str: ...
+
+
+def ensure_batch(
+    principal: Principal,
+    submissions: Sequence[_OfDepartment],
+    settings: IntakeSettings,
+    *,
+    at: str,
+) -> None:
+    """Refuse a batch too long, or with an item of a department the token does not report for
+    (naming `<at>.<index>.department`)."""
+    ensure_bounded(len(submissions), settings, at=at)
+    for index, submission in enumerate(submissions):
+        ensure_department(principal, submission.department, where=f"{at}.{index}.department")
 
 
 def ensure_bounded(count: int, settings: IntakeSettings, *, at: str) -> None:

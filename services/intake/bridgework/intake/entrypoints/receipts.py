@@ -8,8 +8,9 @@ from fastapi import status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
+from bridgework.intake.domain.changes import ChangeOutcome, ChangeVerdict
 from bridgework.intake.domain.incidents import Outcome, Verdict
-from bridgework.intake.schemas import IncidentReceipt, Status
+from bridgework.intake.schemas import ChangeReceipt, IncidentReceipt, Status
 
 
 def receipt_of(outcome: Outcome) -> IncidentReceipt:
@@ -19,9 +20,15 @@ def receipt_of(outcome: Outcome) -> IncidentReceipt:
     )
 
 
-def single(outcome: Outcome) -> JSONResponse:
-    """202 for a new incident, 200 for anything else."""
-    code = status.HTTP_202_ACCEPTED if outcome.verdict is Verdict.ACCEPTED else status.HTTP_200_OK
+def single(outcome: Outcome | ChangeOutcome) -> JSONResponse:
+    """202 for a new incident or change, 200 for anything else."""
+    new = outcome.verdict in (Verdict.ACCEPTED, ChangeVerdict.ACCEPTED)
+    code = status.HTTP_202_ACCEPTED if new else status.HTTP_200_OK
+    if isinstance(outcome, ChangeOutcome):
+        receipt = ChangeReceipt(
+            change_id=outcome.change_id, status=outcome.verdict.value, revision=outcome.revision
+        )
+        return respond(receipt, code)
     return respond(receipt_of(outcome), code)
 
 
@@ -33,22 +40,28 @@ def ignored(reason: str) -> JSONResponse:
 _COUNTED: tuple[Status, ...] = ("accepted", "updated", "duplicate", "stale")
 
 
-def batch(outcomes: Sequence[Outcome], *, exclude_none: bool = False) -> JSONResponse:
+def batch(
+    outcomes: Sequence[Outcome | ChangeOutcome], *, exclude_none: bool = False
+) -> JSONResponse:
     """200 with a BatchReceipt: one receipt per item, in order, and how many of each.
 
     Written as plain JSON rather than through the BatchReceipt model and FastAPI's response
     validation (the same document; docs/intake.md, "Speed"). `exclude_none` leaves out absent
     fields, as every other receipt does; the native batch keeps them as `null`, as it always
-    answered.
+    answered. A change (CloudEvents batches may hold them) has `change_id` instead, and may
+    be counted as `went_live`.
     """
     counts: dict[str, int] = dict.fromkeys(_COUNTED, 0)
     results: list[dict[str, object]] = []
     for index, outcome in enumerate(outcomes):
         verdict = outcome.verdict.value
-        counts[verdict] += 1
-        incident_id = None if outcome.incident_id is None else str(outcome.incident_id)
+        counts[verdict] = counts.get(verdict, 0) + 1
+        if isinstance(outcome, ChangeOutcome):
+            key, found = "change_id", outcome.change_id
+        else:
+            key, found = "incident_id", outcome.incident_id
         result: dict[str, object] = {
-            "incident_id": incident_id,
+            key: None if found is None else str(found),
             "status": verdict,
             "revision": outcome.revision,
             "detail": None,

@@ -9,13 +9,11 @@ from uuid import UUID
 
 from bridgework.common.clock import Clock
 from bridgework.common.contracts import IncidentFacts
-from bridgework.common.errors import DomainError
 from bridgework.common.events import Event
 from bridgework.common.outbox import enqueue
 from bridgework.common.postgres import Connection, Pool
 from bridgework.intake import repository
-from bridgework.intake.domain.cloudevents import IncomingCloudEvent
-from bridgework.intake.domain.credentials import Principal, raw_event_refusal, token_hash
+from bridgework.intake.domain.credentials import Principal, token_hash
 from bridgework.intake.domain.incidents import (
     Delivery,
     IncidentSubmission,
@@ -42,31 +40,6 @@ async def accept(
     """
     async with pool.acquire() as connection, connection.transaction():
         return await accept_in(connection, clock=clock, settings=settings, items=items)
-
-
-async def accept_raw_events(
-    *,
-    pool: Pool,
-    clock: Clock,
-    settings: IntakeSettings,
-    events: Sequence[IncomingCloudEvent],
-) -> list[Outcome | DomainError]:
-    """Accept raw-topic CloudEvents whose own token reports for their department, in one
-    transaction; per event, its outcome or why it was refused (unauthenticated, forbidden)."""
-    async with pool.acquire() as connection, connection.transaction():
-        principals = await principals_in(connection, [e.token for e in events if e.token])
-        results: list[Outcome | DomainError | None] = []
-        items: list[Item] = []
-        for event in events:
-            principal = principals.get(event.token) if event.token else None
-            refusal = raw_event_refusal(event.token, principal, event.submission.department)
-            results.append(refusal)
-            if refusal is None:
-                delivery = Delivery(RAW_CHANNEL, event.delivery_id)
-                items.append(Item(event.submission, delivery))
-        accepted = await accept_in(connection, clock=clock, settings=settings, items=items)
-    outcomes = iter(accepted)
-    return [next(outcomes) if result is None else result for result in results]
 
 
 async def delivery_outcome(*, pool: Pool, department: str, delivery: Delivery) -> Outcome | None:

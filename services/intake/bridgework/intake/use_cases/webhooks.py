@@ -12,8 +12,10 @@ from bridgework.intake.domain.mapping import (
     Tool,
     ToolItem,
     carries_required_tag,
+    normalise,
     to_submission,
 )
+from bridgework.intake.domain.pseudonyms import PseudonymKey
 from bridgework.intake.settings import IntakeSettings
 from bridgework.intake.use_cases.incidents import accept_in, delivery_outcome_in
 from bridgework.intake.use_cases.mappings import mapping_in_force_in
@@ -41,10 +43,18 @@ async def receive_webhook(
         item = read()
         if isinstance(item, Ignored):
             return item
+        if tool is Tool.GITHUB and _labelled(item, settings.github_change_label):
+            # A planned change, for /v1/webhooks/github/<department>/changes: not an incident.
+            return Ignored(f"the item carries the change label {settings.github_change_label!r}")
         mapping = await mapping_in_force_in(connection, department=department, tool=tool)
         if not carries_required_tag(item, mapping):
             return Ignored(f"the item does not carry the tag {mapping.require_tag!r}")
-        submission = to_submission(item, mapping, department=department)
+        pseudonyms = PseudonymKey(settings.pseudonym_secret())
+        submission = to_submission(item, mapping, department=department, pseudonyms=pseudonyms)
         items = [Item(submission, delivery)]
         [outcome] = await accept_in(connection, clock=clock, settings=settings, items=items)
         return outcome
+
+
+def _labelled(item: ToolItem, label: str) -> bool:
+    return normalise(label) in {normalise(tag) for tag in item.tags}

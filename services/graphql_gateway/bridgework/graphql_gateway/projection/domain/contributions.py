@@ -34,6 +34,10 @@ DURATION_BOUNDS_HOURS: tuple[int, ...] = (
     1, 2, 4, 8, 12, 24, 36, 48, 72, 96, 120, 168, 240, 336, 504, 720, 1080, 1440, 2160, 4320, 8760,
 )  # fmt: skip
 RECURRENCE_WINDOWS_DAYS = (90, 180)
+# People who joined a repair, one key per role and person (`<role>:<person id>`).
+PEOPLE_METRIC = "people"
+# The drill-down index files a relationship's counts under this metric.
+RELATIONSHIP_METRIC = "relationship"
 NUDGE_KINDS = ("reminder", "lapse_offer")
 
 
@@ -200,9 +204,10 @@ def repair_parts(
     add("participation", opened, "named", len(named))
     if participants:
         add("participation", opened, "joined", len(named & repair.participant_ids))
-        for role in sorted({role for _, role in participants}):
-            people = {pid for pid, r in participants if r == role}
-            add("participation", opened, f"role:{role}", len(people))
+        # Per person, so a period counts each person once per role however many repairs
+        # they joined (read side: count the keys whose sum is positive).
+        for person_id, role in participants:
+            add(PEOPLE_METRIC, opened, f"{role}:{person_id}")
 
     for proposal in repair.proposals.values():
         required = {p.person_id for p in proposal.consent_required_from}
@@ -349,6 +354,42 @@ def incident_contributions(incident: IncidentState) -> Counter[DepartmentKey]:
     return Counter(
         {("incidents", department, day, facts.category.value): 1 for department in departments}
     )
+
+
+def incident_pair_contributions(incident: IncidentState) -> Counter[PairKey]:
+    """One incident counts under `incidents:<category>` on its report day for every pair it
+    strains: the side that caused it (its responsible people's departments, else the
+    reporter) with each side that bore it (affected departments and people's departments),
+    the rule agreements opens repairs' relationships by."""
+    facts = incident.facts
+    causing = {p.department for p in facts.responsible} or {facts.department}
+    harmed = {*facts.affected_departments, *(p.department for p in facts.affected_people)}
+    pairs = {(a, b) if a < b else (b, a) for a in causing for b in harmed if a != b}
+    day = _day(facts.reported_at)
+    key = f"incidents:{facts.category.value}"
+    return Counter({(a, b, day, key): 1 for a, b in pairs})
+
+
+FigureSlot = tuple[str, date, str]
+
+
+def figure_slots(parts: RepairParts | None) -> frozenset[FigureSlot]:
+    """The (metric, day, key) counts a repair adds to, for the drill-down index: the repairs
+    behind a figure are exactly those filed under its counts. A person's role is filed as
+    `participation`/`role:<role>`; a pair's counts under RELATIONSHIP_METRIC."""
+    if parts is None:
+        return frozenset()
+    slots: set[FigureSlot] = set()
+    for (metric, day, key), value in parts.per_department.items():
+        if value > 0:
+            if metric == PEOPLE_METRIC:
+                slots.add(("participation", day, "role:" + key.partition(":")[0]))
+            else:
+                slots.add((metric, day, key))
+    for (day, key), value in parts.per_pair.items():
+        if value > 0:
+            slots.add((RELATIONSHIP_METRIC, day, key))
+    return frozenset(slots)
 
 
 def week_start(day: date) -> date:

@@ -338,7 +338,9 @@ def _fold_lapse(state: RepairState, event: CommitmentLapsedV1) -> None:
 
 
 def _imposed_order(imposed: ImposedState) -> tuple[datetime, str, str]:
-    return (imposed.imposed_at, imposed.response_mode, imposed.reason)
+    # The ciphertext breaks a tie the same way in any order of arrival (an event's is fixed).
+    reason = imposed.reason.ciphertext if imposed.reason else ""
+    return (imposed.imposed_at, imposed.response_mode, reason)
 
 
 def _closed_order(closed: ClosedState) -> tuple[datetime, str, str]:

@@ -7,6 +7,7 @@ from datetime import datetime
 from uuid import UUID
 
 from bridgework.common.contracts import CommitmentTerms, IncidentFacts, PersonRef
+from bridgework.common.contracts.sealed import Sealed
 
 
 @dataclass(frozen=True, order=True)
@@ -31,16 +32,17 @@ class CommitmentState:
     agreement_id: UUID | None = None
     owed_to: tuple[Person, ...] = ()
     owed_to_departments: tuple[str, ...] = ()
-    action: str | None = None  # None while only a kept/lapsed event has told of this version
+    # Confidential texts stay sealed here, as the events carry them (the owner's key).
+    action: Sealed | None = None  # None while only a kept/lapsed event has told of this version
     in_force_at: datetime | None = None
-    renegotiation_reason: str | None = None
+    renegotiation_reason: Sealed | None = None
     kept_at: datetime | None = None
     kept_on_time: bool | None = None
     lapsed_terms_version: int | None = None
     lapsed_at: datetime | None = None
     lapse_count: int = 0
     released_at: datetime | None = None
-    release_reason: str | None = None
+    release_reason: Sealed | None = None
 
     @property
     def status(self) -> str:
@@ -84,7 +86,7 @@ class ConsentState:
     person: Person
     role: str
     decision: str  # given | declined
-    reason: str | None
+    reason: Sealed | None
     decided_at: datetime
 
 
@@ -92,7 +94,7 @@ class ConsentState:
 class ImposedState:
     decided_by: Person
     response_mode: str
-    reason: str
+    reason: Sealed | None  # None: stored in plain before texts were sealed, dropped then
     imposed_at: datetime
 
 
@@ -100,7 +102,7 @@ class ImposedState:
 class ClosedState:
     outcome: str
     reason_code: str | None
-    reason: str | None
+    reason: Sealed | None
     response_mode: str
     closed_at: datetime
 
@@ -121,7 +123,7 @@ class CheckInState:
     check_in_id: UUID
     person: Person
     outcome: str
-    comment: str | None
+    comment: Sealed | None
     recorded_at: datetime
 
 
@@ -133,7 +135,7 @@ class OfferState:
     offered_at: datetime
     decision: str | None = None  # approved | declined
     answered_by: str | None = None
-    reason: str | None = None
+    reason: Sealed | None = None
     answered_at: datetime | None = None
 
 

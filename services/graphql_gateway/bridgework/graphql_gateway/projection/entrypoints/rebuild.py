@@ -90,7 +90,14 @@ async def rebuild_read_model(
     live = settings.db_schema
     rebuilt, retired = f"{live}_rebuild", f"{live}_old_{retired_suffix}"
     topics = settings.topics
-    names = [topics.incidents, topics.repairs, topics.followups]
+    names = [
+        topics.incidents,
+        topics.repairs,
+        topics.followups,
+        topics.privacy,
+        topics.changes,
+        topics.engagements,
+    ]
     admin = await asyncpg.connect(admin_dsn)
     consumer = AIOKafkaConsumer(
         bootstrap_servers=settings.kafka_bootstrap_servers,

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from bridgework.common.contracts import CommitmentTerms
+from bridgework.common.contracts.sealed import Sealed
 from bridgework.common.postgres import Connection
 from bridgework.graphql_gateway.projection.domain.state import (
     AgreementState,
@@ -27,6 +29,11 @@ from bridgework.graphql_gateway.projection.repository.locks import id_list
 def people_of(value: Sequence[Mapping[str, str]] | None) -> tuple[Person, ...]:
     """People as the read model's JSON holds them."""
     return tuple(Person(p["person_id"], p["department"]) for p in value or ())
+
+
+def sealed_or_none(stored: Any) -> Sealed | None:
+    """A confidential text as the read model keeps it (sealed jsonb); None where there is none."""
+    return None if stored is None else Sealed.model_validate(stored)
 
 
 async def load_repairs(
@@ -61,7 +68,7 @@ async def load_repairs(
             state.imposed = ImposedState(
                 decided_by=people_of([imposed["decided_by"]])[0],
                 response_mode=imposed["response_mode"],
-                reason=imposed["reason"],
+                reason=sealed_or_none(imposed["reason"]),
                 imposed_at=datetime.fromisoformat(imposed["imposed_at"]),
             )
         if row["closed"] is not None:
@@ -69,7 +76,7 @@ async def load_repairs(
             state.closed = ClosedState(
                 outcome=closed["outcome"],
                 reason_code=closed["reason_code"],
-                reason=closed["reason"],
+                reason=sealed_or_none(closed["reason"]),
                 response_mode=closed["response_mode"],
                 closed_at=datetime.fromisoformat(closed["closed_at"]),
             )
@@ -104,7 +111,7 @@ async def load_repairs(
                 offered_at=row["offered_at"],
                 decision=row["decision"],
                 answered_by=row["answered_by"],
-                reason=row["reason"],
+                reason=sealed_or_none(row["reason"]),
                 answered_at=row["answered_at"],
             )
         )
@@ -137,7 +144,7 @@ async def _load_agreement_parts(
             person=Person(row["person_id"], row["department"]),
             role=row["role"],
             decision=row["decision"],
-            reason=row["reason"],
+            reason=sealed_or_none(row["reason"]),
             decided_at=row["decided_at"],
         )
     for row in await connection.fetch(
@@ -162,17 +169,17 @@ async def _load_agreement_parts(
             owner=Person(row["owner_id"], row["owner_department"]),
             owed_to=people_of(row["owed_to"]),
             owed_to_departments=tuple(row["owed_to_departments"]),
-            action=row["action"],
+            action=sealed_or_none(row["action"]),
             due_at=row["due_at"],
             in_force_at=row["in_force_at"],
-            renegotiation_reason=row["renegotiation_reason"],
+            renegotiation_reason=sealed_or_none(row["renegotiation_reason"]),
             kept_at=row["kept_at"],
             kept_on_time=row["kept_on_time"],
             lapsed_terms_version=row["lapsed_terms_version"],
             lapsed_at=row["lapsed_at"],
             lapse_count=row["lapse_count"],
             released_at=row["released_at"],
-            release_reason=row["release_reason"],
+            release_reason=sealed_or_none(row["release_reason"]),
         )
 
 
@@ -198,6 +205,6 @@ async def _load_followup_parts(
             check_in_id=row["check_in_id"],
             person=Person(row["person_id"], row["department"]),
             outcome=row["outcome"],
-            comment=row["comment"],
+            comment=sealed_or_none(row["comment"]),
             recorded_at=row["recorded_at"],
         )

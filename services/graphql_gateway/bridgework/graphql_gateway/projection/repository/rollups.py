@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
+from uuid import UUID
 
 from bridgework.common.contracts import ConversationRecordedV1
 from bridgework.common.postgres import Connection
 from bridgework.graphql_gateway.projection.domain.contributions import (
     DepartmentKey,
+    FigureSlot,
     PairKey,
     week_start,
 )
@@ -159,6 +161,51 @@ async def _add_counts(
     if emptied:
         keys = [list(column) for column in zip(*[tuple(r) for r in emptied], strict=True)]
         await connection.execute(statements.delete_zeros, *keys)
+
+
+@dataclass
+class FigureIndexChanges:
+    """The drill-down index's changes in a batch: the (metric, day, key) slots each repair
+    left and joined (docs/metrics.md, "Drill-down")."""
+
+    removed: list[tuple[str, str, date, UUID]] = field(default_factory=list)
+    added: list[tuple[str, str, date, UUID]] = field(default_factory=list)
+
+    def record(
+        self, repair_id: UUID, before: frozenset[FigureSlot], after: frozenset[FigureSlot]
+    ) -> None:
+        if before == after:
+            return
+        self.removed.extend((m, k, d, repair_id) for m, d, k in before - after)
+        self.added.extend((m, k, d, repair_id) for m, d, k in after - before)
+
+    async def write(self, connection: Connection) -> None:
+        """Delete the slots left, insert the slots joined (sorted: one lock order). The new
+        ones go through COPY, as the rollups' changes do: a fresh repair files some six."""
+        if self.removed:
+            columns = [list(column) for column in zip(*sorted(self.removed), strict=True)]
+            await connection.execute(_UNINDEX_FIGURES, *columns)
+        if self.added:
+            await connection.execute(_FIGURES_STAGING)
+            await connection.copy_records_to_table(
+                "figure_repairs_changes", records=sorted(self.added)
+            )
+            await connection.execute(_INDEX_FIGURES)
+
+
+_FIGURES_STAGING = """
+    CREATE TEMP TABLE IF NOT EXISTS figure_repairs_changes (
+        metric text, key text, day date, repair_id uuid
+    ) ON COMMIT DELETE ROWS"""
+_INDEX_FIGURES = """
+    INSERT INTO figure_repairs (metric, key, day, repair_id)
+    SELECT metric, key, day, repair_id FROM figure_repairs_changes
+    ORDER BY metric, key, day, repair_id
+    ON CONFLICT DO NOTHING"""
+_UNINDEX_FIGURES = """
+    DELETE FROM figure_repairs f
+    USING unnest($1::text[], $2::text[], $3::date[], $4::uuid[]) AS z(metric, key, day, repair_id)
+    WHERE f.metric = z.metric AND f.key = z.key AND f.day = z.day AND f.repair_id = z.repair_id"""
 
 
 async def announce(connection: Connection, departments: list[str]) -> None:

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from bridgework.common.contracts.sealed import Sealed
 from bridgework.common.postgres import Connection
 from bridgework.graphql_gateway.projection.domain.state import (
     AgreementState,
@@ -44,6 +45,11 @@ def people_json(people: Iterable[Person]) -> list[dict[str, str]]:
     return [{"person_id": p.person_id, "department": p.department} for p in people]
 
 
+def sealed_json(sealed: Sealed | None) -> dict[str, Any] | None:
+    """A confidential text as the read model keeps it: sealed, as it came (jsonb)."""
+    return None if sealed is None else sealed.model_dump(mode="json")
+
+
 def _repair_row(state: RepairState, first_reported_at: datetime | None) -> Row:
     decision = state.decision()
     imposed = state.imposed
@@ -73,7 +79,7 @@ def _repair_row(state: RepairState, first_reported_at: datetime | None) -> Row:
         else {
             "decided_by": people_json([imposed.decided_by])[0],
             "response_mode": imposed.response_mode,
-            "reason": imposed.reason,
+            "reason": sealed_json(imposed.reason),
             "imposed_at": imposed.imposed_at.isoformat(),
         },
         None
@@ -81,7 +87,7 @@ def _repair_row(state: RepairState, first_reported_at: datetime | None) -> Row:
         else {
             "outcome": closed.outcome,
             "reason_code": closed.reason_code,
-            "reason": closed.reason,
+            "reason": sealed_json(closed.reason),
             "response_mode": closed.response_mode,
             "closed_at": closed.closed_at.isoformat(),
         },
@@ -115,7 +121,7 @@ def _consent_row(rid: UUID, c: ConsentState) -> Row:
         c.person.department,
         c.role,
         c.decision,
-        c.reason,
+        sealed_json(c.reason),
         c.decided_at,
     )
 
@@ -142,17 +148,17 @@ def _commitment_row(rid: UUID, m: CommitmentState) -> Row:
         m.owner.department,
         people_json(m.owed_to),
         list(m.owed_to_departments),
-        m.action,
+        sealed_json(m.action),
         m.due_at,
         m.in_force_at,
-        m.renegotiation_reason,
+        sealed_json(m.renegotiation_reason),
         m.kept_at,
         m.kept_on_time,
         m.lapsed_terms_version,
         m.lapsed_at,
         m.lapse_count,
         m.released_at,
-        m.release_reason,
+        sealed_json(m.release_reason),
         m.status,
     )
 
@@ -178,7 +184,7 @@ def _check_in_row(rid: UUID, k: CheckInState) -> Row:
         k.person.person_id,
         k.person.department,
         k.outcome,
-        k.comment,
+        sealed_json(k.comment),
         k.recorded_at,
     )
 
@@ -191,7 +197,7 @@ def _offer_row(rid: UUID, o: OfferState) -> Row:
         o.person.department,
         o.decision,
         o.answered_by,
-        o.reason,
+        sealed_json(o.reason),
         o.answered_at,
     )
 

@@ -198,14 +198,14 @@ CONSENTS = StagedUpsert(
         )
         SELECT
             agreement_id, version, person_id, repair_id, department, role,
-            decision, reason, decided_at
+            decision, reason::jsonb, decided_at
         FROM consents_staged
         ON CONFLICT (agreement_id, version, person_id) DO UPDATE SET
             repair_id = EXCLUDED.repair_id, department = EXCLUDED.department,
             role = EXCLUDED.role, decision = EXCLUDED.decision,
             reason = EXCLUDED.reason, decided_at = EXCLUDED.decided_at""",
     key=itemgetter(0, 1, 2),
-    json_cells=(),
+    json_cells=(7,),
 )
 
 AGREEMENTS = StagedUpsert(
@@ -257,10 +257,10 @@ COMMITMENTS = StagedUpsert(
         )
         SELECT
             commitment_id, repair_id, agreement_id, terms_version, owner_id,
-            owner_department, owed_to::jsonb, owed_to_departments, action,
-            due_at, in_force_at, renegotiation_reason, kept_at, kept_on_time,
+            owner_department, owed_to::jsonb, owed_to_departments, action::jsonb,
+            due_at, in_force_at, renegotiation_reason::jsonb, kept_at, kept_on_time,
             lapsed_terms_version, lapsed_at, lapse_count, released_at,
-            release_reason, status
+            release_reason::jsonb, status
         FROM commitments_staged
         ON CONFLICT (commitment_id) DO UPDATE SET
             repair_id = EXCLUDED.repair_id,
@@ -279,7 +279,7 @@ COMMITMENTS = StagedUpsert(
             released_at = EXCLUDED.released_at,
             release_reason = EXCLUDED.release_reason, status = EXCLUDED.status""",
     key=itemgetter(0),
-    json_cells=(6,),
+    json_cells=(6, 8, 11, 18),
 )
 
 NUDGES = StagedUpsert(
@@ -323,7 +323,7 @@ CHECK_INS = StagedUpsert(
             recorded_at
         )
         SELECT
-            check_in_id, repair_id, person_id, department, outcome, comment,
+            check_in_id, repair_id, person_id, department, outcome, comment::jsonb,
             recorded_at
         FROM check_ins_staged
         ON CONFLICT (check_in_id) DO UPDATE SET
@@ -331,7 +331,7 @@ CHECK_INS = StagedUpsert(
             department = EXCLUDED.department, outcome = EXCLUDED.outcome,
             comment = EXCLUDED.comment, recorded_at = EXCLUDED.recorded_at""",
     key=itemgetter(0),
-    json_cells=(),
+    json_cells=(5,),
 )
 
 FACILITATION_OFFERS = StagedUpsert(
@@ -347,7 +347,7 @@ FACILITATION_OFFERS = StagedUpsert(
             answered_at
         )
         SELECT
-            repair_id, person_id, offered_at, department, decision, answered_by, reason,
+            repair_id, person_id, offered_at, department, decision, answered_by, reason::jsonb,
             answered_at
         FROM facilitation_offers_staged
         ON CONFLICT (repair_id, person_id, offered_at) DO UPDATE SET
@@ -355,5 +355,5 @@ FACILITATION_OFFERS = StagedUpsert(
             answered_by = EXCLUDED.answered_by, reason = EXCLUDED.reason,
             answered_at = EXCLUDED.answered_at""",
     key=itemgetter(0, 1, 2),
-    json_cells=(),
+    json_cells=(6,),
 )

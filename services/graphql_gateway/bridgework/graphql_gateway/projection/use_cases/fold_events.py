@@ -31,7 +31,9 @@ from bridgework.graphql_gateway.projection.domain.batch import (
 from bridgework.graphql_gateway.projection.domain.contributions import (
     DepartmentKey,
     PairKey,
+    figure_slots,
     incident_contributions,
+    incident_pair_contributions,
     repair_parts,
 )
 from bridgework.graphql_gateway.projection.domain.folding import fold_incident, fold_repair
@@ -101,6 +103,7 @@ async def fold_events(*, connection: Connection, events: Sequence[Event[Contract
     writes = rows.RowWrites()
     department_changes: dict[DepartmentKey, int] = {}
     pair_changes: dict[PairKey, int] = {}
+    figures = rollups.FigureIndexChanges()
     for repair_id in affected:
         old, new = before.get(repair_id), after[repair_id]
         rows.changed_rows(
@@ -110,13 +113,12 @@ async def fold_events(*, connection: Connection, events: Sequence[Event[Contract
             first_reported(old, summaries_before) if old is not None else None,
             first_reported(new, summaries_after),
         )
-        add_changes(
-            department_changes,
-            pair_changes,
-            repair_parts(old, summaries_before, opened_before) if old is not None else None,
-            repair_parts(new, summaries_after, opened_after),
-        )
+        old_parts = repair_parts(old, summaries_before, opened_before) if old is not None else None
+        new_parts = repair_parts(new, summaries_after, opened_after)
+        add_changes(department_changes, pair_changes, old_parts, new_parts)
+        figures.record(repair_id, figure_slots(old_parts), figure_slots(new_parts))
     await writes.write(connection)
+    await figures.write(connection)
     await rollups.record_conversations(
         connection, [f for f in repair_facts if isinstance(f, ConversationRecordedV1)]
     )
@@ -128,9 +130,13 @@ async def fold_events(*, connection: Connection, events: Sequence[Event[Contract
             continue
         for key, value in incident_contributions(state).items():
             department_changes[key] = department_changes.get(key, 0) + value
+        for pair_key, value in incident_pair_contributions(state).items():
+            pair_changes[pair_key] = pair_changes.get(pair_key, 0) + value
         if was is not None:
             for key, value in incident_contributions(was).items():
                 department_changes[key] = department_changes.get(key, 0) - value
+            for pair_key, value in incident_pair_contributions(was).items():
+                pair_changes[pair_key] = pair_changes.get(pair_key, 0) - value
     departments = {k: v for k, v in department_changes.items() if v}
     await rollups.add_to_rollups(
         connection, departments, {k: v for k, v in pair_changes.items() if v}

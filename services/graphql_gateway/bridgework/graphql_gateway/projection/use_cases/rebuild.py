@@ -16,7 +16,8 @@ from bridgework.common.events import Event
 from bridgework.common.inbox import claim
 from bridgework.common.postgres import Connection, Pool, migrate
 from bridgework.graphql_gateway.projection.repository import schemas
-from bridgework.graphql_gateway.projection.use_cases.fold_events import fold_events
+from bridgework.graphql_gateway.projection.use_cases.fold_changes import fold_changes
+from bridgework.graphql_gateway.projection.use_cases.privacy import fold_with_erasures
 
 GATEWAY_PACKAGE = "bridgework.graphql_gateway"
 
@@ -46,7 +47,8 @@ async def apply(pool: Pool, *, consumer: str, events: Sequence[Event[Contract]])
         fresh_ids = await claim(connection, consumer=consumer, event_ids=[e.id for e in events])
         fresh = [event for event in events if event.id in fresh_ids]
         if fresh:
-            await fold_events(connection=connection, events=fresh)
+            await fold_with_erasures(connection=connection, events=fresh)
+            await fold_changes(connection=connection, events=fresh)
     return len(fresh)
 
 

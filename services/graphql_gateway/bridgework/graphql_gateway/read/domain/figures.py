@@ -42,7 +42,10 @@ def percentile_from_histogram(counts: Mapping[str, int], percent: float) -> floa
 
 
 def relationship_status(counts: Mapping[str, int]) -> str:
-    """mending (some repair still open), repaired (every closed one repaired), or unrepaired."""
+    """mending (some repair still open), repaired (every closed one repaired), unrepaired, or
+    unaddressed (incidents strained the pair, but no repair was opened in the period)."""
+    if not counts.get("repairs", 0):
+        return "unaddressed"
     closed = sum(v for k, v in counts.items() if k.startswith("closed:"))
     if counts.get("open", 0):
         return "mending"

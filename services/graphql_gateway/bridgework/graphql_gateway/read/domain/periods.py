@@ -125,6 +125,11 @@ def split_period(start: date, end: date, *, weeks: bool = False) -> list[tuple[s
     return ranges
 
 
+def split_weeks(start: date, end: date) -> list[tuple[str, date, date]]:
+    """Bucket ranges covering [start, end] once: whole ISO weeks, and days at the edges."""
+    return _edge(start, end, weeks=True)
+
+
 def _edge(start: date, end: date, *, weeks: bool) -> list[tuple[str, date, date]]:
     """[start, end] as days, or as whole weeks inside it plus the days around them."""
     first_monday = start + timedelta(days=(7 - start.weekday()) % 7)

@@ -1,10 +1,15 @@
-"""The read model's rows as typed values: what the read side's SQL returns. Pure."""
+"""The read model's rows as typed values: what the read side's SQL returns. Pure.
+
+Confidential texts stay `Sealed` here; a resolver opens them only for a viewer who takes
+part in the repair (read/use_cases/texts.py)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
+
+from bridgework.common.contracts.sealed import Sealed
 
 
 @dataclass(frozen=True)
@@ -55,7 +60,7 @@ class ParticipantRecord:
 @dataclass(frozen=True)
 class AnswerRecord:
     question: str
-    text: str
+    text: Sealed | None  # None: kept in plain before texts were sealed, and dropped then
 
 
 @dataclass(frozen=True)
@@ -84,7 +89,7 @@ class ConsentRecord:
     person: PersonRecord
     role: str
     decision: str
-    reason: str | None
+    reason: Sealed | None
     decided_at: datetime
 
 
@@ -97,15 +102,15 @@ class CommitmentRecord:
     owner: PersonRecord
     owed_to: tuple[PersonRecord, ...]
     owed_to_departments: tuple[str, ...]
-    action: str | None
+    action: Sealed | None
     due_at: datetime | None
     status: str
     kept_at: datetime | None
     kept_on_time: bool | None
     lapse_count: int
     released_at: datetime | None
-    release_reason: str | None
-    renegotiation_reason: str | None
+    release_reason: Sealed | None
+    renegotiation_reason: Sealed | None
 
 
 @dataclass(frozen=True)
@@ -125,7 +130,7 @@ class CheckInRecord:
     repair_id: UUID
     person: PersonRecord
     outcome: str
-    comment: str | None
+    comment: Sealed | None
     recorded_at: datetime
 
 

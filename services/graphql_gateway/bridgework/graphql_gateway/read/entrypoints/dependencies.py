@@ -14,7 +14,9 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.websockets import WebSocket
 
 from bridgework.common.clock import Clock
+from bridgework.common.key_store_start import key_store_of
 from bridgework.common.postgres import Pool
+from bridgework.common.privacy import KeyStore
 from bridgework.graphql_gateway.read.entrypoints.auth import bearer_token, verified
 from bridgework.graphql_gateway.read.entrypoints.graphql.context import Context
 from bridgework.graphql_gateway.read.entrypoints.loops import ReadModelChanges
@@ -57,6 +59,8 @@ PoolDep = Annotated[Pool, Depends(pool_of)]
 ClockDep = Annotated[Clock, Depends(clock_of)]
 ChangesDep = Annotated[ReadModelChanges, Depends(changes_of)]
 AgreementsDep = Annotated[AgreementsClient, Depends(agreements_of)]
+# Opens confidential texts for the viewers who may see them (built and proven at start).
+KeyStoreDep = Annotated[KeyStore, Depends(key_store_of)]
 
 
 # Declares /graphql's bearer token in the OpenAPI document; auto_error off, so the context
@@ -84,6 +88,7 @@ async def graphql_context(
     clock: ClockDep,
     changes: ChangesDep,
     agreements: AgreementsDep,
+    keys: KeyStoreDep,
     _declared: Annotated[HTTPAuthorizationCredentials | None, Depends(person_token)],
 ) -> Context:
     """A request's GraphQL context. Every GraphQL request over HTTP needs a bearer token
@@ -99,6 +104,7 @@ async def graphql_context(
         clock=clock,
         changes=changes,
         agreements=agreements,
+        keys=keys,
         signed_in=viewer,
     )
 

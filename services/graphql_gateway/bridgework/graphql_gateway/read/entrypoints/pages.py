@@ -15,6 +15,9 @@ STATIC = resources.files("bridgework.graphql_gateway.read.entrypoints") / "stati
 ASSETS = {
     "dashboard.js": "text/javascript; charset=utf-8",
     "charts.js": "text/javascript; charset=utf-8",
+    "csv.js": "text/javascript; charset=utf-8",
+    "drilldown.js": "text/javascript; charset=utf-8",
+    "changes.js": "text/javascript; charset=utf-8",  # planned changes (docs/metrics.md)
     "dashboard.css": "text/css; charset=utf-8",
 }
 

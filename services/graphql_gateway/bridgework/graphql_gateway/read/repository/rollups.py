@@ -14,13 +14,27 @@ from typing import Any
 
 from bridgework.common.postgres import Connection
 from bridgework.graphql_gateway.read.domain.figures import ORGANISATION
-from bridgework.graphql_gateway.read.domain.periods import Period, split_period, utc_midnight
+from bridgework.graphql_gateway.read.domain.periods import (
+    Period,
+    split_period,
+    split_weeks,
+    utc_midnight,
+)
 
 
-def _ranges(where_day: str, period: Period, params: list[Any], *, weeks: bool = False) -> str:
-    """A condition on (grain, day) that covers the period exactly once."""
+def _ranges(
+    where_day: str,
+    period: Period,
+    params: list[Any],
+    *,
+    weeks: bool = False,
+    split: list[tuple[str, date, date]] | None = None,
+) -> str:
+    """A condition on (grain, day) that covers the period exactly once (by `split`, or by
+    whole months and the edges' weeks or days)."""
     parts: list[str] = []
-    for grain, first, last in split_period(period.start, period.end, weeks=weeks):
+    ranges = split if split is not None else split_period(period.start, period.end, weeks=weeks)
+    for grain, first, last in ranges:
         params.extend([grain, first, last])
         n = len(params)
         parts.append(f"(grain = ${n - 2} AND {where_day} BETWEEN ${n - 1} AND ${n})")
@@ -127,3 +141,49 @@ async def overdue_awaiting_agreement(
         *params,
     )
     return {row["bucket"]: row["value"] for row in rows}
+
+
+async def people_per_role(
+    connection: Connection, *, department: str, period: Period
+) -> Counter[str]:
+    """Distinct people per role who joined repairs opened in the period: the `people` keys
+    (`<role>:<person id>`) whose sum over the period is positive, counted per role."""
+    params: list[Any] = [department]
+    condition = _ranges("day", period, params)
+    rows = await connection.fetch(
+        "SELECT split_part(key, ':', 1) AS role, count(*) AS people FROM ("
+        " SELECT key FROM dashboard_counts"
+        f" WHERE metric = 'people' AND department = $1 AND {condition}"
+        " GROUP BY key HAVING sum(value) > 0) AS joined GROUP BY 1",
+        *params,
+    )
+    return Counter({row["role"]: row["people"] for row in rows})
+
+
+async def pair_trend(
+    connection: Connection, *, department: str, period: Period, key: str, granularity: str
+) -> dict[tuple[str, str], dict[date, int]]:
+    """One relationship key summed per bucket of the period, for every pair (with the
+    department). Months read month rows, weeks week rows, plus days at the edges."""
+    params: list[Any] = [key]
+    if granularity == "day":
+        params.extend(["d", period.start, period.end])
+        condition = "(grain = $2 AND day BETWEEN $3 AND $4)"
+    else:
+        weeks = granularity == "week"
+        ranges = split_weeks(period.start, period.end) if weeks else None
+        condition = _ranges("day", period, params, split=ranges)
+    if department != ORGANISATION:
+        params.append(department)
+        condition += f" AND ${len(params)} IN (department_a, department_b)"
+    params.append(granularity)
+    rows = await connection.fetch(
+        f"SELECT department_a, department_b, date_trunc(${len(params)}, day)::date AS bucket,"
+        " sum(value)::bigint AS value FROM relationship_counts"
+        f" WHERE key = $1 AND {condition} GROUP BY 1, 2, 3",
+        *params,
+    )
+    result: dict[tuple[str, str], dict[date, int]] = defaultdict(dict)
+    for row in rows:
+        result[(row[0], row[1])][row["bucket"]] = row["value"]
+    return result

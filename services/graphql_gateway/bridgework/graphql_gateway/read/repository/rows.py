@@ -6,6 +6,7 @@ from typing import Any
 
 from asyncpg import Record
 
+from bridgework.common.contracts.sealed import Sealed
 from bridgework.graphql_gateway.read.domain.records import (
     AgreementRecord,
     AnswerRecord,
@@ -31,6 +32,11 @@ INCIDENT_COLUMNS = (
     "incident_id, department, category, severity, summary, occurred_at, reported_at,"
     " source_tool, revision, response_mode, affected_departments, responsible, affected_people"
 )
+
+
+def sealed(value: Any) -> Sealed | None:
+    """A confidential text as the read model keeps it (sealed jsonb); None where there is none."""
+    return None if value is None else Sealed.model_validate(value)
 
 
 def people(value: Any) -> tuple[PersonRecord, ...]:
@@ -90,7 +96,7 @@ def conversation(row: Record) -> ConversationRecord:
         person=PersonRecord(row["person_id"], row["department"]),
         role=row["role"],
         recorded_at=row["recorded_at"],
-        answers=tuple(AnswerRecord(a["question"], a["text"]) for a in row["answers"]),
+        answers=tuple(AnswerRecord(a["question"], sealed(a["text"])) for a in row["answers"]),
     )
 
 
@@ -114,7 +120,7 @@ def consent(row: Record) -> ConsentRecord:
         person=PersonRecord(row["person_id"], row["department"]),
         role=row["role"],
         decision=row["decision"],
-        reason=row["reason"],
+        reason=sealed(row["reason"]),
         decided_at=row["decided_at"],
     )
 
@@ -129,15 +135,15 @@ def commitment(row: Record) -> CommitmentRecord:
         owner=PersonRecord(row["owner_id"], row["owner_department"]),
         owed_to=people(row["owed_to"]),
         owed_to_departments=tuple(row["owed_to_departments"]),
-        action=row["action"],
+        action=sealed(row["action"]),
         due_at=row["due_at"],
         status=row["status"],
         kept_at=row["kept_at"],
         kept_on_time=row["kept_on_time"],
         lapse_count=row["lapse_count"],
         released_at=row["released_at"],
-        release_reason=row["release_reason"],
-        renegotiation_reason=row["renegotiation_reason"],
+        release_reason=sealed(row["release_reason"]),
+        renegotiation_reason=sealed(row["renegotiation_reason"]),
     )
 
 
@@ -161,7 +167,7 @@ def check_in(row: Record) -> CheckInRecord:
         repair_id=row["repair_id"],
         person=PersonRecord(row["person_id"], row["department"]),
         outcome=row["outcome"],
-        comment=row["comment"],
+        comment=sealed(row["comment"]),
         recorded_at=row["recorded_at"],
     )
 

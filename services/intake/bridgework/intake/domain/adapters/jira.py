@@ -4,7 +4,8 @@ Labels, components and the issue type are the tags (category, affected
 departments); the priority gives the severity; the assignee is responsible and
 the reporter affected. Reference: the issue id (the key changes when an issue
 moves project); the URL is the issue's browse page. The description may be
-wiki text or Atlassian Document Format; its text is searched for answers.
+wiki text or Atlassian Document Format; its text is searched for answers. A linked issue
+of type Change is the change the incident came from.
 """
 
 from __future__ import annotations
@@ -39,6 +40,21 @@ class JiraNamed(_Model):
     name: str
 
 
+class JiraLinkedIssue(_Model):
+    id: str
+    fields: dict[str, Any] = Field(default_factory=dict)
+
+    @property
+    def is_a_change(self) -> bool:
+        kind = self.fields.get("issuetype")
+        return isinstance(kind, dict) and str(kind.get("name", "")).lower() == "change"
+
+
+class JiraLink(_Model):
+    inwardIssue: JiraLinkedIssue | None = None  # noqa: N815 - Jira's field name
+    outwardIssue: JiraLinkedIssue | None = None  # noqa: N815 - Jira's field name
+
+
 class JiraFields(_Model):
     summary: str = Field(min_length=1)
     description: str | dict[str, Any] | None = None
@@ -50,6 +66,14 @@ class JiraFields(_Model):
     assignee: JiraUser | None = None
     created: AwareDatetime
     updated: AwareDatetime | None = None
+    issuelinks: list[JiraLink] = Field(default_factory=list)
+
+    def linked_change(self) -> str | None:
+        """The id of a linked issue of type Change (JSM's "is caused by"), if any."""
+        linked = (
+            issue for link in self.issuelinks for issue in (link.inwardIssue, link.outwardIssue)
+        )
+        return next((issue.id for issue in linked if issue is not None and issue.is_a_change), None)
 
 
 class JiraIssue(_Model):
@@ -90,6 +114,7 @@ def parse(payload: Any) -> ToolItem | Ignored:
         responsible=_ids(fields.assignee),
         reporter=fields.reporter.user_id if fields.reporter else None,
         text=description_text(fields.description),
+        change_reference=fields.linked_change(),
     )
 
 

@@ -7,7 +7,8 @@ plain values (`current.getValue(...)`) or as `{"value", "display_value"}` pairs
 the affected department; `u_what_happened`, `u_thinking_at_the_time`,
 `u_who_was_affected`, `u_make_things_right` (custom fields) carry the answers.
 Times without an offset are UTC, as `GlideDateTime.getValue()` writes them.
-Reference: the record's sys_id.
+Reference: the record's sys_id. `caused_by` (else `rfc`) names the change request the
+incident came from.
 """
 
 from __future__ import annotations
@@ -67,6 +68,9 @@ class ServiceNowIncident(BaseModel):
     u_thinking_at_the_time: str | None = None
     u_who_was_affected: str | None = None
     u_make_things_right: str | None = None
+    # The change request the incident came from: "Caused by Change", else "Change Request".
+    caused_by: Value = None
+    rfc: Value = None
 
     @field_validator("opened_at", "sys_updated_on", mode="before")
     @classmethod
@@ -106,6 +110,7 @@ def parse(payload: Any) -> ToolItem | Ignored:
             for field, answer in ANSWER_FIELDS.items()
             if (text := getattr(record, field)) and text.strip()
         },
+        change_reference=next(iter((*_raw(record.caused_by), *_raw(record.rfc))), None),
     )
 
 

@@ -12,10 +12,12 @@ from strawberry.dataloader import DataLoader
 from strawberry.fastapi import BaseContext
 
 from bridgework.common.clock import Clock
+from bridgework.common.contracts.sealed import Sealed
 from bridgework.common.postgres import Pool
+from bridgework.common.privacy import DataKey, KeyStore, UnreadableSealedError, unseal
 from bridgework.graphql_gateway.read.domain.viewer import Viewer, unauthenticated
 from bridgework.graphql_gateway.read.entrypoints.loops import ReadModelChanges
-from bridgework.graphql_gateway.read.use_cases import lists
+from bridgework.graphql_gateway.read.use_cases import lists, texts
 from bridgework.graphql_gateway.read.use_cases.changes import AgreementsClient
 from bridgework.graphql_gateway.settings import GatewaySettings
 
@@ -37,6 +39,7 @@ class Context(BaseContext):
     clock: Clock
     changes: ReadModelChanges
     agreements: AgreementsClient
+    keys: KeyStore
     signed_in: Viewer | None
     _viewer_repairs: set[UUID] | None = field(default=None, init=False)
 
@@ -72,6 +75,7 @@ class Context(BaseContext):
         self.pending_offers = self._loader(lists.pending_offers_of)
         self.incidents_of_repair = self._loader(lists.incidents_of_repair)
         self.repairs_of_incident = self._loader(lists.repairs_of_incident)
+        self._data_keys: DataLoader[UUID, DataKey | None] = DataLoader(load_fn=self._load_data_keys)
 
     async def viewer_repairs(self) -> set[UUID]:
         """The repairs the viewer takes part in (once per request)."""
@@ -80,6 +84,22 @@ class Context(BaseContext):
                 pool=self.pool, viewer=self.viewer
             )
         return self._viewer_repairs
+
+    async def opened(self, sealed: Sealed | None) -> str | None:
+        """A confidential text opened: call only for a viewer who may see it. None when there
+        is none, or its key is gone (erased, expired): GraphQL answers null."""
+        if sealed is None:
+            return None
+        key = await self._data_keys.load(sealed.key_id)
+        if key is None:
+            return None
+        try:
+            return unseal(key, sealed)
+        except UnreadableSealedError:
+            return None
+
+    async def _load_data_keys(self, key_ids: Sequence[UUID]) -> list[DataKey | None]:
+        return await texts.data_keys(pool=self.pool, keys=self.keys, key_ids=key_ids)
 
     def _loader(self, batch: Batch[R]) -> DataLoader[UUID, list[R]]:
         async def load(keys: Sequence[UUID]) -> list[list[R]]:

@@ -13,11 +13,13 @@ from datetime import date
 
 import strawberry
 
+from bridgework.common.postgres import Pool
 from bridgework.graphql_gateway.read.domain.dashboards import DashboardScope, dashboard_scope
 from bridgework.graphql_gateway.read.domain.figures import NUDGE_KINDS, ORGANISATION, rate
 from bridgework.graphql_gateway.read.domain.periods import Period
 from bridgework.graphql_gateway.read.entrypoints.graphql.context import Context
 from bridgework.graphql_gateway.read.entrypoints.graphql.figures import (
+    SHADOW_IT_KEY,
     CategoryCount,
     CheckInOutcomes,
     CommitmentOutcomes,
@@ -43,6 +45,7 @@ from bridgework.graphql_gateway.read.entrypoints.graphql.pagination import Perio
 from bridgework.graphql_gateway.read.use_cases import dashboard
 
 Info = strawberry.Info[Context, None]
+PairSeries = tuple[list[date], dict[tuple[str, str], dict[date, int]]]
 
 
 @strawberry.type(
@@ -116,13 +119,15 @@ class Dashboard:
 
     @strawberry.field
     async def participation(self, info: Info) -> Participation:
-        counts = (await self.totals(info))["participation"]
-        roles = sorted(k for k in counts if k.startswith("role:"))
+        totals, people = await asyncio.gather(
+            self.totals(info), dashboard.people_per_role(pool=info.context.pool, scope=self.scope)
+        )
+        counts = totals["participation"]
         return Participation(
             named=counts["named"],
             joined=counts["joined"],
             rate=rate(counts["joined"], counts["named"]),
-            by_role=[RoleCount(role=k.removeprefix("role:"), people=counts[k]) for k in roles],
+            by_role=[RoleCount(role=role, people=people[role]) for role in sorted(people)],
         )
 
     @strawberry.field
@@ -250,7 +255,26 @@ class Dashboard:
 async def relationship_health(info: Info, scope: DashboardScope) -> list[RelationshipHealth]:
     """Every pair's health over the period ('*': all pairs; else pairs with the department)."""
     pairs = await dashboard.relationships(pool=info.context.pool, scope=scope)
-    return [RelationshipHealth.of(pair, counts) for pair, counts in pairs]
+    trends = ShadowItTrends(info.context.pool, scope)
+    return [RelationshipHealth.of(pair, counts, trends) for pair, counts in pairs]
+
+
+class ShadowItTrends:
+    """Every pair's shadow IT trend in one query per granularity, however many pairs ask."""
+
+    def __init__(self, pool: Pool, scope: DashboardScope) -> None:
+        self._pool = pool
+        self._scope = scope
+        self._loading: dict[str, asyncio.Future[PairSeries]] = {}
+
+    async def __call__(self, granularity: str) -> PairSeries:
+        if granularity not in self._loading:
+            self._loading[granularity] = asyncio.ensure_future(
+                dashboard.pair_trend(
+                    pool=self._pool, scope=self._scope, key=SHADOW_IT_KEY, granularity=granularity
+                )
+            )
+        return await asyncio.shield(self._loading[granularity])
 
 
 def make_dashboard(info: Info, department: str | None, period: PeriodInput | None) -> Dashboard:

@@ -1,5 +1,9 @@
 """GraphQL types of what a repair holds: its people, answers, agreement, commitments,
-nudges and check-ins. Person-level fields resolve to null for viewers who take no part."""
+nudges and check-ins. Person-level fields resolve to null for viewers who take no part.
+
+Confidential texts (answers, reasons, actions, comments) stay sealed in the read model; a
+field opens its text only for a viewer who takes part in the repair (`Context.opened`), and
+answers null to everyone else, and to everyone once the text's key is erased or expired."""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from uuid import UUID
 
 import strawberry
 
+from bridgework.common.contracts.sealed import Sealed
 from bridgework.graphql_gateway.read.domain.records import (
     CheckInRecord,
     CommitmentRecord,
@@ -78,10 +83,19 @@ class FacilitationOffer:
     offered_at: datetime
 
 
+# Said of every confidential text field.
+SEALED = "null unless you take part in the repair, or once erased."
+
+
 @strawberry.type
 class Answer:
     question: Question
-    text: str
+    sealed_text: strawberry.Private[Sealed | None]
+
+    @strawberry.field(description="The participant's words; null once erased.")
+    async def text(self, info: Info) -> str | None:
+        # Answers are only listed for the repair's people (RepairDetail.conversation).
+        return await info.context.opened(self.sealed_text)
 
 
 @strawberry.type(description="One participant's answers to the restorative questions.")
@@ -99,8 +113,13 @@ class Consent:
     department: str
     role: ParticipantRole
     decision: str = strawberry.field(description="given or declined.")
-    reason: str | None
     decided_at: datetime
+    sealed_reason: strawberry.Private[Sealed | None]
+    visible: strawberry.Private[bool]
+
+    @strawberry.field(description="Why it was declined; " + SEALED)
+    async def reason(self, info: Info) -> str | None:
+        return await info.context.opened(self.sealed_reason) if self.visible else None
 
 
 @strawberry.type(description="The plan made in a repair, as last reached by everyone's consent.")
@@ -147,7 +166,12 @@ class CheckIn:
     recorded_at: datetime
     department: str
     person: Person | None = strawberry.field(description="null unless you take part.")
-    comment: str | None = strawberry.field(description="null unless you take part.")
+    sealed_comment: strawberry.Private[Sealed | None]
+    visible: strawberry.Private[bool]
+
+    @strawberry.field(description="The participant's comment; " + SEALED)
+    async def comment(self, info: Info) -> str | None:
+        return await info.context.opened(self.sealed_comment) if self.visible else None
 
     @classmethod
     def of(cls, record: CheckInRecord, visible: bool) -> CheckIn:
@@ -158,7 +182,8 @@ class CheckIn:
             recorded_at=record.recorded_at,
             department=record.person.department,
             person=person_of(record.person) if visible else None,
-            comment=record.comment if visible else None,
+            sealed_comment=record.comment,
+            visible=visible,
         )
 
 
@@ -170,7 +195,6 @@ class Commitment:
     terms_version: int
     owner_department: str
     owed_to_departments: list[str]
-    action: str | None = strawberry.field(description="What will be done.")
     due_at: datetime | None
     status: CommitmentStatus
     kept_at: datetime | None
@@ -179,10 +203,23 @@ class Commitment:
     released_at: datetime | None
     owner: Person | None = strawberry.field(description="null unless you take part.")
     owed_to: list[Person] | None = strawberry.field(description="null unless you take part.")
-    release_reason: str | None = strawberry.field(description="null unless you take part.")
-    renegotiation_reason: str | None = strawberry.field(
-        description="Why the terms in force replaced earlier ones; null unless you take part."
-    )
+    sealed_action: strawberry.Private[Sealed | None]
+    sealed_release_reason: strawberry.Private[Sealed | None]
+    sealed_renegotiation_reason: strawberry.Private[Sealed | None]
+    visible: strawberry.Private[bool]
+
+    @strawberry.field(description="What will be done; " + SEALED)
+    async def action(self, info: Info) -> str | None:
+        return await info.context.opened(self.sealed_action) if self.visible else None
+
+    @strawberry.field(description="Why it was released; " + SEALED)
+    async def release_reason(self, info: Info) -> str | None:
+        return await info.context.opened(self.sealed_release_reason) if self.visible else None
+
+    @strawberry.field(description="Why the terms in force replaced earlier ones; " + SEALED)
+    async def renegotiation_reason(self, info: Info) -> str | None:
+        sealed = self.sealed_renegotiation_reason
+        return await info.context.opened(sealed) if self.visible else None
 
     @classmethod
     def of(cls, record: CommitmentRecord, visible: bool) -> Commitment:
@@ -193,7 +230,6 @@ class Commitment:
             terms_version=record.terms_version,
             owner_department=record.owner.department,
             owed_to_departments=list(record.owed_to_departments),
-            action=record.action,
             due_at=record.due_at,
             status=CommitmentStatus(record.status),
             kept_at=record.kept_at,
@@ -202,8 +238,10 @@ class Commitment:
             released_at=record.released_at,
             owner=person_of(record.owner) if visible else None,
             owed_to=[person_of(p) for p in record.owed_to] if visible else None,
-            release_reason=record.release_reason if visible else None,
-            renegotiation_reason=record.renegotiation_reason if visible else None,
+            sealed_action=record.action,
+            sealed_release_reason=record.release_reason,
+            sealed_renegotiation_reason=record.renegotiation_reason,
+            visible=visible,
         )
 
     @strawberry.field(description="The nudges follow-up sent about this commitment.")

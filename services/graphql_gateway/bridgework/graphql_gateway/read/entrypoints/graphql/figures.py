@@ -4,6 +4,7 @@ rollups' counts with domain/figures.py's rules."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from datetime import date
 from enum import Enum
 
@@ -15,6 +16,9 @@ from bridgework.graphql_gateway.read.domain.figures import (
     rate,
     relationship_status,
 )
+
+# The relationship rollup's key for shadow IT incidents between a pair.
+SHADOW_IT_KEY = "incidents:shadow_it"
 
 
 @strawberry.enum(description="How a trend is bucketed: UTC days, ISO weeks (from Monday), months.")
@@ -245,10 +249,16 @@ class ReturnToPunitive:
     unrepaired: int
 
 
+# Loads one relationship count per bucket for every pair at once: (bucket starts, counts).
+PairTrends = Callable[[str], Awaitable[tuple[list[date], dict[tuple[str, str], dict[date, int]]]]]
+
+
 @strawberry.type(
     description="Relationship health of a department pair, over repairs opened in the period "
-    "that concern the pair. status: repaired = none open and every one closed repaired; "
-    "mending = some still open; unrepaired = none open and some closed otherwise."
+    "that concern the pair (and incidents reported in it that strain the pair). status: "
+    "repaired = none open and every one closed repaired; mending = some still open; "
+    "unrepaired = none open and some closed otherwise; unaddressed = incidents between the "
+    "pair but no repair opened in the period."
 )
 class RelationshipHealth:
     department_a: str
@@ -270,9 +280,27 @@ class RelationshipHealth:
     )
     check_ins: CheckInOutcomes
     status: str
+    shadow_it: int = strawberry.field(
+        description="Shadow IT incidents reported in the period that strain the pair: the "
+        "side that caused them (their responsible people's departments, else the reporter) "
+        "and a side that bore them."
+    )
+    trends: strawberry.Private[PairTrends | None] = None
+
+    @strawberry.field(description="shadowIt per bucket of report days, empty buckets included.")
+    async def shadow_it_trend(
+        self, granularity: Granularity = Granularity.MONTH
+    ) -> list[CountPoint]:
+        if self.trends is None:
+            return []
+        starts, pairs = await self.trends(granularity.value)
+        counts = pairs.get((self.department_a, self.department_b), {})
+        return [CountPoint(start=start, count=counts.get(start, 0)) for start in starts]
 
     @staticmethod
-    def of(pair: tuple[str, str], counts: Counter[str]) -> RelationshipHealth:
+    def of(
+        pair: tuple[str, str], counts: Counter[str], trends: PairTrends | None = None
+    ) -> RelationshipHealth:
         closed = sum(v for k, v in counts.items() if k.startswith("closed:"))
         repaired = counts["closed:repaired"]
         return RelationshipHealth(
@@ -295,6 +323,8 @@ class RelationshipHealth:
                 no=counts["check_in:no"],
             ),
             status=relationship_status(counts),
+            shadow_it=counts[SHADOW_IT_KEY],
+            trends=trends,
         )
 
 

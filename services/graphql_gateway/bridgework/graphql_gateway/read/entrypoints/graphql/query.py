@@ -11,6 +11,7 @@ import strawberry
 from bridgework.graphql_gateway.read.domain import access
 from bridgework.graphql_gateway.read.domain.pagination import Filters, filters
 from bridgework.graphql_gateway.read.domain.records import CommitmentRecord
+from bridgework.graphql_gateway.read.entrypoints.graphql import drilldown
 from bridgework.graphql_gateway.read.entrypoints.graphql.context import Context
 from bridgework.graphql_gateway.read.entrypoints.graphql.dashboard import (
     Dashboard,
@@ -18,6 +19,10 @@ from bridgework.graphql_gateway.read.entrypoints.graphql.dashboard import (
     relationship_health,
 )
 from bridgework.graphql_gateway.read.entrypoints.graphql.details import CheckIn, Commitment, Nudge
+from bridgework.graphql_gateway.read.entrypoints.graphql.drilldown import (
+    DashboardFigure,
+    DepartmentPairInput,
+)
 from bridgework.graphql_gateway.read.entrypoints.graphql.enums import (
     CheckInOutcome,
     IncidentCategory,
@@ -31,12 +36,14 @@ from bridgework.graphql_gateway.read.entrypoints.graphql.pagination import (
     connection,
     period_of,
 )
+from bridgework.graphql_gateway.read.entrypoints.graphql.planned_changes import ChangesQuery
 from bridgework.graphql_gateway.read.entrypoints.graphql.types import (
     CommitmentStatus,
     Incident,
     Repair,
     RepairStatus,
 )
+from bridgework.graphql_gateway.read.entrypoints.graphql.workspace import WorkspaceQuery
 from bridgework.graphql_gateway.read.use_cases import lists
 
 Info = strawberry.Info[Context, None]
@@ -82,7 +89,7 @@ def _enum_value(value: object) -> str | None:
 
 
 @strawberry.type
-class Query:
+class Query(WorkspaceQuery, ChangesQuery):
     @strawberry.field(description="Who you are, as your token says.")
     def viewer(self, info: Info) -> Viewer:
         viewer = info.context.viewer
@@ -267,6 +274,27 @@ class Query:
         self, info: Info, department: str | None = None, period: PeriodInput | None = None
     ) -> Dashboard:
         return make_dashboard(info, department, period)
+
+    @strawberry.field(
+        description="The repairs behind a dashboard figure (or a relationship's, with `pair`) "
+        "for the same department and period, newest opening first; for those who may read "
+        "that dashboard, and only repairs they may list."
+    )
+    async def repairs_behind(
+        self,
+        info: Info,
+        figure: DashboardFigure,
+        key: str | None = None,
+        department: str | None = None,
+        pair: DepartmentPairInput | None = None,
+        period: PeriodInput | None = None,
+        first: int = 20,
+        after: str | None = None,
+    ) -> Connection[Repair]:
+        return await drilldown.repairs_behind(
+            info, figure=figure, key=key, department=department, pair=pair, period=period,
+            first=first, after=after,
+        )  # fmt: skip
 
     @strawberry.field(
         description="Relationship health per department pair (pairs with `department`, or all)."

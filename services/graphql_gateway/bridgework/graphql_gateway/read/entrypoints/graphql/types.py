@@ -220,7 +220,9 @@ class Repair:
                 person=person_of(r.person),
                 role=ParticipantRole(r.role),
                 recorded_at=r.recorded_at,
-                answers=[Answer(question=Question(a.question), text=a.text) for a in r.answers],
+                answers=[
+                    Answer(question=Question(a.question), sealed_text=a.text) for a in r.answers
+                ],
             )
             for r in records
         ]
@@ -253,8 +255,9 @@ class Repair:
                 department=r.person.department,
                 role=ParticipantRole(r.role),
                 decision=r.decision,
-                reason=r.reason if visible else None,
                 decided_at=r.decided_at,
+                sealed_reason=r.reason,
+                visible=visible,
             )
             for r in records
         ]

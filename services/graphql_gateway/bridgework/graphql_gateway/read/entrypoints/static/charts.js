@@ -45,8 +45,33 @@ const Charts = (() => {
 
   const pct = (value) => (value === null || value === undefined ? "–" : `${Math.round(value * 100)}%`);
 
+  const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+  // A bucket's first day with its year: "Nov 2026" for months, "2 Nov 2026" otherwise.
+  function dateLabel(iso, granularity) {
+    const [year, month, day] = iso.split("-").map(Number);
+    const name = `${MONTHS[month - 1]} ${year}`;
+    return granularity === "MONTH" ? name : `${day} ${name}`;
+  }
+
+  // Makes a mark (or any element) a button: focusable, named, and run by click, Enter or Space.
+  function actionable(node, name, action) {
+    node.setAttribute("tabindex", "0");
+    node.setAttribute("role", "button");
+    node.setAttribute("aria-label", name);
+    node.classList.add("drillable");
+    node.addEventListener("click", action);
+    node.addEventListener("keydown", (event) => {
+      if (event.key === "Enter" || event.key === " ") {
+        event.preventDefault();
+        action();
+      }
+    });
+    return node;
+  }
+
   // The social discipline window: control up, support right; each quadrant shaded by its share.
-  function disciplineWindow(svg, mix, colors) {
+  function disciplineWindow(svg, mix, colors, pick = null) {
     clear(svg);
     const total = ["with", "to", "for", "not"].reduce((sum, k) => sum + mix[k], 0);
     const quadrants = [
@@ -59,14 +84,16 @@ const Charts = (() => {
       const count = mix[q.key];
       const share = total ? count / total : 0;
       const group = el("g", { class: "quadrant" }, svg);
-      titled(
+      const title = `${q.title}: ${count} repairs (${pct(total ? share : null)})`;
+      const rect = titled(
         el("rect", {
           x: q.x, y: q.y, width: 145, height: 135, rx: 6,
           fill: colors[q.key], "fill-opacity": 0.12 + 0.78 * share,
           stroke: colors[q.key], "data-key": q.key, "data-value": count,
         }, group),
-        `${q.title}: ${count} repairs (${pct(total ? share : null)})`,
+        title,
       );
+      if (pick) actionable(rect, `${title}: show the repairs`, () => pick(q.key, q.title));
       label(group, q.x + 72, q.y + 45, q.title, { "text-anchor": "middle", "font-weight": "bold" });
       label(group, q.x + 72, q.y + 62, q.sub, { "text-anchor": "middle", class: "muted" });
       label(group, q.x + 72, q.y + 100, String(count), {
@@ -80,7 +107,8 @@ const Charts = (() => {
   }
 
   // Stacked columns over time: points = [{label, values: {key: n}}], series = [{key, label, color}].
-  function stackedColumns(svg, points, series) {
+  // options: {granularity, pick(point, series)} (pick makes every bar a drill-down button).
+  function stackedColumns(svg, points, series, options = {}) {
     clear(svg);
     const { width, height } = viewBox(svg);
     const left = 36, bottom = height - 40, top = 24, right = width - 8;
@@ -100,20 +128,23 @@ const Charts = (() => {
         if (!value) continue;
         const h = ((bottom - top) * value) / max;
         y -= h;
-        titled(
+        const title = `${dateLabel(point.label, options.granularity)} — ${s.label}: ${value}`;
+        const bar = titled(
           el("rect", {
             x, y, width: barWidth, height: h, fill: s.color, class: "bar",
             "data-key": s.key, "data-value": value, "data-bucket": point.label,
           }, svg),
-          `${point.label} — ${s.label}: ${value}`,
+          title,
         );
+        if (options.pick) actionable(bar, `${title}: show the repairs`, () => options.pick(point, s));
         marks += 1;
       }
     });
-    const every = Math.max(1, Math.ceil(points.length / 8));
+    // As many dated labels as fit (a label with its year needs some 75 units).
+    const every = Math.max(1, Math.ceil(points.length / Math.max(2, Math.floor((right - left) / 75))));
     points.forEach((point, index) => {
       if (index % every === 0) {
-        label(svg, left + index * step + step / 2, bottom + 14, point.label.slice(5), {
+        label(svg, left + index * step + step / 2, bottom + 14, dateLabel(point.label, options.granularity), {
           "text-anchor": "middle", class: "muted", "font-size": 10,
         });
       }
@@ -128,7 +159,7 @@ const Charts = (() => {
   }
 
   // One horizontal bar split into parts: [{key, label, value, color}].
-  function splitBar(svg, parts) {
+  function splitBar(svg, parts, pick = null) {
     clear(svg);
     const { width } = viewBox(svg);
     const total = parts.reduce((s, p) => s + p.value, 0);
@@ -136,16 +167,19 @@ const Charts = (() => {
     for (const part of parts) {
       const w = total ? (width * part.value) / total : 0;
       if (w > 0) {
-        titled(
+        const title = `${part.label}: ${part.value} (${pct(part.value / total)})`;
+        const segment = titled(
           el("rect", {
             x, y: 10, width: w, height: 44, fill: part.color, class: "segment",
             "data-key": part.key, "data-value": part.value,
           }, svg),
-          `${part.label}: ${part.value} (${pct(part.value / total)})`,
+          title,
         );
+        if (pick) actionable(segment, `${title}: show the repairs`, () => pick(part));
         if (w > 60) {
           label(svg, x + w / 2, 38, `${part.value} · ${pct(part.value / total)}`, {
-            "text-anchor": "middle", fill: "white", "font-weight": "bold",
+            "text-anchor": "middle", fill: part.ink || "white", "font-weight": "bold",
+            "pointer-events": "none",
           });
         }
         marks += 1;
@@ -162,10 +196,11 @@ const Charts = (() => {
   }
 
   // A line over time: points = [{label, value}].
-  function line(svg, points, color) {
+  // options: {granularity, pick(point)} (pick makes every point a drill-down button).
+  function line(svg, points, color, options = {}) {
     clear(svg);
     const { width, height } = viewBox(svg);
-    const left = 36, bottom = height - 28, top = 16, right = width - 8;
+    const left = 36, bottom = height - 28, top = 16, right = width - 32;
     const max = Math.max(1, ...points.map((p) => p.value));
     el("line", { x1: left, y1: bottom, x2: right, y2: bottom, class: "axis" }, svg);
     label(svg, left - 6, top + 4, String(max), { "text-anchor": "end", class: "muted" });
@@ -179,19 +214,22 @@ const Charts = (() => {
     }, svg);
     points.forEach((p, i) => {
       if (p.value) {
-        titled(
+        const title = `${dateLabel(p.label, options.granularity)}: ${p.value}`;
+        const dot = titled(
           el("circle", {
-            cx: xy[i][0], cy: xy[i][1], r: 4, fill: color, class: "point",
+            cx: xy[i][0], cy: xy[i][1], r: 5, fill: color, class: "point",
             "data-key": p.label, "data-value": p.value,
           }, svg),
-          `${p.label}: ${p.value}`,
+          title,
         );
+        if (options.pick) actionable(dot, `${title}: show the repairs`, () => options.pick(p));
       }
     });
-    const every = Math.max(1, Math.ceil(points.length / 8));
+    // As many dated labels as fit (a label with its year needs some 75 units).
+    const every = Math.max(1, Math.ceil(points.length / Math.max(2, Math.floor((right - left) / 75))));
     points.forEach((p, i) => {
       if (i % every === 0) {
-        label(svg, xy[i][0], bottom + 14, p.label.slice(5), {
+        label(svg, xy[i][0], bottom + 14, dateLabel(p.label, options.granularity), {
           "text-anchor": "middle", class: "muted", "font-size": 10,
         });
       }
@@ -200,7 +238,7 @@ const Charts = (() => {
   }
 
   // Departments on a circle, a line per strained pair: colour = status, width = repairs.
-  function network(svg, pairs, colors) {
+  function network(svg, pairs, colors, pick = null) {
     clear(svg);
     const { width, height } = viewBox(svg);
     const cx = width / 2, cy = height / 2, radius = Math.min(width, height) / 2 - 60;
@@ -214,16 +252,19 @@ const Charts = (() => {
     for (const pair of pairs) {
       const [x1, y1] = at[pair.departmentA];
       const [x2, y2] = at[pair.departmentB];
-      titled(
+      const title =
+        `${pair.departmentA} – ${pair.departmentB}: ${pair.repairs} repairs, ${pair.openHarms} open, ` +
+        `${pair.commitmentsKept}/${pair.commitments} commitments kept, ${pair.shadowIt} shadow IT (${pair.status})`;
+      const edge = titled(
         el("line", {
           x1, y1, x2, y2, class: "edge", stroke: colors[pair.status] || colors.mending,
           "stroke-width": 2 + (8 * pair.repairs) / most, "stroke-linecap": "round",
           "data-key": `${pair.departmentA}|${pair.departmentB}`, "data-value": pair.repairs,
           "data-status": pair.status,
         }, svg),
-        `${pair.departmentA} – ${pair.departmentB}: ${pair.repairs} repairs, ${pair.openHarms} open, ` +
-          `${pair.commitmentsKept}/${pair.commitments} commitments kept (${pair.status})`,
+        title,
       );
+      if (pick) actionable(edge, `${title}: show the repairs`, () => pick(pair));
     }
     for (const d of departments) {
       const [x, y] = at[d];
@@ -237,5 +278,17 @@ const Charts = (() => {
     done(svg, pairs.length);
   }
 
-  return { disciplineWindow, stackedColumns, splitBar, line, network, pct };
+  // A small line of counts (no axes) for a table cell.
+  function sparkline(points, color) {
+    const svg = el("svg", { viewBox: "0 0 80 20", width: 80, height: 20, class: "spark", role: "img" });
+    const max = Math.max(1, ...points.map((p) => p.count));
+    const step = points.length > 1 ? 78 / (points.length - 1) : 0;
+    el("polyline", {
+      points: points.map((p, i) => `${(1 + i * step).toFixed(1)},${(19 - (18 * p.count) / max).toFixed(1)}`).join(" "),
+      fill: "none", stroke: color, "stroke-width": 1.5,
+    }, svg);
+    return svg;
+  }
+
+  return { disciplineWindow, stackedColumns, splitBar, line, network, sparkline, pct, dateLabel, actionable };
 })();

@@ -7,7 +7,7 @@
   const COLORS = {
     with: "#2e7d32", to: "#c62828", for: "#ef6c00", not: "#616161", pending: "#b0bec5",
     kept_on_time: "#2e7d32", kept_late: "#9ccc65", partial: "#ffb300", lapsed: "#c62828",
-    repaired: "#2e7d32", mending: "#ffb300", unrepaired: "#c62828",
+    repaired: "#2e7d32", mending: "#ffb300", unrepaired: "#c62828", unaddressed: "#616161",
   };
   const FIELDS = `
     department period { from to } repairsOpened
@@ -15,17 +15,18 @@
     responseModeTrend(granularity: $granularity) { start modes { with to for not pending } }
     completion { keptOnTime keptLate partial lapsed inProgress settled keptRate }
     completionTrend(granularity: $granularity) { start completion { keptOnTime keptLate partial lapsed } }
-    commitments { keptRate lapsed open }
+    commitments { keptOnTime keptLate keptRate lapsed open released renegotiated }
     timeToAgreement { count p50Hours p90Hours }
     timeToRepair { count p50Hours p90Hours }
-    participation { rate named joined }
+    participation { rate named joined byRole { role people } }
     consent { rate requested given declined }
     nudgeEffectiveness { kinds { kind nudged keptAfter rate } unnudgedKeptRate }
-    returnToPunitive { closed returned rate reasons { reasonCode count } }
+    returnToPunitive { closed returned rate reasons { reasonCode count } repaired unrepaired }
     checkIns { yes partly no }
     incidentTrend(granularity: $granularity, category: "shadow_it") { start count }
     relationships { departmentA departmentB repairs openHarms repairsClosed commitments
-      commitmentsKept keptRate recurrencesWithin90Days recurrencesWithin180Days status }`;
+      commitmentsKept keptRate recurrencesWithin90Days recurrencesWithin180Days status
+      confirmedByAffected shadowIt shadowItTrend(granularity: $granularity) { start count } }`;
   const QUERY = `query Dashboard($department: String, $period: PeriodInput, $granularity: Granularity!) {
     viewer { personId roles department } departments { slug }
     dashboard(department: $department, period: $period) { ${FIELDS} } }`;
@@ -34,6 +35,10 @@
 
   const $ = (id) => document.getElementById(id);
   let socket = null;
+  let board = null;
+  // The gateway's today (its clock may stand elsewhere than the browser's): the last day of
+  // the default period it answered with.
+  let today = null;
 
   function token() {
     const fromHash = new URLSearchParams(location.hash.slice(1)).get("token");
@@ -50,6 +55,53 @@
       department: $("department").value || null,
       period: from && to ? { from, to } : null,
       granularity: $("granularity").value,
+    };
+  }
+
+  const iso = (date) => date.toISOString().slice(0, 10);
+  const daysBefore = (day, n) => iso(new Date(Date.parse(`${day}T00:00:00Z`) - n * 86400000));
+
+  // The presets' periods, ending on the gateway's today; both ends are included.
+  function presetPeriod(preset, day) {
+    const [year, month] = day.split("-").map(Number);
+    if (preset === "30d") return { from: daysBefore(day, 29), to: day };
+    if (preset === "12m") return { from: daysBefore(day, 364), to: day };
+    if (preset === "ytd") return { from: `${year}-01-01`, to: day };
+    if (preset === "quarter") {
+      const first = Math.floor((month - 1) / 3) * 3 + 1;
+      return { from: `${year}-${String(first).padStart(2, "0")}-01`, to: day };
+    }
+    return null;
+  }
+
+  function applyPreset() {
+    const period = today ? presetPeriod($("preset").value, today) : null;
+    if (period) {
+      $("from").value = period.from;
+      $("to").value = period.to;
+    }
+  }
+
+  // What the board shows now: the drill-downs and exports use the same department and period.
+  const shown = () => ({ department: board.department, period: board.period });
+
+  function drill(request) {
+    Drill.open(request, shown());
+  }
+
+  // A trend bucket's days inside the period (its first and last bucket may reach beyond it).
+  function bucketPeriod(start) {
+    const granularity = $("granularity").value;
+    let end;
+    if (granularity === "DAY") end = start;
+    else if (granularity === "WEEK") end = daysBefore(start, -6);
+    else {
+      const [y, m] = start.split("-").map(Number);
+      end = iso(new Date(Date.UTC(y, m, 0)));
+    }
+    return {
+      from: start < board.period.from ? board.period.from : start,
+      to: end > board.period.to ? board.period.to : end,
     };
   }
 
@@ -75,42 +127,106 @@
 
   const hours = (h) => (h === null || h === undefined ? "–" : h >= 48 ? `≤ ${Math.round(h / 24)} d` : `≤ ${h} h`);
 
-  function figures(board) {
-    const items = [
-      ["repairs-opened", String(board.repairsOpened), "repairs opened"],
-      ["restorative-rate", Charts.pct(board.responseModes.restorativeRate), "responded WITH people"],
-      ["agreements-kept", Charts.pct(board.completion.keptRate), "agreements kept in full"],
-      ["commitments-kept", Charts.pct(board.commitments.keptRate), "commitments kept"],
-      ["time-to-agreement", hours(board.timeToAgreement.p50Hours), "median time to agreement"],
-      ["time-to-repair", hours(board.timeToRepair.p50Hours), "median time to repair"],
-      ["participation", Charts.pct(board.participation.rate), "of those named took part"],
-      ["consent", Charts.pct(board.consent.rate), "consent given"],
-      ["nudges", Charts.pct(board.nudgeEffectiveness.kinds[0].rate), "kept after a nudge"],
-      ["punitive", Charts.pct(board.returnToPunitive.rate), "returned to punitive process"],
+  // Each key figure: [key, value, label, the repairs behind it (figure, key)].
+  function keyFigures(b) {
+    return [
+      ["repairs-opened", String(b.repairsOpened), "repairs opened", "REPAIRS_OPENED", null],
+      ["restorative-rate", Charts.pct(b.responseModes.restorativeRate), "responded WITH people", "RESPONSE_MODE", "with"],
+      ["agreements-kept", Charts.pct(b.completion.keptRate), "agreements kept in full", "COMPLETION", "kept"],
+      ["commitments-kept", Charts.pct(b.commitments.keptRate), "commitments kept", "COMMITMENTS", "kept"],
+      ["time-to-agreement", hours(b.timeToAgreement.p50Hours), "median time to agreement", "TIME_TO_AGREEMENT", null],
+      ["time-to-repair", hours(b.timeToRepair.p50Hours), "median time to repair", "TIME_TO_REPAIR", null],
+      ["participation", Charts.pct(b.participation.rate), "of those named took part", "PARTICIPATION", "joined"],
+      ["consent", Charts.pct(b.consent.rate), "consent given", "CONSENT", "given"],
+      ["nudges", Charts.pct(b.nudgeEffectiveness.kinds[0].rate), "kept after a nudge", "NUDGES", "any"],
+      ["punitive", Charts.pct(b.returnToPunitive.rate), "returned to punitive process", "CLOSURES", "returned"],
     ];
+  }
+
+  function figures(b) {
     $("figures").innerHTML = "";
-    for (const [key, value, text] of items) {
-      const box = document.createElement("div");
+    for (const [key, value, text, figure, figureKey] of keyFigures(b)) {
+      const box = document.createElement("button");
+      box.type = "button";
       box.className = "figure";
       box.dataset.key = key;
+      box.setAttribute("aria-label", `${text}: ${value}. Show the repairs behind it`);
       box.innerHTML = `<div class="value"></div><div class="label"></div>`;
       box.querySelector(".value").textContent = value;
       box.querySelector(".label").textContent = text;
+      box.addEventListener("click", () => drill({ title: text, figure, key: figureKey }));
       $("figures").appendChild(box);
     }
+    const roles = b.participation.byRole.map((r) => `${r.people} ${r.role}${r.people === 1 ? "" : "s"}`);
+    $("roles").textContent = roles.length ? `People who took part: ${roles.join(", ")}.` : "";
+  }
+
+  const RELATIONSHIP_HEADER = [
+    "department A", "department B", "repairs", "open", "commitments kept", "commitments",
+    "recurrences within 90 days", "confirmed by the affected", "shadow IT", "status",
+  ];
+  const relationshipRow = (p) => [
+    p.departmentA, p.departmentB, p.repairs, p.openHarms, p.commitmentsKept, p.commitments,
+    p.recurrencesWithin90Days, p.confirmedByAffected, p.shadowIt, p.status,
+  ];
+
+  function pickPair(pair, key = "repairs", what = "repairs") {
+    drill({
+      title: `${what} between ${pair.departmentA} and ${pair.departmentB}`,
+      figure: key === "shadow_it" ? "INCIDENTS" : "RELATIONSHIP",
+      key,
+      pair: { departmentA: pair.departmentA, departmentB: pair.departmentB },
+    });
   }
 
   function relationshipTable(pairs) {
     const table = $("relationship-table");
-    table.innerHTML = "<tr><th>Pair</th><th>Repairs</th><th>Open</th><th>Kept</th><th>Recur ≤90d</th><th>Status</th></tr>";
+    table.innerHTML = "";
+    table.createCaption().textContent = "Department pairs";
+    const head = table.createTHead().insertRow();
+    for (const name of ["Pair", "Repairs", "Open", "Kept", "Recur ≤90d", "Shadow IT", "Shadow IT trend", "Status", ""]) {
+      const cell = document.createElement("th");
+      cell.scope = "col";
+      cell.textContent = name;
+      head.appendChild(cell);
+    }
+    const body = table.createTBody();
     for (const p of pairs) {
-      const row = table.insertRow();
+      const row = body.insertRow();
+      row.dataset.pair = `${p.departmentA}|${p.departmentB}`;
       for (const value of [
         `${p.departmentA} – ${p.departmentB}`, p.repairs, p.openHarms,
-        `${p.commitmentsKept}/${p.commitments}`, p.recurrencesWithin90Days, p.status,
+        `${p.commitmentsKept}/${p.commitments}`, p.recurrencesWithin90Days, p.shadowIt,
       ]) {
         row.insertCell().textContent = String(value);
       }
+      const spark = Charts.sparkline(p.shadowItTrend, COLORS.to);
+      spark.setAttribute("aria-label", `shadow IT per ${$("granularity").value.toLowerCase()}: ` +
+        p.shadowItTrend.map((t) => t.count).join(", "));
+      row.insertCell().appendChild(spark);
+      row.insertCell().textContent = p.status;
+      const actions = row.insertCell();
+      for (const [text, key, what] of [["Repairs", "repairs", "repairs"], ["Shadow IT", "shadow_it", "shadow IT"]]) {
+        const button = document.createElement("button");
+        button.type = "button";
+        button.className = "link";
+        button.dataset.drill = key;
+        button.textContent = text;
+        button.setAttribute("aria-label", `${text}: show the repairs between ${p.departmentA} and ${p.departmentB}`);
+        button.addEventListener("click", () => pickPair(p, key, what));
+        actions.appendChild(button);
+      }
+    }
+  }
+
+  function exportTable(name) {
+    const { department, period } = shown();
+    if (name === "figures") {
+      const rows = keyFigures(board).map(([key, value, text]) => [key, text, value]);
+      Csv.download(Csv.fileName("key-figures", department, period), ["figure", "label", "value"], rows);
+    } else {
+      Csv.download(Csv.fileName("relationships", department, period), RELATIONSHIP_HEADER,
+        board.relationships.map(relationshipRow));
     }
   }
 
@@ -122,7 +238,12 @@
   }
 
   function render(data) {
-    const board = data.dashboard;
+    board = data.dashboard;
+    const granularity = $("granularity").value;
+    const pickBucket = (figure, key) => (point, series) => drill({
+      title: `${series.label} in the ${granularity.toLowerCase()} of ${Charts.dateLabel(point.label, granularity)}`,
+      figure, key: series.key, period: bucketPeriod(point.label),
+    });
     if (data.departments) {
       const select = $("department");
       const chosen = select.value;
@@ -130,36 +251,49 @@
       for (const d of data.departments) select.add(new Option(d.slug, d.slug));
       select.value = chosen;
     }
+    if (!today && !variables().period) today = board.period.to;
     $("from").value = board.period.from;
     $("to").value = board.period.to;
+    $("period-label").textContent = `${Charts.dateLabel(board.period.from, "DAY")} – ${Charts.dateLabel(board.period.to, "DAY")}`;
     figures(board);
-    Charts.disciplineWindow($("window"), board.responseModes, COLORS);
+    Charts.disciplineWindow($("window"), board.responseModes, COLORS, (key, title) =>
+      drill({ title: `responded ${title}`, figure: "RESPONSE_MODE", key }));
     Charts.stackedColumns(
       $("mode-trend"),
       board.responseModeTrend.map((p) => ({ label: p.start, values: p.modes })),
       ["with", "to", "for", "not"].map((k) => ({ key: k, label: k.toUpperCase(), color: COLORS[k] })),
+      { granularity, pick: pickBucket("RESPONSE_MODE") },
     );
+    const completionKeys = { kept_on_time: "keptOnTime", kept_late: "keptLate", partial: "partial", lapsed: "lapsed" };
     Charts.splitBar($("completion"), [
       { key: "kept_on_time", label: "kept on time", value: board.completion.keptOnTime, color: COLORS.kept_on_time },
-      { key: "kept_late", label: "kept late", value: board.completion.keptLate, color: COLORS.kept_late },
-      { key: "partial", label: "partly kept", value: board.completion.partial, color: COLORS.partial },
+      { key: "kept_late", label: "kept late", value: board.completion.keptLate, color: COLORS.kept_late, ink: "#1f2933" },
+      { key: "partial", label: "partly kept", value: board.completion.partial, color: COLORS.partial, ink: "#1f2933" },
       { key: "lapsed", label: "lapsed", value: board.completion.lapsed, color: COLORS.lapsed },
-    ]);
+    ], (part) => drill({ title: `agreements ${part.label}`, figure: "COMPLETION", key: completionKeys[part.key] }));
     Charts.stackedColumns(
       $("completion-trend"),
       board.completionTrend.map((p) => ({
         label: p.start,
         values: {
-          kept_on_time: p.completion.keptOnTime, kept_late: p.completion.keptLate,
+          keptOnTime: p.completion.keptOnTime, keptLate: p.completion.keptLate,
           partial: p.completion.partial, lapsed: p.completion.lapsed,
         },
       })),
-      [["kept_on_time", "on time"], ["kept_late", "late"], ["partial", "partly"], ["lapsed", "lapsed"]]
-        .map(([key, text]) => ({ key, label: text, color: COLORS[key] })),
+      [["keptOnTime", "kept_on_time", "on time"], ["keptLate", "kept_late", "late"],
+        ["partial", "partial", "partly"], ["lapsed", "lapsed", "lapsed"]]
+        .map(([key, color, text]) => ({ key, label: text, color: COLORS[color] })),
+      { granularity, pick: pickBucket("COMPLETION") },
     );
-    Charts.network($("relationships"), board.relationships, COLORS);
+    Charts.network($("relationships"), board.relationships, COLORS, (pair) => pickPair(pair));
     relationshipTable(board.relationships);
-    Charts.line($("shadow-trend"), board.incidentTrend.map((p) => ({ label: p.start, value: p.count })), COLORS.to);
+    Charts.line($("shadow-trend"), board.incidentTrend.map((p) => ({ label: p.start, value: p.count })), COLORS.to, {
+      granularity,
+      pick: (p) => drill({
+        title: `shadow IT in the ${granularity.toLowerCase()} of ${Charts.dateLabel(p.label, granularity)}`,
+        figure: "INCIDENTS", key: "shadow_it", period: bucketPeriod(p.label),
+      }),
+    });
     punitive(board.returnToPunitive);
     $("board").hidden = false;
     document.body.dataset.state = "ready";
@@ -208,6 +342,28 @@
   $("filters").addEventListener("submit", (event) => {
     event.preventDefault();
     load();
+  });
+  $("preset").addEventListener("change", () => {
+    if ($("preset").value === "custom") {
+      $("from").focus();
+      return;
+    }
+    applyPreset();
+    load();
+  });
+  for (const id of ["from", "to"]) $(id).addEventListener("input", () => { $("preset").value = "custom"; });
+  for (const button of document.querySelectorAll("[data-export]")) {
+    button.addEventListener("click", () => exportTable(button.dataset.export));
+  }
+  Drill.init(async (text, values) => {
+    const response = await fetch("/graphql", {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${token()}` },
+      body: JSON.stringify({ query: text, variables: values }),
+    });
+    const body = await response.json();
+    if (body.errors) throw new Error(body.errors.map((e) => e.message).join("; "));
+    return body.data;
   });
   $("signin-form").addEventListener("submit", (event) => {
     event.preventDefault();
