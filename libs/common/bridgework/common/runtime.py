@@ -30,6 +30,24 @@ from bridgework.common.settings import ServiceSettings
 
 logger = logging.getLogger(__name__)
 
+# A stop (SIGTERM, a test's teardown) ends in bounded time even when a task or a client
+# does not answer its cancellation; what is left behind is named in the log.
+STOP_SECONDS = 10.0
+
+
+async def _cancel_all(tasks: Sequence[asyncio.Task[Any]]) -> None:
+    for running in reversed(tasks):
+        running.cancel()
+    if not tasks:
+        return
+    done, pending = await asyncio.wait(tasks, timeout=STOP_SECONDS)
+    for task in pending:
+        logger.warning("%s did not stop in %ss of its cancellation", task.get_name(), STOP_SECONDS)
+    for task in done:
+        if not task.cancelled() and task.exception() is not None:
+            logger.error("%s had failed", task.get_name(), exc_info=task.exception())
+
+
 RELAY_DRAIN_SECONDS = 10.0
 
 Subscriptions = Callable[[KafkaBroker, Pool], None]
@@ -126,10 +144,7 @@ async def service_runtime(
         logger.info("%s serving; its Kafka side starts in the background", settings.service_name)
         yield runtime
     finally:
-        for running in reversed(tasks):
-            running.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await running
+        await _cancel_all(tasks)
         if relay is not None and relay_task is not None:
             # Let the relay finish the batch in flight rather than republish it next start.
             relay.stop()
@@ -139,8 +154,12 @@ async def service_runtime(
                 logger.warning("outbox relay did not drain in %ss; cancelled", RELAY_DRAIN_SECONDS)
             except Exception:
                 logger.exception("outbox relay failed while draining")
-        with contextlib.suppress(Exception):
-            await broker.stop()
+        try:
+            await asyncio.wait_for(broker.stop(), STOP_SECONDS)
+        except TimeoutError:
+            logger.warning("the Kafka broker did not stop in %ss; left behind", STOP_SECONDS)
+        except Exception:
+            logger.exception("the Kafka broker failed while stopping")
         await pool.close()
         logger.info("%s stopped", settings.service_name)
 
