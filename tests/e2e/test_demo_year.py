@@ -21,7 +21,6 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Mailbox
 
-from tests.browser_session import open_page
 from tests.e2e.system import System
 from tests.gateway_factories import SECRET, bearer, token
 from tests.infra import (
@@ -195,28 +194,6 @@ async def test_a_seeded_year_fills_every_figure_and_a_second_seeding_adds_nothin
         assert early > late, (a, b, early, late)
     clocks = await _offsets(demo_system)
     assert all(abs(offset) < 5 for offset in clocks.values()), clocks  # the year ends today
-    assert await empty_cards_in_the_browser(demo_system) == []
-
-
-# What the dashboard page shows where a card has nothing to tell (dashboard.js, charts.js).
-EMPTY_CARD = """[...document.querySelectorAll('#figures .figure .value')]
-  .filter((v) => v.textContent.trim() === '\u2013' || v.textContent.trim() === '')
-  .map((v) => v.parentElement.dataset.key)
-  .concat([...document.querySelectorAll('#board svg text')]
-    .filter((t) => /^(Nothing in this period yet|No settled agreements|No strained relationships)/
-      .test(t.textContent))
-    .map((t) => t.closest('section, figure, .card')?.id || t.textContent))"""
-
-
-async def empty_cards_in_the_browser(system: System) -> list[str]:
-    """The dashboard page, opened in headless Chromium as the change team on its default
-    period (the last twelve months): the cards and charts that show nothing."""
-    url = f"{system.url('graphql_gateway')}/dashboard#token={token()}"
-    async with open_page(url) as page:
-        await page.wait_for("document.body.dataset.state === 'ready'")
-        empty: list[str] = await page.evaluate(EMPTY_CARD)
-        await page.screenshot("dashboard-demo-year")
-    return empty
 
 
 async def _offsets(system: System) -> dict[str, float]:

@@ -50,7 +50,7 @@ from bridgework.common.postgres import Connection, Pool
 from bridgework.common.runtime import service_runtime
 from bridgework.common.settings import ServiceSettings
 from bridgework.common.topics import Topics
-from tests.factories import T0, incident_reported
+from tests.factories import T0, incident_reported, sealed
 from tests.infra import eventually, header
 
 pytestmark = pytest.mark.integration
@@ -293,7 +293,7 @@ async def test_a_service_cannot_forge_a_conversation_on_the_repairs_topic(
         repair_id=uuid4(),
         participant=who,
         role=ParticipantRole.AFFECTED,
-        answers=[Answer(question=Question.HARDEST_THING, text="forged")],
+        answers=[Answer(question=Question.HARDEST_THING, text=sealed("forged"))],
         recorded_at=datetime(2026, 1, 5, tzinfo=UTC),
     )
     repairs = Topics(secured).of(ConversationRecordedV1)
