@@ -119,3 +119,13 @@ def test_facilitators_never_take_part_on_a_side_of_a_repair() -> None:
 
     assert not facilitators & {p.responsible.person_id for p in plans}
     assert not facilitators & {p.affected.person_id for p in plans}
+
+
+def test_the_seeder_lands_its_clocks_mid_morning_whatever_the_hour_it_starts() -> None:
+    seeding = _demo("seeding")
+    evening = datetime(2025, 12, 3, 18, 30, tzinfo=UTC)
+    morning = datetime(2025, 12, 3, 7, 15, tzinfo=UTC)
+    assert evening + seeding.to_step_time(evening) == datetime(2025, 12, 4, 10, 0, tzinfo=UTC)
+    assert morning + seeding.to_step_time(morning) == datetime(2025, 12, 3, 10, 0, tzinfo=UTC)
+    on_time = datetime(2025, 12, 3, 10, 0, tzinfo=UTC)
+    assert seeding.to_step_time(on_time).total_seconds() == 0

@@ -17,6 +17,8 @@ from bridgework.common.identity import development_token
 CHANGE_TEAM = "p-chg-001"
 SERVICES = ("intake", "agreements", "followup", "gateway")
 DURATION = TypeAdapter(timedelta)
+# A rate-limited call is tried again after the Retry-After the service names, this often.
+RATE_LIMITED_RETRIES = 5
 
 
 class SeedingError(RuntimeError):
@@ -85,6 +87,12 @@ class Calls:
         """One call; anything but `ok` stops the seeding naming the call and the answer."""
         started = time.monotonic()
         response = await self.clients[service].request(method, path, json=body, headers=headers)
+        for _ in range(RATE_LIMITED_RETRIES):
+            if response.status_code != 429:
+                break
+            # A polite client: the service's rate limit says when to come back.
+            await asyncio.sleep(float(response.headers.get("retry-after", "1")))
+            response = await self.clients[service].request(method, path, json=body, headers=headers)
         self.timings[service] = self.timings.get(service, 0.0) + time.monotonic() - started
         self.counts[service] = self.counts.get(service, 0) + 1
         if response.status_code not in ok:
@@ -120,6 +128,23 @@ class Calls:
                 for service in SERVICES
             )
         )
+
+    async def followup_caught_up(self, timeout: float = 120.0) -> None:
+        """Wait until follow-up has fired every timer due at its now and sent every message
+        due, so a day's mail goes out on that day however fast the seeder moves the clocks."""
+        deadline = time.monotonic() + timeout
+        while True:
+            clock = await self.send(
+                "followup", "GET", "/v1/admin/clock", headers=self.change_team()
+            )
+            if clock["due_timers"] == 0 and clock["due_deliveries"] == 0:
+                return
+            if time.monotonic() > deadline:
+                raise SeedingError(
+                    f"follow-up did not catch up in {timeout}s: {clock['due_timers']} timers "
+                    f"and {clock['due_deliveries']} messages still due"
+                )
+            await asyncio.sleep(0.25)
 
     async def bring_to_today(self) -> None:
         """Move each clock that runs behind the wall clock up to it (offset zero)."""
@@ -202,14 +227,16 @@ class Calls:
             headers=self.change_team(),
         )
 
-    async def answer_check_in(self, token: str, outcome: str, comment: str) -> None:
-        await self.send(
+    async def answer_check_in(self, token: str, outcome: str, comment: str) -> bool:
+        """Answer as the affected person; False when the link was answered or closed before."""
+        answer = await self.send(
             "followup",
             "POST",
             f"/v1/check-ins/{token}",
             body={"outcome": outcome, "comment": comment},
             ok=(201, 409, 410),  # answered or closed meanwhile: nothing left to say
         )
+        return isinstance(answer, dict) and "check_in_id" in answer
 
 
 def _duration(text: str | float) -> timedelta:

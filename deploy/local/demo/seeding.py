@@ -15,6 +15,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from datetime import time as dt_time
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,10 @@ from demo.walks import Walk
 MARKER = "demo-year-seeded.json"
 # Repairs walked at once: the services are async, and a request mostly waits on Postgres.
 CONCURRENCY = 8
+# Each step lands the clocks at this time of day (UTC), inside follow-up's default sending
+# window (08:00-18:00): stepping whole days from an evening start would meet only quiet
+# hours, and every reminder and check-in would wait for a morning that never comes.
+STEP_TIME_OF_DAY = dt_time(10, 0)
 
 
 @dataclass
@@ -61,6 +66,10 @@ async def seed_year(calls: Calls, options: Options) -> Tally | None:
         return None
     started = time.monotonic()
     offsets = await calls.offsets()
+    shift = to_step_time(datetime.now(UTC) + offsets["intake"])
+    if shift and -min(offsets.values()) > shift:
+        await calls.advance(shift)
+        offsets = await calls.offsets()
     days = int(-min(offsets.values()) / timedelta(days=1))
     if days < options.step_days:
         raise SeedingError(
@@ -100,10 +109,19 @@ async def _play(calls: Calls, options: Options, *, days: int, offset: timedelta)
                 break
             step = min(options.step_days, days - day)
             await calls.advance(timedelta(days=step))
+            await calls.followup_caught_up()
             day += step
             progress.update(bar, completed=day)
     await calls.bring_to_today()
     return tally
+
+
+def to_step_time(now: datetime) -> timedelta:
+    """How far to move a clock reading `now` so it reads the step time of day next."""
+    target = datetime.combine(now.astimezone(UTC).date(), STEP_TIME_OF_DAY, UTC)
+    if target < now:
+        target += timedelta(days=1)
+    return target - now
 
 
 def _fit(plan: RepairPlan, days: int) -> RepairPlan:
@@ -182,7 +200,8 @@ async def _answer_check_ins(
         # Whatever order mail arrives in, a repair's answer is the story's.
         outcome = "yes" if confirmed else ("partly", "no")[walk.plan.index % 2]
         comment = "Yes, it was put right." if confirmed else "Not yet: it could happen again."
-        await calls.answer_check_in(mail.token, outcome, comment)
+        if not await calls.answer_check_in(mail.token, outcome, comment):
+            continue  # answered or closed before: agreements will hear nothing new
         tally.check_ins[outcome] = tally.check_ins.get(outcome, 0) + 1
         walk.after_check_in(day, confirmed)
 

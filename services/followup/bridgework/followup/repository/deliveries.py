@@ -66,3 +66,13 @@ async def record_deliveries(
             [o.error for o in outcomes],
             [o.retry_in for o in outcomes],
         )
+
+
+async def count_due_deliveries(connection: Connection) -> int:
+    """How many deliveries wait to be sent now (wall clock), leased ones included; those
+    waiting to retry later are not counted."""
+    count: int = await connection.fetchval(
+        "SELECT count(*) FROM deliveries WHERE status = 'pending'"
+        " AND next_attempt_at <= clock_timestamp()"
+    )
+    return count

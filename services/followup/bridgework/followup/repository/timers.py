@@ -101,6 +101,14 @@ async def any_due_timer(connection: Connection, *, now: datetime) -> bool:
     return due
 
 
+async def count_due_timers(connection: Connection, *, now: datetime) -> int:
+    """How many pending timers are due at `now` (postponed ones wait for a later window)."""
+    count: int = await connection.fetchval(
+        "SELECT count(*) FROM timers WHERE status = 'pending' AND fire_at <= $1", now
+    )
+    return count
+
+
 async def claim_due_timers(
     connection: Connection, *, now: datetime, limit: int
 ) -> list[StoredTimer]:
