@@ -40,6 +40,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
+from tests.factories import sealed
+
 from bench.support import backend_cpu, backend_pid, scratch_database, server_dsn
 from bridgework.common.contracts import (
     AgreementReachedV1,
@@ -148,7 +150,7 @@ class Story:
                 owner=self.responsible,
                 owed_to=[self.affected],
                 owed_to_departments=[self.affected.department],
-                action="Synthetic commitment.",
+                action=sealed("Synthetic commitment."),
                 due_at=reached + timedelta(days=rng.randrange(3, 40)),
             )
             for _ in range(2)

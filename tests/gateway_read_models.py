@@ -16,7 +16,7 @@ READ_MODEL_TABLES = (
     "incidents", "repairs", "repair_incidents", "repair_relationships", "repair_recurrences",
     "participants", "conversations", "agreements", "proposals", "consents", "commitments",
     "nudges", "check_ins", "departments", "dashboard_counts", "relationship_counts",
-    "facilitation_offers", "figure_repairs",
+    "facilitation_offers", "repair_figures",
 )  # fmt: skip
 
 

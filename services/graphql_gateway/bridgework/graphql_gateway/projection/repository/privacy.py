@@ -18,7 +18,7 @@ from bridgework.common.postgres import Connection
 # (renamed on their own, below).
 _NOT_READ_MODEL = frozenset(
     {"inbox", "outbox", "schema_migrations", "erased_people"}
-    | {"dashboard_counts", "relationship_counts", "figure_repairs", "departments"}
+    | {"dashboard_counts", "relationship_counts", "repair_figures", "departments"}
 )
 # Where a person id may be found to match a digest: bare columns and jsonb lists of people.
 _PERSON_IDS = """

@@ -165,47 +165,54 @@ async def _add_counts(
 
 @dataclass
 class FigureIndexChanges:
-    """The drill-down index's changes in a batch: the (metric, day, key) slots each repair
-    left and joined (docs/metrics.md, "Drill-down")."""
+    """The drill-down index's changes in a batch: each changed repair's (metric, day, key)
+    slots, written as one row per repair (docs/metrics.md, "Drill-down")."""
 
-    removed: list[tuple[str, str, date, UUID]] = field(default_factory=list)
-    added: list[tuple[str, str, date, UUID]] = field(default_factory=list)
+    slots: dict[UUID, frozenset[FigureSlot]] = field(default_factory=dict)
 
     def record(
         self, repair_id: UUID, before: frozenset[FigureSlot], after: frozenset[FigureSlot]
     ) -> None:
-        if before == after:
-            return
-        self.removed.extend((m, k, d, repair_id) for m, d, k in before - after)
-        self.added.extend((m, k, d, repair_id) for m, d, k in after - before)
+        if before != after:
+            self.slots[repair_id] = after
 
     async def write(self, connection: Connection) -> None:
-        """Delete the slots left, insert the slots joined (sorted: one lock order). The new
-        ones go through COPY, as the rollups' changes do: a fresh repair files some six."""
-        if self.removed:
-            columns = [list(column) for column in zip(*sorted(self.removed), strict=True)]
-            await connection.execute(_UNINDEX_FIGURES, *columns)
-        if self.added:
-            await connection.execute(_FIGURES_STAGING)
-            await connection.copy_records_to_table(
-                "figure_repairs_changes", records=sorted(self.added)
-            )
-            await connection.execute(_INDEX_FIGURES)
+        """Replace each changed repair's row (sorted: one lock order); a repair that adds to
+        no count any more keeps no row."""
+        if not self.slots:
+            return
+        ids = sorted(self.slots)
+        filed = [(rid, text) for rid in ids for text in _slot_texts(self.slots[rid])]
+        await connection.execute(
+            _INDEX_FIGURES,
+            [rid for rid, _ in filed],
+            [slot for _, slot in filed],
+            [rid for rid in ids if not self.slots[rid]],
+        )
 
 
-_FIGURES_STAGING = """
-    CREATE TEMP TABLE IF NOT EXISTS figure_repairs_changes (
-        metric text, key text, day date, repair_id uuid
-    ) ON COMMIT DELETE ROWS"""
+def figure_slot_text(metric: str, key: str, day: date) -> str:
+    """A slot as the index stores it; the read side (read/repository/drilldown.py) builds
+    the same strings to look up. `*` stands for every key of the metric on that day."""
+    return f"{metric}/{key}/{day.isoformat()}"
+
+
+def _slot_texts(slots: frozenset[FigureSlot]) -> list[str]:
+    every_key = {(metric, day) for metric, day, _ in slots}
+    return [figure_slot_text(m, k, d) for m, d, k in slots] + [
+        figure_slot_text(m, "*", d) for m, d in every_key
+    ]
+
+
 _INDEX_FIGURES = """
-    INSERT INTO figure_repairs (metric, key, day, repair_id)
-    SELECT metric, key, day, repair_id FROM figure_repairs_changes
-    ORDER BY metric, key, day, repair_id
-    ON CONFLICT DO NOTHING"""
-_UNINDEX_FIGURES = """
-    DELETE FROM figure_repairs f
-    USING unnest($1::text[], $2::text[], $3::date[], $4::uuid[]) AS z(metric, key, day, repair_id)
-    WHERE f.metric = z.metric AND f.key = z.key AND f.day = z.day AND f.repair_id = z.repair_id"""
+    WITH gone AS (
+        DELETE FROM repair_figures WHERE repair_id = ANY($3::uuid[])
+    )
+    INSERT INTO repair_figures (repair_id, slots)
+    SELECT repair_id, array_agg(slot ORDER BY slot)
+    FROM unnest($1::uuid[], $2::text[]) AS c(repair_id, slot)
+    GROUP BY repair_id ORDER BY repair_id
+    ON CONFLICT (repair_id) DO UPDATE SET slots = EXCLUDED.slots"""
 
 
 async def announce(connection: Connection, departments: list[str]) -> None:

@@ -1,4 +1,4 @@
-"""The repairs behind a dashboard figure: the drill-down index (`figure_repairs`, kept by the
+"""The repairs behind a dashboard figure: the drill-down index (`repair_figures`, kept by the
 projection with the rollups) joined to the repairs the viewer may list, newest first."""
 
 from __future__ import annotations
@@ -20,14 +20,19 @@ from bridgework.graphql_gateway.read.repository.rows import REPAIR_COLUMNS
 
 
 def _filed(where: Where, behind: Behind, keys: tuple[str, ...] | None) -> str:
-    """The repairs filed in the index under the figure's metric and `keys` in the period."""
-    condition = f"f.metric = {where.bind(behind.figure.metric)}"
-    if keys is not None:
-        condition += f" AND f.key = ANY({where.bind(list(keys))}::text[])"
-    condition += (
-        f" AND f.day BETWEEN {where.bind(behind.period.start)} AND {where.bind(behind.period.end)}"
+    """The repairs filed in the index under the figure's metric and `keys` (None: any) on a
+    day of the period: the slots as projection/repository/rollups.py writes them."""
+    period = behind.period
+    days = [period.start + timedelta(days=n) for n in range((period.end - period.start).days + 1)]
+    slots = [
+        f"{behind.figure.metric}/{key}/{day.isoformat()}"
+        for key in (keys if keys is not None else ("*",))
+        for day in days
+    ]
+    return (
+        "r.repair_id IN (SELECT f.repair_id FROM repair_figures f"
+        f" WHERE f.slots && {where.bind(slots)}::text[])"
     )
-    return f"r.repair_id IN (SELECT f.repair_id FROM figure_repairs f WHERE {condition})"
 
 
 def _incidents(where: Where, behind: Behind) -> str:

@@ -14,7 +14,7 @@ from bridgework.common.postgres import Connection
 # Bookkeeping and rollups of counts: nothing there names a person.
 _NOT_READ_MODEL = frozenset(
     {"inbox", "outbox", "schema_migrations", "erased_people"}
-    | {"dashboard_counts", "relationship_counts", "figure_repairs", "departments"}
+    | {"dashboard_counts", "relationship_counts", "repair_figures", "departments"}
 )
 
 
