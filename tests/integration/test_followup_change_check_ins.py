@@ -7,6 +7,7 @@ reaches the leads asked (docs/followup.md, "Changes")."""
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from email.message import EmailMessage
@@ -32,9 +33,10 @@ from bridgework.common.contracts.changes_followup import ChangeCheckInRecordedV1
 from bridgework.common.contracts.privacy import person_digest
 from bridgework.common.events import Event
 from bridgework.common.postgres import create_pool
+from bridgework.common.privacy import KEK_SETTING, KeyStore, LocalKek
 from bridgework.followup.app import create_app
 from bridgework.followup.settings import FollowupSettings
-from bridgework.followup.use_cases.privacy import apply_erasures
+from bridgework.followup.use_cases.privacy import apply_erasures, export_person
 from tests.followup_factories import (
     MONDAY,
     Inbox,
@@ -165,6 +167,21 @@ async def test_each_affected_department_is_asked_after_go_live_and_answers_once(
         "Works, but the night shift was locked out."
     )
     assert by_department["hr"].comment is None
+
+    # What follow-up holds about Fiona (GDPR Art. 15) includes the check-in she answered,
+    # its comment opened, and names no other lead's.
+    pool = await create_pool(database_url, schema="followup", max_size=2)
+    try:
+        keys = KeyStore(LocalKek.from_setting(os.environ.get(KEK_SETTING)))
+        held = await export_person(pool=pool, keys=keys, person_id=FIONA.person_id)
+    finally:
+        await pool.close()
+    assert [(c["change_id"], c["department"], c["outcome"], c["comment"])
+            for c in held.change_check_ins] == [
+        (change.change_id, "finance", "partly", "Works, but the night shift was locked out.")
+    ]  # fmt: skip
+    assert held.contact is not None
+    assert held.contact["display_name"] == "Fiona"
 
     # Erasing Fiona reaches the check-ins she was asked.
     erasure = PersonErasedV1(erasure_id=uuid4(), person_digest=person_digest(FIONA.person_id),

@@ -11,7 +11,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from uuid import UUID
 
 from bridgework.common.postgres import Connection
 
@@ -142,6 +141,15 @@ class HeldByFollowup:
     nudges: list[dict[str, Any]]
     check_ins: list[dict[str, Any]]
     pending_timers: list[dict[str, Any]]
+    # Planned changes: a lead told before go-live, asked after it, reminded of adjustments.
+    change_nudges: list[dict[str, Any]]
+    change_check_ins: list[dict[str, Any]]
+    change_reminders: list[dict[str, Any]]
+
+    def holds_anything(self) -> bool:
+        rows = self.commitments + self.nudges + self.check_ins + self.pending_timers
+        rows += self.change_nudges + self.change_check_ins + self.change_reminders
+        return self.contact is not None or bool(rows)
 
 
 async def held_about(connection: Connection, person_id: str) -> HeldByFollowup:
@@ -170,15 +178,28 @@ async def held_about(connection: Connection, person_id: str) -> HeldByFollowup:
         " WHERE recipient_id = $1 AND status = 'pending' ORDER BY fire_at, id",
         person_id,
     )
+    change_nudges = await connection.fetch(
+        "SELECT change_id, department, kind, channels, sent_at FROM change_nudges"
+        " WHERE recipient_id = $1 ORDER BY sent_at, change_id",
+        person_id,
+    )
+    change_check_ins = await connection.fetch(
+        "SELECT check_in_id, change_id, department, status, outcome, comment, asked_at,"
+        " answered_at FROM change_check_ins WHERE person_id = $1 ORDER BY asked_at, check_in_id",
+        person_id,
+    )
+    change_reminders = await connection.fetch(
+        "SELECT change_id, commitment_id, terms_version, channels, sent_at"
+        " FROM change_adjustment_reminders WHERE recipient_id = $1 ORDER BY sent_at, commitment_id",
+        person_id,
+    )
     return HeldByFollowup(
         contact=dict(contact) if contact else None,
         commitments=[dict(row) for row in commitments],
         nudges=[dict(row) for row in nudges],
         check_ins=[dict(row) for row in check_ins],
         pending_timers=[dict(row) for row in timers],
+        change_nudges=[dict(row) for row in change_nudges],
+        change_check_ins=[dict(row) for row in change_check_ins],
+        change_reminders=[dict(row) for row in change_reminders],
     )
-
-
-def repair_ids_of(held: HeldByFollowup) -> set[UUID]:
-    rows = held.commitments + held.nudges + held.check_ins + held.pending_timers
-    return {row["repair_id"] for row in rows}

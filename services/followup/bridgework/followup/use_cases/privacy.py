@@ -69,6 +69,9 @@ class FollowupExport:
     nudges: list[dict[str, Any]]
     check_ins: list[dict[str, Any]]
     pending_timers: list[dict[str, Any]]
+    change_nudges: list[dict[str, Any]]
+    change_check_ins: list[dict[str, Any]]
+    change_reminders: list[dict[str, Any]]
 
 
 async def export_person(*, pool: Pool, keys: KeyStore, person_id: str) -> FollowupExport:
@@ -77,8 +80,9 @@ async def export_person(*, pool: Pool, keys: KeyStore, person_id: str) -> Follow
         held = await privacy_rows.held_about(connection, person_id)
         texts = [_sealed(row.get("action")) for row in held.commitments]
         texts += [_sealed(row.get("comment")) for row in held.check_ins]
+        texts += [_sealed(row.get("comment")) for row in held.change_check_ins]
         unsealer = await Unsealer.load(connection, keys, texts)
-    if held.contact is None and not privacy_rows.repair_ids_of(held):
+    if not held.holds_anything():
         raise DomainError(
             "nothing_held",
             "follow-up holds nothing about this person",
@@ -92,6 +96,9 @@ async def export_person(*, pool: Pool, keys: KeyStore, person_id: str) -> Follow
         nudges=held.nudges,
         check_ins=[_opened(row, "comment", unsealer) for row in held.check_ins],
         pending_timers=held.pending_timers,
+        change_nudges=held.change_nudges,
+        change_check_ins=[_opened(row, "comment", unsealer) for row in held.change_check_ins],
+        change_reminders=held.change_reminders,
     )
 
 
