@@ -33,6 +33,7 @@ PUBLIC = {
     "/queue",
     "/me",
     "/repairs/{repair_id}",
+    "/changes/{change_id}",
     "/v1/check-ins/{token}",
 }
 # What each service must declare: the scheme names and what they are.

@@ -146,7 +146,8 @@ class ConversationRead(Read):
     recorded_at: datetime
 
 
-AnswerT = TypeVar("AnswerT", bound=Read)
+# A model (a change's answers are a list: a RootModel) the gateway reads from a success.
+AnswerT = TypeVar("AnswerT", bound=BaseModel)
 
 
 @dataclass(frozen=True)
@@ -279,10 +280,10 @@ class AgreementsClient:
             payload = response.json()
         except ValueError:
             payload = {}
-        if not isinstance(payload, dict):
+        if not isinstance(payload, dict | list):
             payload = {}
         if not response.is_success:
-            return _refusal(response.status_code, payload)
+            return _refusal(response.status_code, payload if isinstance(payload, dict) else {})
         try:
             return Accepted(call.reads.model_validate(payload))
         except ValidationError as error:

@@ -1,5 +1,6 @@
-"""The people's pages: a facilitator's queue, a repair's story, and my work. Static HTML and
-vanilla JS that act only through /graphql with the person's token, like the dashboard.
+"""The people's pages: a facilitator's queue, a repair's story, a planned change, and my work.
+Static HTML and vanilla JS that act only through /graphql with the person's token, like the
+dashboard.
 
 The pages and their assets hold no data, so they are served to anyone; a repair's page is
 the same document for every id (its script reads the id from the path).
@@ -20,6 +21,8 @@ ASSETS = {
     "repair.js": "text/javascript; charset=utf-8",
     "repair-forms.js": "text/javascript; charset=utf-8",
     "me.js": "text/javascript; charset=utf-8",
+    "change.js": "text/javascript; charset=utf-8",
+    "change-forms.js": "text/javascript; charset=utf-8",
     "workspace.css": "text/css; charset=utf-8",
 }
 
@@ -40,6 +43,13 @@ async def queue_page() -> HTMLResponse:
 async def repair_page(repair_id: UUID) -> HTMLResponse:
     """A repair's story and the actions the viewer may take there."""
     return _page("repair.html")
+
+
+@router.get("/changes/{change_id}", response_class=HTMLResponse)
+async def change_page(change_id: UUID) -> HTMLResponse:
+    """A planned change: its engagement with the departments it affects, and what the viewer
+    may do there."""
+    return _page("change.html")
 
 
 @router.get("/me", response_class=HTMLResponse)

@@ -19,6 +19,10 @@ from strawberry.extensions import (
 )
 from strawberry.types import ExecutionContext
 
+from bridgework.graphql_gateway.read.entrypoints.graphql.change_engagement import (
+    ChangeEngagementQuery,
+)
+from bridgework.graphql_gateway.read.entrypoints.graphql.change_mutations import ChangeMutation
 from bridgework.graphql_gateway.read.entrypoints.graphql.cost import cost_limit_rule
 from bridgework.graphql_gateway.read.entrypoints.graphql.errors import DomainErrors, should_mask
 from bridgework.graphql_gateway.read.entrypoints.graphql.execution import GatewayExecutionContext
@@ -43,6 +47,17 @@ def log_failure(error: GraphQLError, operation: str | None) -> None:
     stack = "".join(traceback.format_tb(original.__traceback__)) if original is not None else ""
     path = ".".join(str(part) for part in error.path or ())
     LOG.error("GraphQL operation %s failed at %s: %s\n%s", operation or "-", path, kind, stack)
+
+
+# A planned change's engagement (issue 14) beside the repairs' queries and mutations.
+@strawberry.type(name="Query")
+class AllQueries(Query, ChangeEngagementQuery):
+    pass
+
+
+@strawberry.type(name="Mutation")
+class AllMutations(Mutation, ChangeMutation):
+    pass
 
 
 class GatewaySchema(strawberry.Schema):
@@ -82,8 +97,8 @@ def build_schema(settings: GatewaySettings) -> strawberry.Schema:
     if not settings.graphql_introspection:
         extensions.append(DisableIntrospection)
     return GatewaySchema(
-        query=Query,
-        mutation=Mutation,
+        query=AllQueries,
+        mutation=AllMutations,
         subscription=Subscription,
         extensions=extensions,
         execution_context_class=GatewayExecutionContext,

@@ -1,7 +1,8 @@
 // Planned changes on the dashboard (docs/metrics.md, "Changes"): the calendar of coming
 // changes with their engagement, the proactive window and the harm that followed. A section
 // of its own, beside dashboard.js: it reads the same token and filters and builds its DOM
-// with textContent only (titles come from departments' tools).
+// with textContent only (titles come from departments' tools). Each coming change links to
+// its page, /changes/<id>.
 (() => {
   "use strict";
   const $ = (id) => document.getElementById(id);
@@ -23,15 +24,26 @@
     const t = el("table");
     const head = el("tr");
     for (const h of headers) head.append(el("th", h, { scope: "col" }));
-    t.append(el("thead")).firstChild.append(head);
+    const thead = el("thead");
+    thead.append(head);
+    t.append(thead);
     const body = el("tbody");
     for (const row of rows) {
       const tr = el("tr");
-      for (const cell of row) tr.append(el("td", cell));
+      for (const cell of row) {
+        const td = el("td", cell instanceof Node ? null : cell);
+        if (cell instanceof Node) td.append(cell);
+        tr.append(td);
+      }
       body.append(tr);
     }
     t.append(body);
     return t;
+  }
+
+  // A change's title, linking to its page (/changes/<id>), where its engagement is done.
+  function changeLink(change) {
+    return el("a", change.title, { href: `/changes/${encodeURIComponent(change.id)}`, "data-change": change.id });
   }
 
   function section() {
@@ -53,7 +65,7 @@
     body.append(d.calendar.length ? table(
       ["Go-live", "Change", "Kind", "Owner", "Engagement", "Departments"],
       d.calendar.map((c) => [
-        c.plannedGoLive.slice(0, 10), c.title, c.kind, c.ownerDepartment, c.engagementState,
+        c.plannedGoLive.slice(0, 10), changeLink(c), c.kind, c.ownerDepartment, c.engagementState,
         c.engagements.map((e) => `${e.department}: ${e.standing}`).join(", "),
       ]),
     ) : el("p", "No change planned in the next 90 days.", { class: "hint" }));

@@ -1,4 +1,7 @@
-// A participant's view: what waits for my consent, my commitments, my repairs.
+// A participant's view: what waits for my consent, my commitments, my repairs, and the planned
+// changes of my department not yet live (those awaiting its word first). The read model knows
+// departments' standings, not who takes part, so the changes are listed to those who may list
+// them (a department's lead, the change team); a representative opens a change from its link.
 "use strict";
 
 (() => {
@@ -35,10 +38,36 @@
       W.el("a", { href: `/repairs/${p.repairId}#consent` }, "Give or decline consent"))));
   }
 
+  const CHANGES = `query($department: String) { changes(first: 50, live: false, department: $department) { edges { node {
+      id title kind ownerDepartment plannedGoLive engagements { department standing } } } } }`;
+
+  function changes(viewer, list) {
+    if (!viewer.department) return W.el("p", { class: "hint" }, "Your sign-in names no department.");
+    if (!viewer.roles.includes("department_lead") && !viewer.roles.includes("change_team")) {
+      return W.el("p", { class: "hint" }, "Your department's lead sees its planned changes here; open a change from the link you were sent.");
+    }
+    if (!list.length) return W.el("p", { class: "hint" }, "No planned change concerns your department.");
+    const word = (c) => (c.engagements.find((e) => e.department === viewer.department) || {}).standing;
+    const awaiting = (c) => ["told", "engaged"].includes(word(c));
+    const rows = [...list].sort((a, b) => Number(awaiting(b)) - Number(awaiting(a)) || a.plannedGoLive.localeCompare(b.plannedGoLive));
+    return W.el("table", {},
+      W.el("caption", {}, "Not yet live; those awaiting your department's word first."),
+      W.el("thead", {}, W.el("tr", {}, ["Change", "Go-live", "Your department"].map((h) => W.el("th", { scope: "col" }, h)))),
+      W.el("tbody", {}, rows.map((c) => W.el("tr", { "data-change": c.id, "data-awaiting": awaiting(c) ? "yes" : "no" },
+        W.el("td", {}, W.el("a", { href: `/changes/${c.id}` }, c.title), W.el("span", { class: "hint" }, `${c.kind} by ${c.ownerDepartment}`)),
+        W.el("td", {}, W.when(c.plannedGoLive)),
+        W.el("td", {}, c.ownerDepartment === viewer.department && !word(c) ? "owns it"
+          : awaiting(c) ? `your word is awaited (${word(c)})` : word(c))))));
+  }
+
   W.start(async () => {
     const work = (await W.gql(QUERY)).data.myWork;
     document.getElementById("consent").replaceChildren(consent(work.awaitingYourConsent));
     document.getElementById("commitments").replaceChildren(commitments(work.commitments));
     document.getElementById("repairs").replaceChildren(W.repairTable(work.repairs, "Soonest next step first; closed repairs last."));
+    const viewer = (await W.gql("{ viewer { department roles } }")).data.viewer;
+    const lists = viewer.department && (viewer.roles.includes("department_lead") || viewer.roles.includes("change_team"));
+    const mine = lists ? (await W.gql(CHANGES, { department: viewer.department })).data.changes.edges.map((e) => e.node) : [];
+    document.getElementById("changes").replaceChildren(changes(viewer, mine));
   });
 })();
