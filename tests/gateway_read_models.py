@@ -9,7 +9,8 @@ from typing import Any
 from bridgework.common.contracts import Contract
 from bridgework.common.events import Event
 from bridgework.common.postgres import Pool, create_pool, migrate
-from bridgework.graphql_gateway.projection.use_cases.fold_events import fold_events
+from bridgework.graphql_gateway.projection.use_cases.fold_changes import fold_changes
+from bridgework.graphql_gateway.projection.use_cases.privacy import fold_with_erasures
 from tests.infra import Infrastructure, create_database, drop_database
 
 READ_MODEL_TABLES = (
@@ -17,6 +18,9 @@ READ_MODEL_TABLES = (
     "participants", "conversations", "agreements", "proposals", "consents", "commitments",
     "nudges", "check_ins", "departments", "dashboard_counts", "relationship_counts",
     "facilitation_offers", "repair_figures",
+    "planned_changes", "planned_change_go_lives", "planned_change_engagements",
+    "planned_change_proposals", "planned_change_modes", "change_incidents",
+    "planned_change_check_ins", "change_participants",
 )  # fmt: skip
 
 
@@ -42,7 +46,9 @@ async def apply_in_batches(pool: Pool, events: Sequence[Event[Contract]], size: 
     """Fold `events` as the consumer would, `size` per transaction."""
     for start in range(0, len(events), size):
         async with pool.acquire() as connection, connection.transaction():
-            await fold_events(connection=connection, events=events[start : start + size])
+            batch = events[start : start + size]
+            await fold_with_erasures(connection=connection, events=batch)
+            await fold_changes(connection=connection, events=batch)
 
 
 async def dump(pool: Pool) -> dict[str, list[tuple[Any, ...]]]:

@@ -199,6 +199,20 @@ async def test_a_change_engaged_with_two_departments_in_the_browser(changes: Cha
             "[...document.querySelectorAll('#people li')].map((li) => li.dataset.role)"
         ) == ["owner", "representative", "representative"]
 
+        # The owner, who leads nothing, finds it on their own page and follows its link; HR's
+        # lead now finds it among the changes they take part in, listed once.
+        mine = f"#my-changes tr[data-change='{change_id}']"
+        await as_person(page, changes, "/me", owner)
+        await shown(page, f'document.querySelector("{mine}")')
+        assert "owner (it)" in await page.text(mine)
+        await page.click(f"{mine} a[data-change='{change_id}']")
+        await page.wait_for(f"location.pathname === '{page_path}'")
+        await as_person(page, changes, "/me", hr)
+        await shown(page, f'document.querySelector("{mine}[data-awaiting=yes]")')
+        assert not await page.evaluate(
+            f"!!document.querySelector('#changes [data-change=\"{change_id}\"]')"
+        )
+
         # The representatives answer the proactive questions.
         for who, worry in (
             (finance, "The month end falls on the planned go-live."),

@@ -89,6 +89,15 @@ _SAVE_CHECK_IN = """
     WHERE EXCLUDED.recorded_at < c.recorded_at
 """
 
+# Who takes part in a change's engagement: redelivered or replayed in any order, a join keeps
+# the earliest time heard of.
+_SAVE_PARTICIPANT = """
+    INSERT INTO change_participants AS p (change_id, person_id, department, role, joined_at)
+    VALUES ($1, $2, $3, $4, $5)
+    ON CONFLICT (change_id, person_id, department, role) DO UPDATE
+        SET joined_at = LEAST(p.joined_at, EXCLUDED.joined_at)
+"""
+
 
 async def save_changes(connection: Connection, changes: Sequence[ChangeRow]) -> None:
     await connection.executemany(
@@ -146,3 +155,10 @@ async def save_check_ins(
 ) -> None:
     """(change, department, outcome, when) of follow-up's check-in after go-live."""
     await connection.executemany(_SAVE_CHECK_IN, list(check_ins))
+
+
+async def save_participants(
+    connection: Connection, joined: Sequence[tuple[UUID, str, str, str, datetime]]
+) -> None:
+    """(change, person id, department they speak for, role, when they joined)."""
+    await connection.executemany(_SAVE_PARTICIPANT, list(joined))

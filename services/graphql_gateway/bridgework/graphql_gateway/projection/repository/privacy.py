@@ -30,6 +30,7 @@ _PERSON_IDS = """
     UNION SELECT person_id FROM check_ins
     UNION SELECT person_id FROM facilitation_offers
     UNION SELECT answered_by FROM facilitation_offers WHERE answered_by IS NOT NULL
+    UNION SELECT person_id FROM change_participants
     UNION SELECT p ->> 'person_id' FROM incidents, jsonb_array_elements(responsible) AS p
     UNION SELECT p ->> 'person_id' FROM incidents, jsonb_array_elements(affected_people) AS p
 """

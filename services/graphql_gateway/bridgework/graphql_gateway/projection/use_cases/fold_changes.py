@@ -1,10 +1,13 @@
 """Fold planned changes into the read model: intake's change facts, agreements' engagement
-events, follow-up's check-ins after go-live, and the change each incident names. Runs in the
-consumer's transaction, beside fold_events (which ignores these facts but incidents)."""
+events (and who takes part in each), follow-up's check-ins after go-live, and the change each
+incident names. Runs in the consumer's transaction, beside fold_events (which ignores these
+facts but incidents)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
+from uuid import UUID
 
 from bridgework.common.contracts import ChangeFacts, ChangeWentLiveV1, Contract, IncidentFacts
 from bridgework.common.contracts.changes_followup import ChangeCheckInRecordedV1
@@ -17,6 +20,7 @@ from bridgework.common.contracts.engagements import (
     EngagementRole,
     RepresentativeJoinedV1,
 )
+from bridgework.common.contracts.privacy import person_digest
 from bridgework.common.events import Event
 from bridgework.common.postgres import Connection
 from bridgework.graphql_gateway.projection.domain.planned_changes import (
@@ -24,6 +28,7 @@ from bridgework.graphql_gateway.projection.domain.planned_changes import (
     change_row,
 )
 from bridgework.graphql_gateway.projection.repository import planned_changes as rows
+from bridgework.graphql_gateway.projection.repository import privacy as privacy_rows
 
 
 async def fold_changes(*, connection: Connection, events: Sequence[Event[Contract]]) -> None:
@@ -68,6 +73,14 @@ async def fold_changes(*, connection: Connection, events: Sequence[Event[Contrac
         for f in facts
         if isinstance(f, ChangeCheckInRecordedV1)
     ]
+    # Every role takes part (the owner's side too), each for the department they speak for.
+    joined = [
+        (f.change_id, f.participant.person_id, f.department, f.role.value, f.joined_at)
+        for f in facts
+        if isinstance(f, RepresentativeJoinedV1)
+    ]
+    if joined:
+        joined = await _tombstoned(connection, joined)
     # Sorted by key, so two batches touching the same rows lock them in the same order.
     await rows.save_changes(connection, sorted(changes, key=lambda c: (c.change_id, c.revision)))
     await rows.save_go_lives(connection, sorted(go_lives))
@@ -77,3 +90,16 @@ async def fold_changes(*, connection: Connection, events: Sequence[Event[Contrac
     await rows.save_proposals(connection, sorted(proposals))
     await rows.save_modes(connection, sorted(modes))
     await rows.save_check_ins(connection, sorted(check_ins))
+    await rows.save_participants(connection, sorted(joined))
+
+
+async def _tombstoned(
+    connection: Connection, joined: list[tuple[UUID, str, str, str, datetime]]
+) -> list[tuple[UUID, str, str, str, datetime]]:
+    """Erased people joined as their tombstone, so a replay that meets the erasure first ends
+    as one that meets it last (its rewrite). Holds erasures out until the batch commits."""
+    erased = await privacy_rows.hold_out_erasures(connection)
+    return [
+        (change, erased.get(person_digest(person), person), department, role, at)
+        for change, person, department, role, at in joined
+    ]

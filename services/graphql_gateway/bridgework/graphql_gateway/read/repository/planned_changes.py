@@ -82,6 +82,13 @@ async def change(connection: Connection, change_id: UUID) -> ChangeRecord | None
     return None if row is None else _change(row)
 
 
+async def changes_by_id(connection: Connection, change_ids: Sequence[UUID]) -> list[ChangeRecord]:
+    rows = await connection.fetch(
+        _CHANGES + " WHERE c.change_id = ANY($1::uuid[]) ORDER BY c.change_id", list(change_ids)
+    )
+    return [_change(row) for row in rows]
+
+
 async def changes_concerning(connection: Connection, department: str | None) -> list[ChangeRecord]:
     """Every change (department None), or those a department owns or is affected by."""
     params: list[Any] = []

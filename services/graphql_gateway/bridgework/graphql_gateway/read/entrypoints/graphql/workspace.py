@@ -1,4 +1,5 @@
-"""The people's workspace in GraphQL: the facilitation queue, my work, and a repair's story.
+"""The people's workspace in GraphQL: the facilitation queue, my work (repairs, commitments,
+consent, and the planned changes you take part in), and a repair's story.
 
 Person-level detail follows types.py: only a repair's own facilitators and participants see
 who and what; the queue shows a repair's structure only (docs/gateway.md, "Access").
@@ -34,6 +35,7 @@ from bridgework.graphql_gateway.read.entrypoints.graphql.enums import (
     IncidentCategory,
     ParticipantRole,
 )
+from bridgework.graphql_gateway.read.entrypoints.graphql.my_changes import MyChange, my_changes
 from bridgework.graphql_gateway.read.entrypoints.graphql.types import Repair
 from bridgework.graphql_gateway.read.use_cases import workspace
 
@@ -213,7 +215,10 @@ class RepairStory:
         ]
 
 
-@strawberry.type(description="What waits for you: your repairs, your commitments, your consent.")
+@strawberry.type(
+    description="What waits for you: your repairs, your commitments, your consent, and the "
+    "planned changes you take part in."
+)
 class MyWork:
     repairs: list[RepairStory] = strawberry.field(
         description="The repairs you take part in, the soonest next step first; closed last."
@@ -222,6 +227,13 @@ class MyWork:
         description="Commitments you own, soonest due first."
     )
     awaiting_your_consent: list[Proposal]
+
+    @strawberry.field(
+        description="The planned changes you take part in (any role, for any department): "
+        "those not yet live first, soonest planned go-live first; then live ones, latest first."
+    )
+    async def changes(self, info: Info) -> list[MyChange]:
+        return await my_changes(info)
 
 
 def _soonest_first(story: RepairStory) -> tuple[bool, datetime, UUID]:

@@ -1,7 +1,7 @@
-// A participant's view: what waits for my consent, my commitments, my repairs, and the planned
-// changes of my department not yet live (those awaiting its word first). The read model knows
-// departments' standings, not who takes part, so the changes are listed to those who may list
-// them (a department's lead, the change team); a representative opens a change from its link.
+// A participant's view: what waits for my consent, my commitments, my repairs, the planned
+// changes I take part in (any role, from myWork), and, for a department's lead or the change
+// team, the other planned changes of my department not yet live (those awaiting its word
+// first). A change I take part in is listed once, among mine.
 "use strict";
 
 (() => {
@@ -10,7 +10,9 @@
     repairs { ${W.STORY_ROW} }
     commitments { id repairId action dueAt status keptAt keptOnTime lapseCount releasedAt ownerDepartment }
     awaitingYourConsent { repairId version proposedAt proposedBy { personId department }
-      commitments { action dueAt owner { personId department } } } } }`;
+      commitments { action dueAt owner { personId department } } }
+    changes { yourRoles yourDepartments change { id title kind ownerDepartment plannedGoLive
+      wentLiveAt responseMode engagementState engagements { department standing } } } } }`;
   const STATUS = { open: "open", kept: "kept", lapsed: "lapsed", released: "released" };
 
   function commitments(list) {
@@ -38,20 +40,62 @@
       W.el("a", { href: `/repairs/${p.repairId}#consent` }, "Give or decline consent"))));
   }
 
+  // My part in a change: the owner's side, or a representative of the departments I speak for.
+  function part(m) {
+    const roles = m.yourRoles.map((r) => (r === "owner" ? `owner (${m.change.ownerDepartment})` : null)).filter(Boolean);
+    if (m.yourRoles.includes("representative")) {
+      const spoken = m.yourDepartments.filter((d) => d !== m.change.ownerDepartment || !m.yourRoles.includes("owner"));
+      roles.push(`representative of ${(spoken.length ? spoken : m.yourDepartments).join(", ")}`);
+    }
+    return roles.join("; ");
+  }
+
+  // Where it stands: once live, its mode; before, each department I speak for (the owner: all).
+  function standing(m) {
+    const c = m.change;
+    if (c.wentLiveAt) return `live since ${W.when(c.wentLiveAt)} (${W.words(c.responseMode)})`;
+    const mineOnly = c.engagements.filter((e) => m.yourDepartments.includes(e.department));
+    if (!mineOnly.length) return W.words(c.engagementState);
+    return mineOnly.map((e) => `${e.department}: ${e.standing}`).join(", ");
+  }
+
+  function awaitsMyWord(m) {
+    return !m.change.wentLiveAt && m.change.engagements.some(
+      (e) => m.yourDepartments.includes(e.department) && ["told", "engaged"].includes(e.standing));
+  }
+
+  function myChanges(list) {
+    if (!list.length) return W.el("p", { class: "hint" }, "You take part in no planned change yet.");
+    return W.el("table", {},
+      W.el("caption", {}, "Not yet live first, soonest go-live first; then those live, latest first."),
+      W.el("thead", {}, W.el("tr", {}, ["Change", "Go-live", "My part", "Where it stands"].map((h) => W.el("th", { scope: "col" }, h)))),
+      W.el("tbody", {}, list.map((m) => W.el("tr", {
+        "data-change": m.change.id, "data-live": m.change.wentLiveAt ? "yes" : "no",
+        "data-awaiting": awaitsMyWord(m) ? "yes" : "no" },
+      W.el("td", {}, W.el("a", { href: `/changes/${m.change.id}`, "data-change": m.change.id }, m.change.title),
+        W.el("span", { class: "hint" }, `${m.change.kind} by ${m.change.ownerDepartment}`)),
+      W.el("td", {}, W.when(m.change.wentLiveAt || m.change.plannedGoLive)),
+      W.el("td", {}, part(m)),
+      W.el("td", {}, standing(m))))));
+  }
+
   const CHANGES = `query($department: String) { changes(first: 50, live: false, department: $department) { edges { node {
       id title kind ownerDepartment plannedGoLive engagements { department standing } } } } }`;
 
-  function changes(viewer, list) {
+  function changes(viewer, list, taken) {
     if (!viewer.department) return W.el("p", { class: "hint" }, "Your sign-in names no department.");
     if (!viewer.roles.includes("department_lead") && !viewer.roles.includes("change_team")) {
-      return W.el("p", { class: "hint" }, "Your department's lead sees its planned changes here; open a change from the link you were sent.");
+      return W.el("p", { class: "hint" }, "Your department's lead sees all of its planned changes here; those you take part in are listed above.");
     }
-    if (!list.length) return W.el("p", { class: "hint" }, "No planned change concerns your department.");
+    if (!list.length) {
+      return W.el("p", { class: "hint" }, taken ? "No other planned change concerns your department." : "No planned change concerns your department.");
+    }
     const word = (c) => (c.engagements.find((e) => e.department === viewer.department) || {}).standing;
     const awaiting = (c) => ["told", "engaged"].includes(word(c));
     const rows = [...list].sort((a, b) => Number(awaiting(b)) - Number(awaiting(a)) || a.plannedGoLive.localeCompare(b.plannedGoLive));
     return W.el("table", {},
-      W.el("caption", {}, "Not yet live; those awaiting your department's word first."),
+      W.el("caption", {}, taken ? "Not yet live, and not among those you take part in; those awaiting your department's word first."
+        : "Not yet live; those awaiting your department's word first."),
       W.el("thead", {}, W.el("tr", {}, ["Change", "Go-live", "Your department"].map((h) => W.el("th", { scope: "col" }, h)))),
       W.el("tbody", {}, rows.map((c) => W.el("tr", { "data-change": c.id, "data-awaiting": awaiting(c) ? "yes" : "no" },
         W.el("td", {}, W.el("a", { href: `/changes/${c.id}` }, c.title), W.el("span", { class: "hint" }, `${c.kind} by ${c.ownerDepartment}`)),
@@ -65,9 +109,13 @@
     document.getElementById("consent").replaceChildren(consent(work.awaitingYourConsent));
     document.getElementById("commitments").replaceChildren(commitments(work.commitments));
     document.getElementById("repairs").replaceChildren(W.repairTable(work.repairs, "Soonest next step first; closed repairs last."));
+    document.getElementById("my-changes").replaceChildren(myChanges(work.changes));
     const viewer = (await W.gql("{ viewer { department roles } }")).data.viewer;
     const lists = viewer.department && (viewer.roles.includes("department_lead") || viewer.roles.includes("change_team"));
     const mine = lists ? (await W.gql(CHANGES, { department: viewer.department })).data.changes.edges.map((e) => e.node) : [];
-    document.getElementById("changes").replaceChildren(changes(viewer, mine));
+    // A change I take part in is already listed among mine: listed once.
+    const taken = new Set(work.changes.map((m) => m.change.id));
+    const others = mine.filter((c) => !taken.has(c.id));
+    document.getElementById("changes").replaceChildren(changes(viewer, others, others.length < mine.length));
   });
 })();
