@@ -3,7 +3,8 @@
 Run by `make run` (deploy/local/run.sh) once the four services are up with
 BRIDGEWORK_TIME_TRAVEL=true and BRIDGEWORK_TIME_TRAVEL_START=-P365D: it moves every
 service's clock from a year back to today, a few days a step, reporting a few hundred
-incidents and walking their repairs (deploy/local/demo/). Intake takes reports only with the
+incidents and walking their repairs, and recording planned changes, engaging the departments
+they affect (or not) and reporting their go-live (deploy/local/demo/). Intake takes reports only with the
 reporting department's API token: pass one per department as `--token it=<token>`. People
 act with development tokens signed with BRIDGEWORK_JWT_HS256_SECRET. Seeding twice seeds
 once (a marker in --state-dir, and agreements holding repairs already).
@@ -73,7 +74,8 @@ async def run(args: argparse.Namespace) -> int:
         print("demo year: seeded before; nothing seeded now (clocks at today)")
     else:
         print(
-            f"demo year seeded: {tally.incidents} incidents, {tally.steps_taken} steps,"
+            f"demo year seeded: {tally.incidents} incidents, {tally.changes} planned changes,"
+            f" {tally.steps_taken} steps,"
             f" check-ins answered {tally.check_ins}, in {tally.seconds} s"
             f" (calls {tally.calls}, seconds waited {tally.waited})"
         )

@@ -1,5 +1,9 @@
 """The demo year: the seeder moves all four services' clocks from a year back to today,
-through their public APIs, and every dashboard figure has something to say.
+through their public APIs, and every dashboard figure has something to say: the repairs'
+and the planned changes' (the calendar, the proactive window, the harm that followed, less
+after changes made WITH people than after imposed ones). The year is seeded once for the
+module; headless Chromium then opens the dashboard over the whole year and finds no card
+empty (screenshot: test-output/screenshots/dashboard-demo-year.png).
 
 A reduced year (`--scale`) keeps the run short; the full year's timing is in
 docs/operations.md ("The demo year").
@@ -7,11 +11,12 @@ docs/operations.md ("The demo year").
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from uuid import uuid4
@@ -21,6 +26,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Mailbox
 
+from tests.browser_session import Page, open_page
 from tests.e2e.system import System
 from tests.gateway_factories import SECRET, bearer, token
 from tests.infra import (
@@ -119,8 +125,14 @@ query ($period: PeriodInput) {
       shadowItTrend(granularity: MONTH) { start count }
     }
   }
+  changeDashboard(period: $period) {
+    calendar { id engagementState }
+    proactiveWindow { responseMode changes }
+    harmThatFollowed { responseMode changes incidents incidentsPerChange }
+  }
 }
 """
+MODES = ("with", "to", "for", "not")
 
 
 async def dashboard(system: System) -> dict[str, Any]:
@@ -135,7 +147,7 @@ async def dashboard(system: System) -> dict[str, Any]:
     body: dict[str, Any] = response.json()
     assert "errors" not in body, body
     figures: dict[str, Any] = body["data"]["dashboard"]
-    return figures
+    return figures | {"changes": body["data"]["changeDashboard"]}
 
 
 def every_figure_speaks(figures: dict[str, Any]) -> list[str]:
@@ -156,7 +168,25 @@ def every_figure_speaks(figures: dict[str, Any]) -> list[str]:
         empty.append("checkIns: confirmed and not")
     if not any(r["recurrencesWithin180Days"] for r in figures["relationships"]):
         empty.append("relationships.recurrencesWithin180Days")
+    changes = figures["changes"]
+    if not changes["calendar"]:
+        empty.append("changes.calendar")
+    window = {m["responseMode"]: m["changes"] for m in changes["proactiveWindow"]}
+    empty += [f"changes.proactiveWindow.{mode}" for mode in MODES if not window.get(mode)]
+    harm = harm_by_mode(figures)
+    empty += [
+        f"changes.harmThatFollowed.{mode}"
+        for mode in MODES
+        if mode not in harm
+        or harm[mode]["incidentsPerChange"] is None
+        # every imposed or untold change is followed by harm in the story
+        or (mode != "with" and not harm[mode]["incidents"])
+    ]
     return empty
+
+
+def harm_by_mode(figures: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {h["responseMode"]: h for h in figures["changes"]["harmThatFollowed"]}
 
 
 def shadow_it_halves(figures: dict[str, Any], a: str, b: str) -> tuple[int, int]:
@@ -168,11 +198,29 @@ def shadow_it_halves(figures: dict[str, Any], a: str, b: str) -> tuple[int, int]
     return sum(counts[:5]), sum(counts[-5:])
 
 
-async def test_a_seeded_year_fills_every_figure_and_a_second_seeding_adds_nothing(
-    demo_system: System, mail_sink: MailSink, tmp_path: Path
-) -> None:
-    first = seed(demo_system, tmp_path, mail_sink.folder)
+@dataclass(frozen=True)
+class Seeded:
+    system: System
+    state: Path
+    first: subprocess.CompletedProcess[str]
+
+
+@pytest.fixture(scope="module")
+def seeded(
+    demo_system: System, mail_sink: MailSink, tmp_path_factory: pytest.TempPathFactory
+) -> Seeded:
+    """The year seeded once for the module's tests (seeding is what takes the time)."""
+    state = tmp_path_factory.mktemp("demo-state")
+    first = seed(demo_system, state, mail_sink.folder)
     assert first.returncode == 0, first.stdout + first.stderr
+    print(first.stdout[-2000:])  # the seeder's summary: its timings, in the test's output
+    return Seeded(demo_system, state, first)
+
+
+async def test_a_seeded_year_fills_every_figure_and_a_second_seeding_adds_nothing(
+    seeded: Seeded, mail_sink: MailSink
+) -> None:
+    demo_system, first = seeded.system, seeded.first
 
     async def settled() -> dict[str, Any] | None:
         figures = await dashboard(demo_system)
@@ -182,7 +230,7 @@ async def test_a_seeded_year_fills_every_figure_and_a_second_seeding_adds_nothin
         figures: dict[str, Any] = await eventually(settled, timeout=60, interval=1)
     except AssertionError:
         pytest.fail(f"empty figures: {every_figure_speaks(await dashboard(demo_system))}")
-    second = seed(demo_system, tmp_path, mail_sink.folder)
+    second = seed(demo_system, seeded.state, mail_sink.folder)
     again = await dashboard(demo_system)
 
     assert "demo year seeded" in first.stdout
@@ -192,8 +240,74 @@ async def test_a_seeded_year_fills_every_figure_and_a_second_seeding_adds_nothin
     for a, b in (("it", "marketing"), ("finance", "it")):
         early, late = shadow_it_halves(figures, a, b)
         assert early > late, (a, b, early, late)
+    # Changes made WITH the affected are followed by less harm than imposed ones.
+    harm = harm_by_mode(figures)
+    per_change = {mode: harm[mode]["incidentsPerChange"] for mode in MODES}
+    assert per_change["with"] < min(per_change["to"], per_change["for"]), per_change
+    assert again["changes"]["proactiveWindow"] == figures["changes"]["proactiveWindow"]
     clocks = await _offsets(demo_system)
     assert all(abs(offset) < 5 for offset in clocks.values()), clocks  # the year ends today
+
+
+async def test_on_the_seeded_year_no_dashboard_card_is_empty_in_the_browser(
+    chromium: str, seeded: Seeded
+) -> None:
+    empty = await empty_cards_in_the_browser(seeded.system)
+    for _ in range(3):  # the read model may still be folding the year's last events
+        if not empty:
+            break
+        await asyncio.sleep(10)
+        empty = await empty_cards_in_the_browser(seeded.system)
+    assert empty == []
+
+
+# What the dashboard page shows where a card has nothing to tell: a key figure's en dash
+# (dashboard.js), a chart's empty text (charts.js), the change section's (changes.js).
+EMPTY_TEXT = (
+    r"^(Nothing in this period yet|No settled agreements|No strained relationships"
+    r"|No change planned|Planned changes could not be loaded)"
+)
+EMPTY_CARDS = f"""[...document.querySelectorAll('#figures .figure .value')]
+  .filter((v) => ['\u2013', '-', ''].includes(v.textContent.trim()))
+  .map((v) => 'figure ' + v.parentElement.dataset.key)
+  .concat([...document.querySelectorAll('#board svg text, #changes p')]
+    .filter((t) => /{EMPTY_TEXT}/.test(t.textContent.trim()))
+    .map((t) => (t.closest('svg') || t.closest('section'))?.id + ': ' + t.textContent))"""
+
+
+async def empty_cards_in_the_browser(system: System) -> list[str]:
+    """The dashboard page in headless Chromium, as the change team, over a period that covers
+    the whole seeded year: the key figures and cards that show nothing."""
+    url = f"{system.url('graphql_gateway')}/dashboard#token={token()}"
+    today = datetime.now(UTC).date()
+    async with open_page(url, height=1400) as page:
+        await page.wait_for("document.body.dataset.state === 'ready'")
+        await choose_period(page, today - timedelta(days=366), today)
+        await page.wait_for("document.querySelector('#changes-body h3')")
+        empty: list[str] = await page.evaluate(EMPTY_CARDS)
+        await page.screenshot("dashboard-demo-year")
+    return empty
+
+
+async def choose_period(page: Page, start: date, end: date) -> None:
+    """Type custom dates and press Show, then wait for the board to show that period.
+
+    The dates are typed and sent in one go: the page redraws whenever the live subscription
+    brings news, and a redraw puts the period shown back into the date fields (dashboard.js,
+    `render`), so dates typed just before one would be lost before Show was pressed."""
+    choose = f"""(() => {{
+      for (const [id, day] of [['from', '{start.isoformat()}'], ['to', '{end.isoformat()}']]) {{
+        const field = document.getElementById(id);
+        field.value = day;
+        field.dispatchEvent(new Event('input', {{bubbles: true}}));
+      }}
+      document.getElementById('filters').requestSubmit();
+      return document.getElementById('preset').value; }})()"""
+    assert await page.evaluate(choose) == "custom"
+    await page.wait_for(
+        f"document.getElementById('period-label').textContent.startsWith('{start.day} ')"
+        f" && document.getElementById('from').value === '{start.isoformat()}'"
+    )
 
 
 async def _offsets(system: System) -> dict[str, float]:

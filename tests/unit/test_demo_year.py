@@ -109,7 +109,11 @@ def test_check_in_links_are_read_from_the_mail_sink_once(tmp_path: Path) -> None
 
     first, second = box.new_check_ins(), box.new_check_ins()
 
-    assert first == [mail.CheckInMail(person_id="p-fin-0105", token="eyJjIjoxfQ.c2ln")]
+    assert first == [
+        mail.CheckInMail(
+            person_id="p-fin-0105", token="eyJjIjoxfQ.c2ln", subject="Were things made right?"
+        )
+    ]
     assert second == []
 
 
@@ -129,3 +133,96 @@ def test_the_seeder_lands_its_clocks_mid_morning_whatever_the_hour_it_starts() -
     assert morning + seeding.to_step_time(morning) == datetime(2025, 12, 3, 10, 0, tzinfo=UTC)
     on_time = datetime(2025, 12, 3, 10, 0, tzinfo=UTC)
     assert seeding.to_step_time(on_time).total_seconds() == 0
+
+
+# --- planned changes (issue 14) ------------------------------------------------------------
+
+change_story = _demo("change_story")
+Approach = change_story.Approach
+
+
+def _changes_told(plans: list[Any]) -> list[tuple[Any, ...]]:
+    return [
+        (c.reference, c.approach, c.kind, c.affected, c.recorded_day, c.go_live_day, _told(c.harms))
+        for c in plans
+    ]
+
+
+def test_the_same_seed_plans_the_same_changes_and_leaves_the_incidents_year_alone() -> None:
+    once = change_story.planned_changes(seed=7, scale=0.5)
+
+    assert _changes_told(once) == _changes_told(change_story.planned_changes(seed=7, scale=0.5))
+    assert _changes_told(once) != _changes_told(change_story.planned_changes(seed=8, scale=0.5))
+    assert _told(story.year(seed=7, scale=0.5)) == _told(story.year(seed=7, scale=0.5))
+
+
+def test_a_reduced_year_still_has_changes_of_every_mode_and_some_still_to_come() -> None:
+    changes = change_story.planned_changes(scale=0.3)
+    modes = Counter(c.mode for c in changes if c.approach != Approach.COMING)
+    coming = [c for c in changes if c.approach == Approach.COMING]
+
+    assert set(modes) == {"with", "to", "for", "not"}
+    assert coming
+    assert all(c.recorded_day < story.YEAR_DAYS < c.go_live_day for c in coming)
+    assert all(c.go_live_day - c.recorded_day >= 28 for c in changes)
+    assert all(c.late_department not in c.affected for c in changes)
+    assert all(c.owner.department not in c.affected for c in changes)
+    assert len({c.title for c in changes}) == len(changes)  # a check-in's subject names one
+
+
+def test_imposed_changes_are_followed_by_more_harm_than_changes_made_with_people() -> None:
+    for scale in (0.3, 1.0):
+        changes = change_story.planned_changes(scale=scale)
+        live = [c for c in changes if c.approach != Approach.COMING]
+
+        def per_change(mode: str, live: list[Any] = live) -> float:
+            of_mode = [c for c in live if c.mode == mode]
+            return sum(len(c.harms) for c in of_mode) / len(of_mode)
+
+        assert per_change("with") < min(per_change("to"), per_change("for"), per_change("not"))
+        assert all(len(c.harms) for c in live if c.mode != "with")
+
+
+def test_harm_names_its_change_and_occurs_within_90_days_of_its_go_live_in_the_year() -> None:
+    year = story.year()
+    changes = change_story.planned_changes()
+    harms = [h for c in changes for h in c.harms]
+
+    for change in changes:
+        for harm in change.harms:
+            assert change.go_live_day + 1 < harm.day <= change.go_live_day + 80
+            assert harm.day < story.YEAR_DAYS - 3
+            assert harm.change_ref == {
+                "tool": "native",
+                "reference": change.reference,
+                "department": change.owner.department,
+            }
+            assert harm.affected.department in (*change.affected, change.late_department)
+    everyone = year + harms
+    assert len({p.affected.person_id for p in everyone}) == len(everyone)
+    assert len({p.reference for p in everyone}) == len(everyone)
+
+
+def test_a_change_is_engaged_and_agreed_before_it_goes_live_whatever_the_step() -> None:
+    change_walks = _demo("change_walks")
+    origin = datetime(2025, 12, 3, 10, tzinfo=UTC)
+    for change in change_story.planned_changes():
+        walk = change_walks.ChangeWalk(plan=change, calls=None, origin=origin)
+        days = [day for day, _ in walk.steps]
+        assert days[0] == change.recorded_day  # recorded first
+        if change.approach == Approach.COMING:
+            assert max(days) < story.YEAR_DAYS
+            continue
+        assert days[-1] == change.go_live_day  # go-live last
+        # Steps of up to three days still take every engagement step before go-live.
+        assert all(day <= change.go_live_day - 3 for day in days[:-1])
+
+
+def test_a_harm_incident_tells_intake_which_change_it_followed() -> None:
+    seeding = _demo("seeding")
+    harm = change_story.planned_changes(scale=0.3)[0].harms[0]
+    plain = story.year(scale=0.3)[0]
+    origin = datetime(2025, 12, 3, 10, tzinfo=UTC)
+
+    assert seeding._incident(harm, origin)["change_ref"] == harm.change_ref
+    assert "change_ref" not in seeding._incident(plain, origin)

@@ -217,15 +217,66 @@ class Calls:
         )
         return bool(repairs)
 
-    async def contact(self, person_id: str, name: str) -> None:
-        """Follow-up's contact details, so nudges and check-ins reach the local mail sink."""
+    async def contact(self, person_id: str, name: str, lead_of: str | None = None) -> None:
+        """Follow-up's contact details, so nudges and check-ins reach the local mail sink; a
+        department's lead is nudged about its changes and asked how they work out."""
+        body: dict[str, Any] = {"display_name": name, "email": f"{person_id}@example.org"}
+        if lead_of is not None:
+            body |= {"department": lead_of, "roles": ["department_lead"]}
         await self.send(
-            "followup",
-            "PUT",
-            f"/v1/contacts/{person_id}",
-            body={"display_name": name, "email": f"{person_id}@example.org"},
-            headers=self.change_team(),
+            "followup", "PUT", f"/v1/contacts/{person_id}", body=body, headers=self.change_team()
         )
+
+    # --- planned changes ----------------------------------------------------------------------
+
+    def _department(self, department: str) -> dict[str, str]:
+        token = self.department_tokens.get(department)
+        if token is None:
+            raise SeedingError(f"no intake token for department {department!r} (--token)")
+        return {"authorization": f"Bearer {token}"}
+
+    async def record_change(self, department: str, change: dict[str, Any]) -> dict[str, Any]:
+        """Record (or update) a planned change through intake, as the department's tool."""
+        receipt: dict[str, Any] = await self.send(
+            "intake", "POST", "/v1/changes", body=change, headers=self._department(department)
+        )
+        return receipt
+
+    async def report_go_live(self, department: str, change_id: str, went_live_at: str) -> None:
+        await self.send(
+            "intake",
+            "POST",
+            f"/v1/changes/{change_id}/go-live",
+            body={"went_live_at": went_live_at},
+            headers=self._department(department),
+        )
+
+    async def change_known(self, change_id: str, timeout: float = 60.0) -> None:
+        """Wait until agreements has heard of the change (it comes through Kafka)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            response = await self.clients["agreements"].get(
+                f"/v1/changes/{change_id}", headers=self.change_team()
+            )
+            if response.status_code == 200:
+                return
+            if time.monotonic() > deadline:
+                raise SeedingError(f"agreements never heard of change {change_id} in {timeout}s")
+            await asyncio.sleep(0.2)
+
+    async def engage(
+        self, change_id: str, path: str, body: dict[str, Any], *, person_id: str, department: str
+    ) -> dict[str, Any]:
+        """One step of a change's engagement, as the person taking part."""
+        token = self.token(person_id, department, "participant")
+        view: dict[str, Any] = await self.send(
+            "agreements",
+            "POST",
+            f"/v1/changes/{change_id}{path}",
+            body=body,
+            headers={"authorization": f"Bearer {token}"},
+        )
+        return view
 
     async def answer_check_in(self, token: str, outcome: str, comment: str) -> bool:
         """Answer as the affected person; False when the link was answered or closed before."""

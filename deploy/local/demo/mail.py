@@ -2,7 +2,8 @@
 
 Follow-up sends each affected person a personal, signed link once every commitment is kept
 or released; the seeder answers as that person would. Each demo repair has an affected
-person of its own, so the recipient names the repair.
+person of its own, so the recipient names the repair. A department's lead is asked about a
+planned change after its go-live; the subject names the change.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ LINK = re.compile(r"/v1/check-ins/([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)")
 class CheckInMail:
     person_id: str
     token: str
+    subject: str = ""  # a change's check-in names the change here
 
 
 @dataclass
@@ -44,5 +46,9 @@ class Mailbox:
             link = LINK.search(body.get_content() if body is not None else "")
             if link is not None:
                 person_id = str(mail["To"]).rpartition("<")[2].split("@")[0]
-                found.append(CheckInMail(person_id=person_id, token=link.group(1)))
+                found.append(
+                    CheckInMail(
+                        person_id=person_id, token=link.group(1), subject=str(mail["Subject"])
+                    )
+                )
         return found

@@ -22,8 +22,10 @@ from typing import Any
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from demo.calls import Calls, SeedingError
-from demo.mail import Mailbox
-from demo.story import YEAR_DAYS, RepairPlan, planned_changes, year
+from demo.change_story import LEADS, ChangePlan, planned_changes
+from demo.change_walks import ChangeWalk, check_in_answer
+from demo.mail import CheckInMail, Mailbox
+from demo.story import YEAR_DAYS, RepairPlan, year
 from demo.walks import Walk
 
 MARKER = "demo-year-seeded.json"
@@ -49,6 +51,7 @@ class Tally:
     """What the seeding did, for the summary and the marker."""
 
     incidents: int = 0
+    changes: int = 0
     steps_taken: int = 0
     check_ins: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
@@ -87,23 +90,29 @@ async def seed_year(calls: Calls, options: Options) -> Tally | None:
 
 async def _play(calls: Calls, options: Options, *, days: int, offset: timedelta) -> Tally:
     origin = datetime.now(UTC) + offset
+    changes = [
+        _fit_change(c, days) for c in planned_changes(seed=options.seed, scale=options.scale)
+    ]
     plans = [_fit(plan, days) for plan in year(seed=options.seed, scale=options.scale)]
-    planned_changes(seed=options.seed, scale=options.scale)  # issue 14's changes join here
-    await _contacts(calls, plans)
+    plans += [_fit(harm, days) for change in changes for harm in change.harms]
+    plans.sort(key=lambda plan: (plan.day, plan.index))
+    await _contacts(calls, plans, changes)
     walks: dict[str, Walk] = {}  # by the affected person, whom the check-in mail names
+    change_walks = [ChangeWalk(plan=c, calls=calls, origin=origin) for c in changes]
     mailbox = Mailbox(options.maildir) if options.maildir else None
-    tally = Tally(incidents=len(plans))
+    tally = Tally(incidents=len(plans), changes=len(changes))
     day, reported_until = 0, -1
     with _progress() as progress:
         bar = progress.add_task("seeding the demo year", total=days)
         while True:
+            await _walk(change_walks, day)  # recorded and live before the harm that follows
             reported = [p for p in plans if reported_until < p.day <= day]
             reported_until = day
             for walk in await _report(calls, reported, origin):
                 walks[walk.plan.affected.person_id] = walk
             await _walk(walks.values(), day)
             if mailbox is not None:
-                await _answer_check_ins(calls, mailbox, walks, day, tally)
+                await _answer_check_ins(calls, mailbox, walks, change_walks, day, tally)
             tally.steps_taken += 1
             if day >= days:
                 break
@@ -131,16 +140,29 @@ def _fit(plan: RepairPlan, days: int) -> RepairPlan:
     return plan
 
 
-async def _contacts(calls: Calls, plans: list[RepairPlan]) -> None:
+def _fit_change(plan: ChangePlan, days: int) -> ChangePlan:
+    """A change's days on a clock that started `days` back (its harms are fitted as plans)."""
+    if days != YEAR_DAYS:
+        plan.recorded_day = plan.recorded_day * days // YEAR_DAYS
+        plan.go_live_day = plan.go_live_day * days // YEAR_DAYS
+    return plan
+
+
+async def _contacts(calls: Calls, plans: list[RepairPlan], changes: list[ChangePlan]) -> None:
     people = {p.responsible for p in plans} | {p.affected for p in plans}
-    people |= {p.facilitator for p in plans}
+    people |= {p.facilitator for p in plans} | {c.owner for c in changes}
+    leads = {lead.person_id: department for department, lead in LEADS.items()}
+    people -= set(LEADS.values())
     semaphore = asyncio.Semaphore(CONCURRENCY)
 
     async def one(person_id: str) -> None:
         async with semaphore:
-            await calls.contact(person_id, person_id)
+            department = leads.get(person_id)
+            name = f"Lead of {department}" if department else person_id
+            await calls.contact(person_id, name, lead_of=department)
 
-    await asyncio.gather(*(one(p.person_id) for p in sorted(people, key=lambda p: p.person_id)))
+    everyone = sorted([p.person_id for p in people] + list(leads))
+    await asyncio.gather(*(one(person_id) for person_id in everyone))
 
 
 async def _report(calls: Calls, plans: list[RepairPlan], origin: datetime) -> list[Walk]:
@@ -161,7 +183,8 @@ async def _report(calls: Calls, plans: list[RepairPlan], origin: datetime) -> li
 
 def _incident(plan: RepairPlan, origin: datetime) -> dict[str, Any]:
     occurred = origin + plan.day * timedelta(days=1) - timedelta(hours=3 + plan.index % 20)
-    return {
+    named = {"change_ref": plan.change_ref} if plan.change_ref else {}
+    return named | {
         "department": plan.reporter,
         "category": plan.category,
         "severity": plan.severity,
@@ -174,11 +197,11 @@ def _incident(plan: RepairPlan, origin: datetime) -> dict[str, Any]:
     }
 
 
-async def _walk(walks: Iterable[Walk], day: int) -> None:
-    """Every repair's steps due by `day`, repairs side by side, each repair's steps in order."""
+async def _walk(walks: Iterable[Walk | ChangeWalk], day: int) -> None:
+    """Every repair's (or change's) steps due by `day`, side by side, each one's in order."""
     semaphore = asyncio.Semaphore(CONCURRENCY)
 
-    async def one(walk: Walk) -> None:
+    async def one(walk: Walk | ChangeWalk) -> None:
         async with semaphore:
             await walk.take_steps(day)
 
@@ -189,10 +212,14 @@ async def _answer_check_ins(
     calls: Calls,
     mailbox: Mailbox,
     walks: dict[str, Walk],
+    change_walks: list[ChangeWalk],
     day: int,
     tally: Tally,
 ) -> None:
     for mail in mailbox.new_check_ins():
+        if mail.person_id in {lead.person_id for lead in LEADS.values()}:
+            await _answer_change_check_in(calls, mail, change_walks, tally)
+            continue
         walk = walks.get(mail.person_id)
         if walk is None:
             continue
@@ -204,6 +231,20 @@ async def _answer_check_ins(
             continue  # answered or closed before: agreements will hear nothing new
         tally.check_ins[outcome] = tally.check_ins.get(outcome, 0) + 1
         walk.after_check_in(day, confirmed)
+
+
+async def _answer_change_check_in(
+    calls: Calls, mail: CheckInMail, change_walks: list[ChangeWalk], tally: Tally
+) -> None:
+    """A lead asked whether a change works for their department answers as the story's mode
+    makes them feel (the mail's subject names the change)."""
+    walk = next((w for w in change_walks if mail.subject.endswith(w.plan.title)), None)
+    if walk is None:
+        return
+    outcome, comment = check_in_answer(walk.plan.mode)
+    if await calls.answer_check_in(mail.token, outcome, comment):
+        key = f"change {outcome}"
+        tally.check_ins[key] = tally.check_ins.get(key, 0) + 1
 
 
 def _write_marker(marker: Path, content: dict[str, Any]) -> None:

@@ -8,7 +8,7 @@ strained (IT with HR): shadow IT keeps coming, repairs are returned to the forma
 or left unrepaired. The other pairs have the everyday mix.
 
 A plan is a list of steps on days counted from the year's first day; `seeding` plays them.
-Issue 14 (planned changes) adds its changes to the year in `planned_changes` below.
+The year's planned changes (issue 14), and the harm that follows them, are in `change_story`.
 """
 
 from __future__ import annotations
@@ -88,6 +88,7 @@ class RepairPlan:
     promises: tuple[str, ...] = ()
     confirms: bool = True  # the affected's answer at check-in: yes, or partly/no
     close_unrepaired_after: int | None = None  # for `not`: closed that many days later
+    change_ref: dict[str, str] | None = None  # the planned change it followed (change_story)
     reference: str = field(default="")
 
     def __post_init__(self) -> None:
@@ -174,11 +175,6 @@ def year(*, seed: int = 2026, scale: float = 1.0) -> list[RepairPlan]:
     return [
         _plan(rng, index, day, arc, category) for index, (day, arc, category) in enumerate(drafts)
     ]
-
-
-def planned_changes(*, seed: int = 2026, scale: float = 1.0) -> list[object]:
-    """Issue 14 (planned changes) writes the year's changes here; none yet."""
-    return []
 
 
 def _day_of(rng: random.Random, arc: Arc, category: str) -> int:
