@@ -134,6 +134,12 @@ ROWS: list[Row] = [
         COLUMNS,
     ),
     public(
+        "GET /changes/{change_id}",
+        "/changes/00000000-0000-4000-8000-000000000000",
+        "the same page for every id, holding no data; it asks /graphql",
+        COLUMNS,
+    ),
+    public(
         "GET /pages/assets/{name}",
         "/pages/assets/workspace.js",
         "the pages' scripts and styles hold no data",
