@@ -29,6 +29,7 @@ from bridgework.intake.settings import IntakeSettings
 from tests.authorization import (
     agreements_rows,
     followup_rows,
+    gateway_change_rows,
     gateway_mutations,
     gateway_rows,
     intake_rows,
@@ -61,7 +62,7 @@ from tests.intake_factories import RunningIntake, running_intake
 
 pytestmark = pytest.mark.integration
 
-GATEWAY_ROWS = [*gateway_rows.ROWS, *gateway_mutations.ROWS]
+GATEWAY_ROWS = [*gateway_rows.ROWS, *gateway_mutations.ROWS, *gateway_change_rows.ROWS]
 # The apps as the matrix runs them, never started: their routes exist once they are built.
 OFFLINE = shared("127.0.0.1:9", "postgresql://matrix@127.0.0.1:9/matrix", "matrix")
 
