@@ -52,6 +52,7 @@ _OPERATIONS = {"read": ACLOperation.READ, "write": ACLOperation.WRITE}
 
 
 HOUR_MS = 3_600_000
+ACLS_VISIBLE_WITHIN_SECONDS = 30
 DAY_MS = 24 * HOUR_MS
 
 
@@ -144,12 +145,53 @@ def apply_acls(
     )
     try:
         result = admin.create_acls([_acl(binding) for binding in access])
+        if failed := result["failed"]:
+            raise AccessNotAppliedError(
+                f"{len(failed)} of {len(access)} ACL bindings refused: {failed[0]!r}"
+            )
+        _await_visible(admin, access)
     finally:
         admin.close()
-    if failed := result["failed"]:
-        raise AccessNotAppliedError(
-            f"{len(failed)} of {len(access)} ACL bindings refused: {failed[0]!r}"
-        )
+
+
+def _key(acl: ACL) -> tuple[str, int, int, str, int]:
+    pattern = acl.resource_pattern
+    return (
+        acl.principal,
+        acl.operation.value,
+        pattern.resource_type.value,
+        pattern.resource_name,
+        pattern.pattern_type.value,
+    )
+
+
+def _await_visible(admin: KafkaAdminClient, access: Sequence[AclBinding]) -> None:
+    """Return once the broker answers DescribeAcls with every binding of `access`.
+
+    KRaft commits a CreateAcls on the controller and the broker's authorizer applies it from
+    the metadata log a moment later: a client writing straight after set-up could still be
+    refused (seen in CI as TopicAuthorizationFailed on a namespace made a millisecond before).
+    """
+    wanted = {_key(_acl(binding)) for binding in access}
+    everything = ACLFilter(
+        principal=None,
+        host=None,
+        operation=ACLOperation.ANY,
+        permission_type=ACLPermissionType.ANY,
+        resource_pattern=ResourcePatternFilter(ResourceType.ANY, None, ACLResourcePatternType.ANY),
+    )
+    deadline = time.monotonic() + ACLS_VISIBLE_WITHIN_SECONDS
+    while True:
+        acls, _ = admin.describe_acls(everything)
+        missing = wanted - {_key(acl) for acl in acls}
+        if not missing:
+            return
+        if time.monotonic() > deadline:
+            raise AccessNotAppliedError(
+                f"{len(missing)} of {len(access)} ACL bindings created but not in force after "
+                f"{ACLS_VISIBLE_WITHIN_SECONDS} s: {sorted(missing)[0]!r}"
+            )
+        time.sleep(0.05)
 
 
 def remove_acls(
