@@ -17,6 +17,7 @@ ASSETS = {
     "charts.js": "text/javascript; charset=utf-8",
     "csv.js": "text/javascript; charset=utf-8",
     "drilldown.js": "text/javascript; charset=utf-8",
+    "live-focus.js": "text/javascript; charset=utf-8",
     "changes.js": "text/javascript; charset=utf-8",  # planned changes (docs/metrics.md)
     "dashboard.css": "text/css; charset=utf-8",
 }

@@ -39,6 +39,8 @@
   // The gateway's today (its clock may stand elsewhere than the browser's): the last day of
   // the default period it answered with.
   let today = null;
+  // From or To typed but not yet shown: a live update must not write the shown period over it.
+  let datesTyped = false;
 
   function token() {
     const fromHash = new URLSearchParams(location.hash.slice(1)).get("token");
@@ -252,8 +254,10 @@
       select.value = chosen;
     }
     if (!today && !variables().period) today = board.period.to;
-    $("from").value = board.period.from;
-    $("to").value = board.period.to;
+    if (!datesTyped) {
+      $("from").value = board.period.from;
+      $("to").value = board.period.to;
+    }
     $("period-label").textContent = `${Charts.dateLabel(board.period.from, "DAY")} – ${Charts.dateLabel(board.period.to, "DAY")}`;
     figures(board);
     Charts.disciplineWindow($("window"), board.responseModes, COLORS, (key, title) =>
@@ -312,7 +316,7 @@
         $("live").classList.add("on");
         socket.send(JSON.stringify({ id: "live", type: "subscribe", payload: { query: LIVE, variables: variables() } }));
       } else if (message.type === "next" && message.payload.data) {
-        render(message.payload.data);
+        LiveFocus.keep(() => render(message.payload.data));
       } else if (message.type === "ping") {
         socket.send(JSON.stringify({ type: "pong" }));
       }
@@ -322,6 +326,7 @@
 
   async function load() {
     say("");
+    datesTyped = false;
     if (!token()) {
       $("signin").hidden = false;
       $("board").hidden = true;
@@ -351,7 +356,10 @@
     applyPreset();
     load();
   });
-  for (const id of ["from", "to"]) $(id).addEventListener("input", () => { $("preset").value = "custom"; });
+  for (const id of ["from", "to"]) $(id).addEventListener("input", () => {
+    $("preset").value = "custom";
+    datesTyped = true;
+  });
   for (const button of document.querySelectorAll("[data-export]")) {
     button.addEventListener("click", () => exportTable(button.dataset.export));
   }
