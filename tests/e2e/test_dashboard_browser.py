@@ -13,11 +13,10 @@ from collections.abc import AsyncIterator
 import pytest
 
 from bridgework.common.clock import ManualClock
-from bridgework.common.postgres import create_pool
 from bridgework.graphql_gateway.app import create_app
-from bridgework.graphql_gateway.projection.use_cases.fold_events import fold_events
 from tests.browser import Elements, browse
 from tests.gateway_factories import gateway_settings, organisation, token
+from tests.gateway_read_model import fold_into
 from tests.infra import Infrastructure, create_database, drop_database, free_port, served
 
 pytestmark = pytest.mark.e2e
@@ -36,12 +35,7 @@ async def dashboard_url(infra: Infrastructure) -> AsyncIterator[str]:
     app = create_app(settings, clock=ManualClock(org.now))
     try:
         async with served(app, lifespan=True) as base:
-            pool = await create_pool(database_url, schema="gateway")
-            try:
-                async with pool.acquire() as connection, connection.transaction():
-                    await fold_events(connection=connection, events=org.events())
-            finally:
-                await pool.close()
+            await fold_into(database_url, org.events())
             yield f"{base}/dashboard#token={token()}"
     finally:
         await drop_database(infra, database_url)

@@ -17,12 +17,11 @@ from pathlib import Path
 import pytest
 
 from bridgework.common.clock import ManualClock
-from bridgework.common.postgres import create_pool
 from bridgework.graphql_gateway.app import create_app
-from bridgework.graphql_gateway.projection.use_cases.fold_events import fold_events
 from tests.browser_actions import allow_downloads, download, press
 from tests.browser_session import Page, chromium_page
 from tests.gateway_factories import Organisation, gateway_settings, organisation, token
+from tests.gateway_read_model import fold_into
 from tests.infra import Infrastructure, create_database, drop_database, free_port, served
 
 pytestmark = pytest.mark.e2e
@@ -48,12 +47,7 @@ async def served_dashboard(infra: Infrastructure) -> AsyncIterator[Served]:
     )
     try:
         async with served(create_app(settings, clock=ManualClock(org.now)), lifespan=True) as base:
-            pool = await create_pool(database_url, schema="gateway")
-            try:
-                async with pool.acquire() as connection, connection.transaction():
-                    await fold_events(connection=connection, events=org.events())
-            finally:
-                await pool.close()
+            await fold_into(database_url, org.events())
             yield Served(url=f"{base}/dashboard#token={token()}", org=org)
     finally:
         await drop_database(infra, database_url)

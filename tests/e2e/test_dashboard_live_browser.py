@@ -11,10 +11,8 @@ from dataclasses import dataclass
 import pytest
 
 from bridgework.common.clock import ManualClock
-from bridgework.common.postgres import create_pool
 from bridgework.common.topics import Topics
 from bridgework.graphql_gateway.app import create_app
-from bridgework.graphql_gateway.projection.use_cases.fold_events import fold_events
 from tests.browser_actions import press
 from tests.browser_session import chromium_page
 from tests.gateway_factories import (
@@ -28,6 +26,7 @@ from tests.gateway_factories import (
     person,
     token,
 )
+from tests.gateway_read_model import fold_into
 from tests.infra import Infrastructure, create_database, drop_database, free_port, produce, served
 
 pytestmark = pytest.mark.e2e
@@ -54,12 +53,7 @@ async def live_dashboard(infra: Infrastructure) -> AsyncIterator[Live]:
     )
     try:
         async with served(create_app(settings, clock=ManualClock(org.now)), lifespan=True) as base:
-            pool = await create_pool(database_url, schema="gateway")
-            try:
-                async with pool.acquire() as connection, connection.transaction():
-                    await fold_events(connection=connection, events=org.events())
-            finally:
-                await pool.close()
+            await fold_into(database_url, org.events())
             yield Live(f"{base}/dashboard#token={token()}", org, topics, infra.kafka)
     finally:
         await drop_database(infra, database_url)

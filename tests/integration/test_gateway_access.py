@@ -10,11 +10,10 @@ import httpx
 import pytest
 
 from bridgework.common.clock import ManualClock
-from bridgework.common.postgres import create_pool
 from bridgework.graphql_gateway.app import create_app
-from bridgework.graphql_gateway.projection.use_cases.fold_events import fold_events
 from bridgework.graphql_gateway.settings import GatewaySettings
 from tests.gateway_factories import Organisation, bearer, gateway_settings, organisation, token
+from tests.gateway_read_model import fold_into
 from tests.infra import Infrastructure, hold_test_key, running
 
 pytestmark = pytest.mark.integration
@@ -64,12 +63,7 @@ async def gateway(
     settings = settings_for(infra, database_url, namespace)
     async with running(create_app(settings, clock=ManualClock(org.now))) as client:
         await hold_test_key(database_url)  # the story's texts are sealed with it
-        pool = await create_pool(database_url, schema="gateway")
-        try:
-            async with pool.acquire() as connection, connection.transaction():
-                await fold_events(connection=connection, events=org.events())
-        finally:
-            await pool.close()
+        await fold_into(database_url, org.events())
         yield Gateway(client=client, org=org)
 
 

@@ -13,10 +13,9 @@ import httpx
 import pytest
 
 from bridgework.common.clock import ManualClock
-from bridgework.common.postgres import create_pool
 from bridgework.graphql_gateway.app import create_app
-from bridgework.graphql_gateway.projection.use_cases.fold_events import fold_events
 from tests.gateway_factories import Organisation, bearer, gateway_settings, organisation, token
+from tests.gateway_read_model import fold_into
 from tests.infra import Infrastructure, create_database, drop_database, running
 
 pytestmark = pytest.mark.integration
@@ -65,12 +64,7 @@ async def folded(infra: Infrastructure) -> AsyncIterator[Folded]:
     )
     try:
         async with running(create_app(settings, clock=ManualClock(org.now))) as client:
-            pool = await create_pool(database_url, schema="gateway")
-            try:
-                async with pool.acquire() as connection, connection.transaction():
-                    await fold_events(connection=connection, events=org.events())
-            finally:
-                await pool.close()
+            await fold_into(database_url, org.events())
             yield Folded(client=client, org=org)
     finally:
         await drop_database(infra, database_url)

@@ -9,10 +9,9 @@ from typing import Any
 import pytest
 
 from bridgework.common.clock import ManualClock
-from bridgework.common.postgres import create_pool
 from bridgework.graphql_gateway.app import create_app
-from bridgework.graphql_gateway.projection.use_cases.fold_events import fold_events
 from tests.gateway_factories import bearer, organisation, token
+from tests.gateway_read_model import fold_into
 from tests.infra import Infrastructure, running
 from tests.integration.test_gateway_access import Gateway, settings_for
 
@@ -35,12 +34,7 @@ async def gateway(
     org = organisation()
     settings = settings_for(infra, database_url, namespace)
     async with running(create_app(settings, clock=ManualClock(org.now))) as client:
-        pool = await create_pool(database_url, schema="gateway")
-        try:
-            async with pool.acquire() as connection, connection.transaction():
-                await fold_events(connection=connection, events=org.events())
-        finally:
-            await pool.close()
+        await fold_into(database_url, org.events())
         yield Gateway(client=client, org=org)
 
 

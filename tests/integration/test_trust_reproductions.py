@@ -17,13 +17,12 @@ from fastapi import FastAPI
 
 from bridgework.agreements.app import create_app as agreements_app
 from bridgework.common.clock import ManualClock
-from bridgework.common.postgres import create_pool
 from bridgework.followup.app import create_app as followup_app
 from bridgework.graphql_gateway.app import create_app as gateway_app
-from bridgework.graphql_gateway.projection.use_cases.fold_events import fold_events
 from tests.agreements_factories import agreements_settings
 from tests.followup_factories import MONDAY, followup_settings
 from tests.gateway_factories import Organisation, bearer, gateway_settings, organisation, token
+from tests.gateway_read_model import fold_into
 from tests.infra import Infrastructure, running
 
 pytestmark = pytest.mark.integration
@@ -46,12 +45,7 @@ async def org_gateway(
         **extra,
     )
     async with running(gateway_app(settings, clock=ManualClock(org.now))) as client:
-        pool = await create_pool(database_url, schema="gateway")
-        try:
-            async with pool.acquire() as connection, connection.transaction():
-                await fold_events(connection=connection, events=org.events())
-        finally:
-            await pool.close()
+        await fold_into(database_url, org.events())
         yield client, org
 
 
