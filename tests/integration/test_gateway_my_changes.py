@@ -89,6 +89,18 @@ async def mine(client: httpx.AsyncClient, person_id: str, *roles: str, departmen
     return body["data"]["myWork"]["changes"]
 
 
+async def sees(client: httpx.AsyncClient, change: str, person_id: str, department: str) -> bool:
+    """Whether `change(id:)` shows the change to a person with the participant role only."""
+    response = await client.post(
+        "/graphql",
+        json={"query": "query($id: UUID!) { change(id: $id) { id } }", "variables": {"id": change}},
+        headers=bearer(token(person_id, "participant", department=department)),
+    )
+    body = response.json()
+    assert "errors" not in body, body
+    return body["data"]["change"] is not None
+
+
 async def test_a_representative_finds_the_changes_they_take_part_in_and_nobody_elses(
     infra: Infrastructure, database_url: str, namespace: str
 ) -> None:
@@ -139,6 +151,11 @@ async def test_a_representative_finds_the_changes_they_take_part_in_and_nobody_e
         # Others see their own parts only: none, even the change team, even finance's lead.
         assert await mine(client, "p-fin-9", "department_lead", department="finance") == []
         assert await mine(client, "p-chg-001", "change_team", department="it") == []
+        # Taking part opens the change itself (its standing and check-ins) to someone who
+        # leads nothing; the same department's colleague who takes no part sees nothing.
+        assert await sees(client, str(cid("F")), "p-hr-3", "hr")
+        assert not await sees(client, str(cid("A")), "p-hr-3", "hr")
+        assert not await sees(client, str(cid("F")), "p-hr-9", "hr")
 
         # The person's export lists their parts; their erasure tombstones them.
         pool = await create_pool(database_url, schema="gateway")
@@ -168,6 +185,7 @@ async def test_a_representative_finds_the_changes_they_take_part_in_and_nobody_e
             "SELECT 1 FROM gateway.change_participants WHERE person_id = 'p-hr-3'",
         ) == []  # fmt: skip
         assert await mine(client, "p-hr-3", "participant", department="hr") == []
+        assert not await sees(client, str(cid("F")), "p-hr-3", "hr")
         assert len(await mine(client, "p-fin-2", "participant", department="finance")) == 2
 
 

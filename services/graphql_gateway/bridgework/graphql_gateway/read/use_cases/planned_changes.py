@@ -23,6 +23,7 @@ from bridgework.graphql_gateway.read.domain.planned_changes import (
     proactive_window,
 )
 from bridgework.graphql_gateway.read.domain.viewer import Viewer
+from bridgework.graphql_gateway.read.repository import change_participants as participants
 from bridgework.graphql_gateway.read.repository import planned_changes as repository
 
 
@@ -34,10 +35,16 @@ class ChangeFigures:
 
 
 async def change(*, pool: Pool, viewer: Viewer, change_id: UUID) -> ChangeRecord | None:
-    """The change, when the viewer may see it."""
+    """The change, when the viewer may see it: by their scope, or because they take part in
+    its engagement (a representative who leads nothing reads their department's check-in)."""
     async with pool.acquire() as connection:
         found = await repository.change(connection, change_id)
-    return found if found is not None and may_see_change(scope_of(viewer), found) else None
+        if found is None:
+            return None
+        if may_see_change(scope_of(viewer), found):
+            return found
+        taking_part = await participants.takes_part(connection, change_id, viewer.subject)
+    return found if taking_part else None
 
 
 async def changes_page(

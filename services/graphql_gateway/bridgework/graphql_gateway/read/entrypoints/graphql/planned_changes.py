@@ -117,7 +117,11 @@ class ChangeDashboard:
 
 @strawberry.type
 class ChangesQuery:
-    @strawberry.field(description="One planned change by id; null when there is none you may see.")
+    @strawberry.field(
+        description="One planned change by id (the change team; a lead of its owner's or an "
+        "affected department; anyone taking part in its engagement); null when there is none "
+        "you may see."
+    )
     async def change(self, info: Info, id: UUID) -> Change | None:
         found = await planned_changes.change(
             pool=info.context.pool, viewer=info.context.viewer, change_id=id
