@@ -41,6 +41,9 @@
   let today = null;
   // From or To typed but not yet shown: a live update must not write the shown period over it.
   let datesTyped = false;
+  // The board last drawn, as JSON: a live message that repeats it (the first always does) is
+  // not drawn again.
+  let drawn = null;
 
   function token() {
     const fromHash = new URLSearchParams(location.hash.slice(1)).get("token");
@@ -240,6 +243,9 @@
   }
 
   function render(data) {
+    const text = JSON.stringify(data.dashboard);
+    if (text === drawn && !data.departments) return;
+    drawn = text;
     board = data.dashboard;
     const granularity = $("granularity").value;
     const pickBucket = (figure, key) => (point, series) => drill({
