@@ -184,6 +184,32 @@ def test_a_pair_with_incidents_but_no_repair_is_unaddressed() -> None:
     assert relationship_status(Counter({"repairs": 1, "closed:repaired": 1})) == "repaired"
 
 
+@pytest.mark.parametrize(
+    ("repaired", "otherwise", "open_", "status"),
+    [
+        (3, 0, 1, "repaired"),  # one open repair no longer hides three repaired ones
+        (2, 1, 0, "repaired"),  # two thirds, exactly
+        (1, 0, 1, "mending"),
+        (5, 4, 1, "mending"),  # half repaired, 40 % ended otherwise: a mixed record
+        (1, 1, 0, "unrepaired"),  # half ended otherwise, exactly
+        (16, 37, 4, "unrepaired"),
+        (0, 0, 3, "mending"),
+    ],
+)
+def test_a_pairs_status_follows_the_shares_of_its_repairs(
+    repaired: int, otherwise: int, open_: int, status: str
+) -> None:
+    counts = Counter(
+        {
+            "repairs": repaired + otherwise + open_,
+            "open": open_,
+            "closed:repaired": repaired,
+            "closed:unrepaired": otherwise,
+        }
+    )
+    assert relationship_status(counts) == status
+
+
 @pytest.mark.parametrize("length", [0, 1, 6, 7, 13, 40, 400])
 @pytest.mark.parametrize("start", [date(2026, 11, 2), date(2026, 11, 5), date(2027, 1, 1)])
 def test_week_ranges_cover_every_day_of_a_period_once(start: date, length: int) -> None:

@@ -256,9 +256,10 @@ PairTrends = Callable[[str], Awaitable[tuple[list[date], dict[tuple[str, str], d
 @strawberry.type(
     description="Relationship health of a department pair, over repairs opened in the period "
     "that concern the pair (and incidents reported in it that strain the pair). status: "
-    "repaired = none open and every one closed repaired; mending = some still open; "
-    "unrepaired = none open and some closed otherwise; unaddressed = incidents between the "
-    "pair but no repair opened in the period."
+    "repaired = at least two thirds of them ended repaired; unrepaired = at least half ended "
+    "otherwise (unrepaired or returned to the formal process); mending = in between (some "
+    "still open, or a mixed record); unaddressed = incidents between the pair but no repair "
+    "opened in the period."
 )
 class RelationshipHealth:
     department_a: str
