@@ -97,6 +97,24 @@ def test_a_renegotiated_commitment_lapses_first_and_is_kept_by_its_new_date() ->
     assert due < days[2] < days[3] < due + 19
 
 
+def test_a_commitment_left_lapsed_on_a_strained_pair_closes_its_repair_unrepaired() -> None:
+    walks = _demo("walks")
+    plans = story.year()
+    abandoned = [p for p in plans if story.Keeping.ABANDONED in p.keepings]
+    assert abandoned
+    # Only on the pairs that do not mend; elsewhere a lapse is renegotiated.
+    assert all({p.responsible.department, p.affected.department} == {"hr", "it"} for p in abandoned)
+    assert any(story.Keeping.RENEGOTIATED in p.keepings for p in plans)
+    plan = abandoned[0]
+    walk = walks.Walk(
+        plan=plan, incident_id="i", calls=None, origin=datetime(2025, 12, 3, tzinfo=UTC)
+    )
+    # The day the terms are settled, by how the repair goes (walks._steps).
+    settled = {story.Fate.DECLINED_THEN_WITH: 6, story.Fate.FOR: 8}.get(plan.fate, 3)
+    last_due = walks._due_day(plan.day + settled, len(plan.keepings) - 1)
+    assert [day for day, _ in walk.steps][-1] == last_due + 30  # closed last
+
+
 def test_check_in_links_are_read_from_the_mail_sink_once(tmp_path: Path) -> None:
     mail = _demo("mail")
     (tmp_path / "new").mkdir()

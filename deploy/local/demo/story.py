@@ -50,6 +50,7 @@ class Keeping(StrEnum):
     LATE = "late"  # its date passes (follow-up reports the lapse), then it is kept
     RENEGOTIATED = "renegotiated"  # lapses, a new date is agreed, kept by the new date
     RELEASED = "released"  # released by everyone's consent, with a reason
+    ABANDONED = "abandoned"  # lapses and nobody takes up the offer to renegotiate
 
 
 @dataclass(frozen=True)
@@ -256,6 +257,10 @@ def _keepings(rng: random.Random, arc: Arc, fate: Fate, progress: float) -> tupl
     chosen = [rng.choices(list(weights), weights=list(weights.values()))[0] for _ in range(count)]
     if count == 2 and rng.random() < 0.2:
         chosen[1] = Keeping.RELEASED  # never the last one standing: agreements refuses that
+    if arc.mends is False:
+        # Where the relationship stays strained, a lapsed commitment is left lapsed (no draw
+        # of its own, so the rest of the year's story stays as it was).
+        chosen = [Keeping.ABANDONED if k == Keeping.RENEGOTIATED else k for k in chosen]
     return tuple(chosen)
 
 

@@ -219,6 +219,11 @@ def _steps(walk: Walk) -> list[tuple[int, Action]]:
         steps += [(agreed, lambda: walk.impose(agreed))]
     for index, keeping in enumerate(plan.keepings):
         steps += _keeping_steps(walk, index, keeping, _due_day(agreed, index))
+    if Keeping.ABANDONED in plan.keepings:
+        # No check-in comes while a commitment stands lapsed: after every other step, the
+        # facilitator closes the repair as not put right.
+        last_due = _due_day(agreed, len(plan.keepings) - 1)
+        steps += [(last_due + 30, lambda: walk.close("unrepaired", "commitments_not_kept"))]
     return steps
 
 
@@ -227,6 +232,8 @@ def _keeping_steps(walk: Walk, index: int, keeping: Keeping, due: int) -> list[t
         return [(due - 3, lambda: walk.keep(index))]
     if keeping == Keeping.LATE:
         return [(due + 5, lambda: walk.keep(index))]  # follow-up reports the lapse at `due`
+    if keeping == Keeping.ABANDONED:
+        return []  # follow-up reports the lapse at `due` and offers to renegotiate; nobody does
     if keeping == Keeping.RENEGOTIATED:
         return [
             (due + 5, lambda: walk.renegotiate(index, due + 19)),
