@@ -135,6 +135,24 @@ def test_check_in_links_are_read_from_the_mail_sink_once(tmp_path: Path) -> None
     assert second == []
 
 
+def test_mail_already_in_the_sink_when_seeding_starts_is_not_answered(tmp_path: Path) -> None:
+    mail = _demo("mail")
+    (tmp_path / "new").mkdir()
+
+    def arrives(name: str, token: str) -> None:
+        message = EmailMessage()
+        message["To"] = "p-fin-0105 <p-fin-0105@example.org>"
+        message.set_content(f"Answer here:\nhttp://127.0.0.1:8003/v1/check-ins/{token}\n")
+        (tmp_path / "new" / name).write_bytes(message.as_bytes())
+
+    arrives("1.mail", "b2xk.c2ln")  # an earlier year's, its check-in long gone
+    box = mail.Mailbox.from_now(tmp_path)
+    arrives("2.mail", "bmV3.c2ln")
+
+    assert [m.token for m in box.new_check_ins()] == ["bmV3.c2ln"]
+    assert mail.Mailbox.from_now(tmp_path / "nothing-yet").new_check_ins() == []
+
+
 def test_facilitators_never_take_part_on_a_side_of_a_repair() -> None:
     plans = story.year(scale=2)
     facilitators = {p.person_id for p in (story.Person(*f) for f in story.FACILITATORS)}

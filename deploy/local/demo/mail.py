@@ -31,6 +31,13 @@ class Mailbox:
     folder: Path
     seen: set[str] = field(default_factory=set)
 
+    @classmethod
+    def from_now(cls, folder: Path) -> Mailbox:
+        """The sink from here on: mail already in it (an earlier year's, say, when its
+        databases were dropped but not the sink) names check-ins that are gone."""
+        new = folder / "new"
+        return cls(folder, {path.name for path in new.iterdir()} if new.is_dir() else set())
+
     def new_check_ins(self) -> list[CheckInMail]:
         found: list[CheckInMail] = []
         new = self.folder / "new"

@@ -99,7 +99,7 @@ async def _play(calls: Calls, options: Options, *, days: int, offset: timedelta)
     await _contacts(calls, plans, changes)
     walks: dict[str, Walk] = {}  # by the affected person, whom the check-in mail names
     change_walks = [ChangeWalk(plan=c, calls=calls, origin=origin) for c in changes]
-    mailbox = Mailbox(options.maildir) if options.maildir else None
+    mailbox = Mailbox.from_now(options.maildir) if options.maildir else None
     tally = Tally(incidents=len(plans), changes=len(changes))
     day, reported_until = 0, -1
     with _progress() as progress:
