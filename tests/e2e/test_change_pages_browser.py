@@ -1,13 +1,14 @@
 """A planned change engaged WITH the departments it affects, done in the browser pages, against
 the four services running as processes on real Kafka and Postgres (tests/e2e/system.py).
 
-A change arrives through intake's API; the change team finds it on the dashboard's calendar and
-follows its link; the owner and the representatives of finance and HR act only through the
-change's page: they join, answer the proactive questions, and the owner proposes adjustments;
-finance consents, HR objects with a reason; a revised proposal is agreed by both and its
-adjustment kept. Go-live is reported through intake's API, the page shows the mode `with`,
-HR's lead answers follow-up's check-in through its signed link, and the page and the
-dashboard show it. Screenshots of the change's page go to test-output/screenshots/.
+A change arrives from IT's ServiceNow (a change_request, as its business rule posts it); the
+change team finds it on the dashboard's calendar and follows its link; the owner and the
+representatives of finance and HR act only through the change's page: they join, answer the
+proactive questions, and the owner proposes adjustments; finance consents, HR objects with a
+reason; a revised proposal is agreed by both and its adjustment kept. ServiceNow closes the
+change request, which intake reports as go-live; the page shows the mode `with`, HR's lead
+answers follow-up's check-in through its signed link, and the page and the dashboard show it.
+Screenshots of the change's page go to test-output/screenshots/.
 """
 
 from __future__ import annotations
@@ -23,19 +24,21 @@ import httpx
 import pytest
 
 from tests.browser_session import Page, chromium_page
+from tests.e2e.change_journey_support import glide
 from tests.e2e.system import System
 from tests.e2e.test_workspace_journey import ADMIN_TOKEN, Inbox, local, shown, submit
 from tests.e2e.test_workspace_pages import LANDMARKS, UNLABELLED
 from tests.gateway_factories import SECRET, bearer, token
 from tests.infra import Infrastructure, create_database, delete_topics, drop_database, eventually
 from tests.infra import served as serve_app
-from tests.intake_change_factories import change_json
+from tests.intake_change_factories import servicenow_change_request
 
 pytestmark = pytest.mark.e2e
 
 OWNER = ("p-it-7", "it")
 FINANCE = ("p-fin-2", "finance")
 HR = ("p-hr-3", "hr")
+SERVICENOW = "{intake}/v1/webhooks/servicenow/it/changes"  # IT's business rule posts here
 GUIDE_SCALE = 0.7
 
 
@@ -139,16 +142,16 @@ async def test_a_change_engaged_with_two_departments_in_the_browser(changes: Cha
                 headers=bearer(ADMIN_TOKEN),
             )
             assert contact.is_success, contact.text
-        # The change arrives from IT's tool, in native JSON.
+        # The change arrives from IT's ServiceNow: its business rule posts the change_request.
+        change_request = servicenow_change_request(
+            short_description="Multi-factor authentication for the payroll portal",
+            state="-2",  # Scheduled
+            start_date=glide(go_live),
+            affected="Finance, HR",
+            sys_updated_on=glide(datetime.now(UTC) - timedelta(seconds=1)),
+        )
         posted = await client.post(
-            f"{intake}/v1/changes",
-            json=change_json(
-                title="Multi-factor authentication for the payroll portal",
-                owner={"person_id": OWNER[0], "department": OWNER[1]},
-                affected_departments=["finance", "hr"],
-                planned_go_live=go_live.isoformat(),
-            ),
-            headers=it_tool,
+            SERVICENOW.format(intake=intake), json=change_request, headers=it_tool
         )
         assert posted.status_code == 202, posted.text
         change_id = posted.json()["change_id"]
@@ -288,10 +291,19 @@ async def test_a_change_engaged_with_two_departments_in_the_browser(changes: Cha
         await page.wait_for("document.querySelector('#proposal li[data-status=kept]')")
         await page.screenshot("change-agreed", scale=GUIDE_SCALE)
 
-    # IT's tool reports go-live through intake's API.
+    # ServiceNow closes the change request, successful: intake reports it live at `work_end`.
+    went_live = datetime.now(UTC).replace(microsecond=0)
+    closed = change_request | {
+        "state": "3",  # Closed
+        "close_code": "successful",
+        "work_start": glide(went_live - timedelta(minutes=20)),
+        "work_end": glide(went_live),
+        "sys_updated_on": glide(datetime.now(UTC)),
+    }
     async with httpx.AsyncClient(timeout=10) as client:
-        live = await client.post(f"{intake}/v1/changes/{change_id}/go-live", headers=it_tool)
+        live = await client.post(SERVICENOW.format(intake=intake), json=closed, headers=it_tool)
         assert live.status_code == 200, live.text
+        assert live.json()["status"] == "went_live"
 
     async with chromium_page() as page:
         await as_person(page, changes, page_path, finance)
