@@ -8,7 +8,6 @@ carries the acting person's own development token.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -16,9 +15,9 @@ from typing import Any
 from demo.calls import Calls
 from demo.change_story import Approach, ChangePlan
 from demo.story import Person
+from demo.walks import Action, split_due
 
 DAY = timedelta(days=1)
-Action = Callable[[], Awaitable[None]]
 
 ANSWERS = {
     "what_changes_for_you": "Our people sign in differently, at the busiest time of our month.",
@@ -51,8 +50,7 @@ class ChangeWalk:
         self.steps = sorted(_steps(self), key=lambda step: step[0])
 
     def due(self, day: int) -> list[Action]:
-        ready = [action for when, action in self.steps if when <= day]
-        self.steps = [(when, action) for when, action in self.steps if when > day]
+        ready, self.steps = split_due(self.steps, day)
         return ready
 
     async def take_steps(self, day: int) -> None:

@@ -17,6 +17,13 @@ from demo.story import Fate, Keeping, Person, RepairPlan
 
 DAY = timedelta(days=1)
 Action = Callable[[], Awaitable[None]]
+Steps = list[tuple[int, Action]]
+
+
+def split_due(steps: Steps, day: int) -> tuple[list[Action], Steps]:
+    """The actions whose day has come (in order), and the steps still to come."""
+    return [a for when, a in steps if when <= day], [(w, a) for w, a in steps if w > day]
+
 
 ANSWERS = {
     "responsible": {
@@ -50,8 +57,7 @@ class Walk:
 
     def due(self, day: int) -> list[Action]:
         """The steps whose day has come, taken off the list in order."""
-        ready = [action for when, action in self.steps if when <= day]
-        self.steps = [(when, action) for when, action in self.steps if when > day]
+        ready, self.steps = split_due(self.steps, day)
         return ready
 
     async def take_steps(self, day: int) -> None:
