@@ -8,6 +8,7 @@ People are pseudonymous; the only e-mail addresses are at example.org.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import uuid4
 
@@ -71,6 +72,23 @@ def servicenow_change_request(
     }
     record.update(extra)
     return record
+
+
+def glide(moment: datetime) -> str:
+    """A time as ServiceNow's GlideDateTime.getValue() sends it: UTC, to the second."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def servicenow_closed(change_request: dict[str, Any], went_live: datetime) -> dict[str, Any]:
+    """The same change_request as the business rule sends it again once ServiceNow closed it,
+    successful, its work ended at `went_live` (the go-live intake reports)."""
+    return change_request | {
+        "state": "3",  # Closed
+        "close_code": "successful",
+        "work_start": glide(went_live - timedelta(minutes=20)),
+        "work_end": glide(went_live),
+        "sys_updated_on": glide(datetime.now(UTC)),
+    }
 
 
 def jira_change_event(

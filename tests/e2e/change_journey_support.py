@@ -9,7 +9,6 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from email.message import EmailMessage
 from typing import Any
 from uuid import uuid4
@@ -20,14 +19,10 @@ from tests.e2e.system import System
 from tests.followup_factories import Inbox
 from tests.gateway_factories import SECRET, bearer, token
 from tests.infra import Infrastructure, create_database, delete_topics, drop_database
+from tests.intake_change_factories import glide as glide
 
 ADMIN_TOKEN = "change-journey-admin-token-0123456789abcdef"
 Person = tuple[str, str]  # (person id, department)
-
-
-def glide(moment: datetime) -> str:
-    """A time as ServiceNow's GlideDateTime.getValue() sends it: UTC, to the second."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def person_token(who: Person, *roles: str) -> str:

@@ -34,7 +34,7 @@ from tests.e2e.change_journey_support import (
 )
 from tests.factories import submission_json
 from tests.infra import Infrastructure, eventually
-from tests.intake_change_factories import servicenow_change_request
+from tests.intake_change_factories import servicenow_change_request, servicenow_closed
 from tests.intake_factories import servicenow_incident
 
 pytestmark = pytest.mark.e2e
@@ -271,13 +271,7 @@ async def servicenow_reports_go_live(
     # Past it by more than the 2 s after go-live at which the last incident occurs (step 5).
     await asyncio.sleep((went_live - datetime.now(UTC)).total_seconds() + 2.2)
     # The business rule sends the whole record again, after update.
-    record = change_request | {
-        "state": "3",  # Closed
-        "close_code": "successful",
-        "work_start": glide(went_live - timedelta(minutes=20)),
-        "work_end": glide(went_live),
-        "sys_updated_on": glide(datetime.now(UTC)),
-    }
+    record = servicenow_closed(change_request, went_live)
     closed = await journey.to_intake("it", "/v1/webhooks/servicenow/it/changes", record)
     assert closed.status_code == 200, closed.text
     assert closed.json()["status"] == "went_live"

@@ -24,14 +24,13 @@ import httpx
 import pytest
 
 from tests.browser_session import Page, chromium_page
-from tests.e2e.change_journey_support import glide
 from tests.e2e.system import System
 from tests.e2e.test_workspace_journey import ADMIN_TOKEN, Inbox, local, shown, submit
 from tests.e2e.test_workspace_pages import LANDMARKS, UNLABELLED
 from tests.gateway_factories import SECRET, bearer, token
 from tests.infra import Infrastructure, create_database, delete_topics, drop_database, eventually
 from tests.infra import served as serve_app
-from tests.intake_change_factories import servicenow_change_request
+from tests.intake_change_factories import glide, servicenow_change_request, servicenow_closed
 
 pytestmark = pytest.mark.e2e
 
@@ -293,13 +292,7 @@ async def test_a_change_engaged_with_two_departments_in_the_browser(changes: Cha
 
     # ServiceNow closes the change request, successful: intake reports it live at `work_end`.
     went_live = datetime.now(UTC).replace(microsecond=0)
-    closed = change_request | {
-        "state": "3",  # Closed
-        "close_code": "successful",
-        "work_start": glide(went_live - timedelta(minutes=20)),
-        "work_end": glide(went_live),
-        "sys_updated_on": glide(datetime.now(UTC)),
-    }
+    closed = servicenow_closed(change_request, went_live)
     async with httpx.AsyncClient(timeout=10) as client:
         live = await client.post(SERVICENOW.format(intake=intake), json=closed, headers=it_tool)
         assert live.status_code == 200, live.text
