@@ -186,6 +186,12 @@ async def test_nudges_are_counted_by_channel_and_outcome_and_served_on_metrics(
             await eventually(lambda: scheduled(followup, opened.repair_id, "reminder", "lapse"))
             clock.advance(FRIDAY_MORNING - MONDAY)
             await eventually(lambda: current(inbox.messages and webhook.posts))
+            # The counters move once follow-up has recorded each answer, a moment after the
+            # receivers saw the mail and the posts: wait for them, then count exactly.
+            expected = {("email", "sent"), ("webhook", "retrying"), ("webhook", "sent")}
+            await eventually(
+                lambda: current(all(nudges(c, o) > before[(c, o)] for c, o in expected))
+            )
             scraped = (await followup.get("/metrics")).text
 
     assert nudges("email", "sent") == before[("email", "sent")] + 1
